@@ -1,0 +1,1 @@
+"""The App front: webhook intake, event routing and the review pipeline."""

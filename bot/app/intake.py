@@ -1,0 +1,92 @@
+"""Between acknowledging a delivery and acting on it: dedupe, queue, bounded workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from cachetools import TTLCache
+from gidgethub.sansio import Event
+
+from bot.app.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event], Awaitable[None]]
+
+
+class Intake:
+    """Accepts events at once and works through them with ``concurrency`` workers.
+
+    A delivery id counts as seen from the moment it is queued; if its processing
+    fails the id is forgotten, so a redelivery from GitHub is worked on again
+    rather than lost.
+    """
+
+    def __init__(
+        self, handler: Handler, metrics: Metrics, *, concurrency: int, queue_size: int
+    ) -> None:
+        self._handler = handler
+        self._metrics = metrics
+        self._concurrency = concurrency
+        self._queue: asyncio.Queue[tuple[Event, float]] = asyncio.Queue(maxsize=queue_size)
+        self._seen: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=24 * 3600)
+        self._workers: list[asyncio.Task[None]] = []
+
+    def seen(self, delivery_id: str) -> bool:
+        return bool(delivery_id) and delivery_id in self._seen
+
+    def offer(self, event: Event) -> bool:
+        """Queue an event; False when the queue is full (the caller answers 503)."""
+        try:
+            self._queue.put_nowait((event, time.perf_counter()))
+        except asyncio.QueueFull:
+            return False
+        if event.delivery_id:
+            self._seen[event.delivery_id] = True
+        return True
+
+    async def start(self) -> None:
+        self._workers = [
+            asyncio.create_task(self._work(), name=f"perfbot-worker-{i}")
+            for i in range(self._concurrency)
+        ]
+
+    async def stop(self, grace: float = 20.0) -> None:
+        """Finish what was accepted, within ``grace`` seconds, then stop the workers."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), grace)
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+
+    async def drain(self) -> None:
+        """Wait until every accepted event has been handled (tests, benchmarks)."""
+        await self._queue.join()
+
+    async def _work(self) -> None:
+        while True:
+            event, accepted = await self._queue.get()
+            try:
+                await self._handle(event, accepted)
+            finally:
+                self._queue.task_done()
+
+    async def _handle(self, event: Event, accepted: float) -> None:
+        name = event.event
+        action = event.data.get("action") if isinstance(event.data, dict) else None
+        label = f"{name}.{action}" if action else name
+        try:
+            await self._handler(event)
+        except Exception:
+            if event.delivery_id:
+                self._seen.pop(event.delivery_id, None)
+            self._metrics.deliveries.labels(label, "failed").inc()
+            log.exception("delivery %s (%s) failed", event.delivery_id, label)
+        else:
+            self._metrics.deliveries.labels(label, "processed").inc()
+        finally:
+            self._metrics.processing.labels(name).observe(time.perf_counter() - accepted)

@@ -1,0 +1,46 @@
+"""Prometheus metrics, in a registry of the App's own so tests and processes stay apart."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.deliveries = Counter(
+            "perfbot_webhook_deliveries",
+            "Webhook deliveries by event and outcome.",
+            ["event", "outcome"],
+            registry=self.registry,
+        )
+        self.processing = Histogram(
+            "perfbot_processing_seconds",
+            "Time from acknowledging a delivery to finishing its work.",
+            ["event"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+            registry=self.registry,
+        )
+        self.requests = Counter(
+            "perfbot_github_requests",
+            "Requests to GitHub by method and answer status (0: no answer).",
+            ["method", "status"],
+            registry=self.registry,
+        )
+        self.remaining = Gauge(
+            "perfbot_github_rate_limit_remaining",
+            "Requests left in the current rate-limit window, as GitHub last reported.",
+            registry=self.registry,
+        )
+
+    def github_request(self, method: str, status: int | None) -> None:
+        self.requests.labels(method, str(status or 0)).inc()
+
+    def rate_limit(self, remaining: int) -> None:
+        self.remaining.set(remaining)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,66 @@
+"""One pull request, one verdict: fetch, evaluate, publish."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from gidgethub import HTTPException
+
+from bot.app.locks import KeyedLocks
+from bot.core import config as config_model
+from bot.core.evaluate import DEFAULT_CHECK_NAME, config_failure, could_not_evaluate, evaluate
+from bot.core.render import check_output
+from bot.core.results import Evaluation
+from bot.github import fetch, publish
+from bot.github.client import GitHub
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewer:
+    app_id: int
+    locks: KeyedLocks
+
+    async def review(self, gh: GitHub, repo: str, pull: dict[str, Any]) -> Evaluation:
+        """Evaluate a pull request (as a webhook or the REST API describes it) on its head."""
+        head_sha = pull["head"]["sha"]
+        async with self.locks.hold((repo, head_sha)):
+            return await self._review(gh, repo, pull, head_sha)
+
+    async def _review(
+        self, gh: GitHub, repo: str, pull: dict[str, Any], head_sha: str
+    ) -> Evaluation:
+        base_ref = pull["base"]["ref"]
+        # Rules come from the base branch: a pull request must not weaken its own rules.
+        config: config_model.Config | None = None
+        origin = ""
+        evaluation: Evaluation | None = None
+        try:
+            source = await fetch.config_source(gh, repo, base_ref)
+            source = source or config_model.builtin_source()
+            origin = source.origin
+            config = config_model.load(source)
+        except config_model.ConfigError as exc:
+            evaluation = config_failure(exc)
+        name = config.check_name if config else DEFAULT_CHECK_NAME
+        run = await publish.start(gh, repo, head_sha, name, self.app_id)
+        if config is not None:
+            try:
+                pr = await fetch.pull_request(gh, repo, pull)
+                evaluation = evaluate(pr, config, origin=origin)
+            except HTTPException as exc:
+                log.warning("could not fetch %s#%s: %s", repo, pull["number"], exc)
+                why = f"GitHub answered {int(exc.status_code)} while perfbot read the pull request."
+                evaluation = could_not_evaluate(name, why, origin=origin)
+        assert evaluation is not None
+        changed = await publish.complete(
+            gh, repo, run, check_output(evaluation), evaluation.conclusion
+        )
+        log.info(
+            "%s#%s@%s: %s%s", repo, pull["number"], head_sha[:12],
+            evaluation.conclusion.value, "" if changed else " (unchanged)",
+        )
+        return evaluation

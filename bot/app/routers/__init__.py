@@ -1,0 +1,7 @@
+"""One gidgethub router per concern; the server dispatches each event to all of them."""
+
+from gidgethub import routing
+
+from bot.app.routers import checks, installations, pull_requests
+
+router = routing.Router(checks.router, installations.router, pull_requests.router)

@@ -1,0 +1,40 @@
+"""Pull request activity: anything that can change the verdict re-evaluates the head commit."""
+
+from __future__ import annotations
+
+from gidgethub import routing
+from gidgethub.sansio import Event
+
+from bot.app.context import Context, repository
+
+router = routing.Router()
+
+ACTIONS = (
+    "opened",
+    "synchronize",
+    "reopened",
+    "edited",
+    "labeled",
+    "unlabeled",
+    "ready_for_review",
+)
+
+
+async def on_pull_request(event: Event, context: Context) -> None:
+    pull = event.data["pull_request"]
+    if pull.get("state") == "closed":
+        return
+    if event.data["action"] == "edited" and not _body_or_base_changed(event):
+        return
+    gh = await context.client(event)
+    await context.reviewer.review(gh, repository(event), pull)
+
+
+def _body_or_base_changed(event: Event) -> bool:
+    """A title edit cannot change a verdict; a body (links) or base (rules) edit can."""
+    changes = event.data.get("changes") or {}
+    return "body" in changes or "base" in changes
+
+
+for _action in ACTIONS:
+    router.add(on_pull_request, "pull_request", action=_action)

@@ -1,0 +1,91 @@
+"""``perfbot serve`` runs the App; ``perfbot check`` evaluates a local checkout the same way."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.core import config as config_model
+from bot.core.evaluate import config_failure, evaluate
+from bot.core.render import json_report, markdown_report
+from bot.core.results import Conclusion
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="perfbot", description="Hold changes to a performance engineering workflow."
+    )
+    parser.add_argument("--version", action="version", version=f"perfbot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser(
+        "check",
+        help="evaluate a local git checkout as the App would a pull request",
+        description="Evaluate the change from the merge base of BASE and HEAD to HEAD, with "
+        "the config committed on BASE (or the built-in defaults). Exit 0 when the rules pass, "
+        "1 when a rule fails, 2 on a usage or config error.",
+    )
+    check.add_argument("--repo", type=Path, default=Path.cwd(), help="checkout (default: .)")
+    check.add_argument("--base", help="base branch (default: origin/HEAD, main or master)")
+    check.add_argument("--head", default="HEAD", help="head ref (default: HEAD)")
+    check.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    check.add_argument("--label", action="append", default=[], help="a PR label (repeatable)")
+    check.add_argument("--body", help="PR description (default: the commit messages)")
+    check.add_argument("--body-file", type=Path, help="read the PR description from a file")
+
+    commands.add_parser("serve", help="run the GitHub App (settings from the environment)")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve()
+    return run_check(args)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from bot.local.git import Checkout, GitError
+
+    checkout = Checkout(args.repo)
+    try:
+        body = args.body
+        if args.body_file is not None:
+            body = args.body_file.read_text(encoding="utf-8")
+        base = args.base or checkout.default_base()
+        checkout.resolve(base)
+        pr = checkout.pull_request(base, args.head, body=body, labels=frozenset(args.label))
+        source = checkout.config_source(base) or config_model.builtin_source()
+    except (GitError, OSError) as exc:
+        print(f"perfbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        evaluation = evaluate(pr, config_model.load(source), origin=source.origin)
+        code = EXIT_FAIL if evaluation.conclusion is Conclusion.FAILURE else EXIT_PASS
+    except config_model.ConfigError as exc:
+        evaluation = config_failure(exc)
+        code = EXIT_USAGE
+    render = json_report if args.format == "json" else markdown_report
+    sys.stdout.write(render(evaluation).rstrip("\n") + "\n")
+    return code
+
+
+def serve() -> int:
+    from aiohttp import web
+
+    from bot.app import settings as app_settings
+    from bot.app.server import create_app
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = app_settings.from_env()
+    except app_settings.SettingsError as exc:
+        print(f"perfbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return EXIT_PASS

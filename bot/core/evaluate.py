@@ -1,0 +1,98 @@
+"""Run every rule over one change and decide the check's conclusion."""
+
+from __future__ import annotations
+
+from bot.core.config import Config, ConfigError
+from bot.core.facts import PullRequest
+from bot.core.results import (
+    Conclusion,
+    Evaluation,
+    Finding,
+    Outcome,
+    RuleResult,
+    Severity,
+)
+from bot.core.rules import RULES
+
+DEFAULT_CHECK_NAME = Config().check_name
+FILE_CAP_NOTE = (
+    "GitHub lists at most {shown:,} files of a pull request; this one changes {total:,}, "
+    "so files beyond the first {shown:,} were not checked."
+)
+
+
+def evaluate(pr: PullRequest, config: Config, *, origin: str = "") -> Evaluation:
+    results = tuple(rule.evaluate(pr, getattr(config.rules, rule.id)) for rule in RULES)
+    conclusion = _conclude(results, config)
+    notes: tuple[str, ...] = ()
+    if pr.files_truncated:
+        total = pr.total_files if pr.total_files is not None else len(pr.files)
+        notes = (FILE_CAP_NOTE.format(shown=len(pr.files), total=total),)
+    return Evaluation(
+        check_name=config.check_name,
+        conclusion=conclusion,
+        title=_title(results, conclusion),
+        results=results,
+        notes=notes,
+        config_origin=origin,
+    )
+
+
+def config_failure(error: ConfigError) -> Evaluation:
+    """A broken config fails the check loudly, pointing at each problem."""
+    path = error.source.path
+    findings = tuple(
+        Finding(
+            path=path,
+            message=p.message,
+            severity=Severity.FAILURE,
+            start_line=p.position.line,
+            end_line=p.position.line,
+            start_column=p.position.column,
+            end_column=p.position.column,
+            title="Invalid configuration",
+        )
+        for p in error.problems
+    )
+    count = len(findings)
+    return Evaluation(
+        check_name=DEFAULT_CHECK_NAME,
+        conclusion=Conclusion.FAILURE,
+        title=f"Invalid {path}: {count} problem{'s' if count != 1 else ''}",
+        findings=findings,
+        config_origin=error.source.origin,
+    )
+
+
+def _conclude(results: tuple[RuleResult, ...], config: Config) -> Conclusion:
+    failed = [r for r in results if r.outcome is Outcome.FAILED]
+    if any(r.severity is Severity.FAILURE for r in failed):
+        return Conclusion.FAILURE
+    if any(r.severity is Severity.WARNING for r in failed):
+        return Conclusion.NEUTRAL
+    if all(r.outcome is Outcome.SKIPPED for r in results):
+        return Conclusion(config.out_of_scope.value)
+    return Conclusion.SUCCESS
+
+
+def _title(results: tuple[RuleResult, ...], conclusion: Conclusion) -> str:
+    failed = [r.title for r in results if r.outcome is Outcome.FAILED]
+    applied = [r for r in results if r.outcome is not Outcome.SKIPPED]
+    if failed:
+        noun = "rule needs" if len(failed) == 1 else "rules need"
+        label = "attention" if conclusion is not Conclusion.FAILURE else "changes"
+        return f"{len(failed)} {noun} {label}: {', '.join(failed)}"
+    if not applied:
+        return "No performance rule applies to this change"
+    return f"All {len(applied)} applicable rule{'s' if len(applied) != 1 else ''} passed"
+
+
+def could_not_evaluate(check_name: str, reason: str, *, origin: str = "") -> Evaluation:
+    """perfbot failed, not the change: say so, and never let it pass silently."""
+    return Evaluation(
+        check_name=check_name,
+        conclusion=Conclusion.FAILURE,
+        title="perfbot could not evaluate this commit",
+        notes=(f"{reason} Use “Re-run” on this check to try again.",),
+        config_origin=origin,
+    )

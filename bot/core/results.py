@@ -1,0 +1,77 @@
+"""What evaluation produces: plain data that renderers turn into a check run or a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How much a failed rule matters: only ``failure`` fails the check."""
+
+    FAILURE = "failure"
+    WARNING = "warning"
+    NOTICE = "notice"
+
+
+class Stage(StrEnum):
+    """The stages of the performance workflow, in the order a change moves through them."""
+
+    PLANNING = "Planning"
+    DESIGN = "Design & architecture"
+    IMPLEMENTATION = "Implementation & instrumentation"
+    TESTING = "Testing & optimisation"
+    LAUNCH = "Launch & monitoring"
+    IMPROVEMENT = "Continuous improvement"
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # the change is out of the rule's scope, or the rule is disabled
+
+
+class Conclusion(StrEnum):
+    SUCCESS = "success"
+    NEUTRAL = "neutral"
+    FAILURE = "failure"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A line-level observation; becomes a check run annotation."""
+
+    path: str
+    message: str
+    severity: Severity
+    start_line: int = 1
+    end_line: int | None = None
+    start_column: int | None = None
+    end_column: int | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    rule: str
+    title: str
+    stage: Stage
+    outcome: Outcome
+    severity: Severity
+    reason: str
+    fix: str = ""
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Everything a front needs to publish one verdict on one commit."""
+
+    check_name: str
+    conclusion: Conclusion
+    title: str
+    results: tuple[RuleResult, ...] = ()
+    # Findings that belong to no rule, such as config errors.
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+    config_origin: str = ""

@@ -1,0 +1,1 @@
+"""The GitHub edge: authentication, a careful client, fetching facts and publishing results."""

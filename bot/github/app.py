@@ -1,0 +1,56 @@
+"""The App's connection to GitHub: one HTTP session, tokens, and an ETag cache per installation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from cachetools import LRUCache
+
+from bot.github.auth import AppCredentials, InstallationTokens
+from bot.github.client import GitHub, Observer
+from bot.github.retry import RetryPolicy
+
+
+class GitHubApp:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        base_url: str,
+        credentials: AppCredentials,
+        observer: Observer | None = None,
+        policy: RetryPolicy = RetryPolicy(),
+        cache_entries: int = 256,
+        cached_installations: int = 1_000,
+    ) -> None:
+        self.session = session
+        self.base_url = base_url
+        self.app_id = int(credentials.app_id)
+        self.observer = observer
+        self.policy = policy
+        self.tokens = InstallationTokens(credentials, self.app_client)
+        self._cache_entries = cache_entries
+        # gidgethub keys its ETag cache by URL alone, so each installation needs its own:
+        # one installation's token must never be answered from another's cached data.
+        self._caches: LRUCache[int, LRUCache[str, Any]] = LRUCache(maxsize=cached_installations)
+
+    def app_client(self) -> GitHub:
+        """A client for App-level calls; they carry the App's JWT explicitly."""
+        return GitHub(
+            self.session, base_url=self.base_url, policy=self.policy, observer=self.observer
+        )
+
+    async def installation(self, installation_id: int) -> GitHub:
+        token = await self.tokens.token(installation_id)
+        cache = self._caches.get(installation_id)
+        if cache is None:
+            cache = self._caches[installation_id] = LRUCache(maxsize=self._cache_entries)
+        return GitHub(
+            self.session,
+            base_url=self.base_url,
+            oauth_token=token,
+            cache=cache,
+            policy=self.policy,
+            observer=self.observer,
+        )

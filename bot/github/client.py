@@ -1,0 +1,121 @@
+"""gidgethub's aiohttp client with the retry policy and the accounting the App needs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import Any, Protocol
+
+import aiohttp
+from gidgethub import HTTPException
+from gidgethub import aiohttp as gh_aiohttp
+
+from bot.github.retry import RetryPolicy, delay
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "perfbot"
+# Minting an installation token twice is harmless, so it may be repeated after a 5xx.
+_REPEATABLE = re.compile(r"/app/installations/\d+/access_tokens$")
+
+
+class Observer(Protocol):
+    """Where the client reports what it did; the server's metrics implement it."""
+
+    def github_request(self, method: str, status: int | None) -> None: ...
+
+    def rate_limit(self, remaining: int) -> None: ...
+
+
+class GitHub(gh_aiohttp.GitHubAPI):
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        base_url: str,
+        oauth_token: str | None = None,
+        cache: MutableMapping[str, Any] | None = None,
+        policy: RetryPolicy = RetryPolicy(),
+        observer: Observer | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(
+            session, USER_AGENT, oauth_token=oauth_token, cache=cache, base_url=base_url
+        )
+        self.policy = policy
+        self.observer = observer
+        self._sleep = sleep
+
+    async def sleep(self, seconds: float) -> None:
+        await self._sleep(seconds)
+
+    async def _request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                status, response_headers, data = await super()._request(
+                    method, url, headers, body
+                )
+            except (TimeoutError, aiohttp.ClientConnectionError) as exc:
+                self._observe(method, None, {})
+                wait = self._delay(method, url, None, {}, str(exc), attempt)
+                if wait is None:
+                    raise
+                log.warning("GitHub %s %s: %s; retrying in %.1fs", method, _path(url), exc, wait)
+                await self.sleep(wait)
+                continue
+            self._observe(method, status, response_headers)
+            return status, response_headers, data
+
+    async def handle_rate_limit_error(
+        self, *, method: str, url: str, exception: HTTPException, attempt: int
+    ) -> bool:
+        status = int(exception.status_code)
+        wait = self._delay(method, url, status, exception.headers, str(exception), attempt)
+        if wait is None:
+            return False
+        log.warning(
+            "GitHub %s %s answered %d; retry %d in %.1fs",
+            method, _path(url), status, attempt, wait,
+        )
+        await self.sleep(wait)
+        return True
+
+    def _delay(
+        self,
+        method: str,
+        url: str,
+        status: int | None,
+        headers: Mapping[str, str],
+        message: str,
+        attempt: int,
+    ) -> float | None:
+        return delay(
+            self.policy,
+            method=method,
+            status=status,
+            headers={k.lower(): v for k, v in headers.items()},
+            message=message,
+            attempt=attempt,
+            now=time.time(),
+            repeatable=bool(_REPEATABLE.search(_path(url))),
+        )
+
+    def _observe(self, method: str, status: int | None, headers: Mapping[str, str]) -> None:
+        if self.observer is None:
+            return
+        self.observer.github_request(method, status)
+        remaining = headers.get("x-ratelimit-remaining")
+        if remaining is not None and remaining.isdigit():
+            self.observer.rate_limit(int(remaining))
+
+
+def _path(url: str) -> str:
+    """The URL without its query, which is all a log line needs."""
+    return url.split("?", 1)[0]

@@ -1,0 +1,100 @@
+"""Gather the facts for one pull request from GitHub in as few requests as possible."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+from urllib.parse import quote
+
+from gidgethub import BadRequest
+
+from bot.core.binding import Problem
+from bot.core.config import CONFIG_PATH, ConfigError, ConfigSource
+from bot.core.facts import ChangedFile, FileStatus, PullRequest
+from bot.core.yamldoc import Position
+from bot.github.client import GitHub
+
+# GitHub's pull request files listing stops at this many files.
+FILES_CAP = 3_000
+_STATUSES = frozenset(s.value for s in FileStatus)
+
+
+async def config_source(gh: GitHub, repo: str, ref: str) -> ConfigSource | None:
+    """The config file as it stands on ``ref`` (the base branch), or None if there is none.
+
+    Read by branch name, so an unchanged file is a free 304 from the ETag cache.
+    """
+    url = f"/repos/{repo}/contents/{quote(CONFIG_PATH)}?ref={quote(ref, safe='')}"
+    try:
+        item: dict[str, Any] = await gh.getitem(url)
+    except BadRequest as exc:
+        if int(exc.status_code) == 404:
+            return None
+        raise
+    source = ConfigSource(text="", origin=f"`{CONFIG_PATH}` on `{ref}`")
+    if item.get("type") != "file" or item.get("encoding") != "base64":
+        raise _unreadable(source, "it is not a regular file small enough to read (1 MB)")
+    try:
+        text = base64.b64decode(item.get("content", "")).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise _unreadable(source, f"it is not UTF-8 text ({exc})") from None
+    return ConfigSource(text=text, origin=source.origin)
+
+
+def _unreadable(source: ConfigSource, why: str) -> ConfigError:
+    return ConfigError(source, (Problem(f"cannot read the file: {why}", Position(1, 1)),))
+
+
+async def pull_request(gh: GitHub, repo: str, payload: dict[str, Any]) -> PullRequest:
+    """Facts for the pull request in a webhook payload, its changed files fetched."""
+    number = int(payload["number"])
+    files: list[ChangedFile] = []
+    async for item in gh.getiter(f"/repos/{repo}/pulls/{number}/files?per_page=100"):
+        files.append(changed_file(item))
+        if len(files) >= FILES_CAP:
+            break
+    total = payload.get("changed_files")
+    total = int(total) if isinstance(total, int) else len(files)
+    return from_payload(payload, tuple(files), total_files=max(total, len(files)))
+
+
+async def pull_request_by_number(gh: GitHub, repo: str, number: int) -> PullRequest:
+    """For events that name a pull request without describing it (check suites and runs)."""
+    payload: dict[str, Any] = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+    return await pull_request(gh, repo, payload)
+
+
+def from_payload(
+    payload: dict[str, Any], files: tuple[ChangedFile, ...], *, total_files: int
+) -> PullRequest:
+    return PullRequest(
+        number=int(payload["number"]),
+        head_sha=payload["head"]["sha"],
+        base_ref=payload["base"]["ref"],
+        title=payload.get("title") or "",
+        body=payload.get("body") or "",
+        author=(payload.get("user") or {}).get("login", ""),
+        labels=frozenset(label["name"] for label in payload.get("labels") or ()),
+        draft=bool(payload.get("draft")),
+        files=files,
+        files_truncated=total_files > len(files),
+        total_files=total_files,
+    )
+
+
+def changed_file(item: dict[str, Any]) -> ChangedFile:
+    status = item.get("status", "modified")
+    patch = item.get("patch")
+    changes = int(item.get("changes") or 0)
+    return ChangedFile(
+        path=item["filename"],
+        status=FileStatus(status) if status in _STATUSES else FileStatus.CHANGED,
+        additions=int(item.get("additions") or 0),
+        deletions=int(item.get("deletions") or 0),
+        previous_path=item.get("previous_filename"),
+        patch=patch,
+        # GitHub gives no patch and no line counts for binary files; a large text diff
+        # also loses its patch but keeps its counts.
+        binary=patch is None and changes == 0 and status != "renamed",
+    )

@@ -1,0 +1,196 @@
+"""Publish a check run so that it converges on the wanted state, whatever happened before.
+
+GitHub can apply a write and still answer 502. Rather than repeating writes
+blindly, every attempt reads the check run back and sends only what is
+missing, so a redelivery, a re-run or a retry after a lost response never adds
+a second check run or a second copy of an annotation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from gidgethub import GitHubBroken
+
+from bot.core.render import CheckOutput, annotation
+from bot.core.results import Conclusion
+from bot.github.client import GitHub
+
+log = logging.getLogger(__name__)
+
+ANNOTATIONS_PER_REQUEST = 50  # GitHub refuses more in one create or update
+CONVERGE_ATTEMPTS = 4
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRun:
+    id: int
+    status: str
+    external_id: str
+    annotations_count: int
+
+    @classmethod
+    def from_api(cls, item: dict[str, Any]) -> CheckRun:
+        return cls(
+            id=int(item["id"]),
+            status=item.get("status") or "",
+            external_id=item.get("external_id") or "",
+            annotations_count=int((item.get("output") or {}).get("annotations_count") or 0),
+        )
+
+
+def digest(output: CheckOutput, conclusion: Conclusion) -> str:
+    """A fingerprint of a verdict, kept in the run's external_id to skip needless writes."""
+    body = {
+        "conclusion": conclusion.value,
+        "title": output.title,
+        "summary": output.summary,
+        "text": output.text,
+        "annotations": [annotation(f) for f in output.annotations],
+    }
+    blob = json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+    return "perfbot:" + hashlib.sha256(blob).hexdigest()[:32]
+
+
+async def find(gh: GitHub, repo: str, head_sha: str, name: str, app_id: int) -> CheckRun | None:
+    query = urlencode({"check_name": name, "filter": "all", "app_id": app_id, "per_page": 100})
+    data = await gh.getitem(f"/repos/{repo}/commits/{head_sha}/check-runs?{query}")
+    runs = [r for r in data.get("check_runs", []) if (r.get("app") or {}).get("id") == app_id]
+    if not runs:
+        return None
+    if len(runs) > 1:
+        log.warning("%s@%s has %d check runs named %r; using the oldest",
+                    repo, head_sha[:12], len(runs), name)
+    return CheckRun.from_api(min(runs, key=lambda r: int(r["id"])))
+
+
+async def start(gh: GitHub, repo: str, head_sha: str, name: str, app_id: int) -> CheckRun:
+    """The commit's check run, created ``in_progress`` if it has none yet."""
+
+    async def attempt() -> CheckRun:
+        existing = await find(gh, repo, head_sha, name, app_id)
+        if existing is not None:
+            return existing
+        created = await gh.post(
+            f"/repos/{repo}/check-runs",
+            data={
+                "name": name,
+                "head_sha": head_sha,
+                "status": "in_progress",
+                "started_at": _now(),
+            },
+        )
+        return CheckRun.from_api(created)
+
+    return await _converge(attempt, gh)
+
+
+async def complete(
+    gh: GitHub,
+    repo: str,
+    run: CheckRun,
+    output: CheckOutput,
+    conclusion: Conclusion,
+) -> bool:
+    """Bring the run to the verdict. Returns False when it already showed exactly that."""
+    wanted = digest(output, conclusion)
+    current = run
+
+    async def attempt() -> bool:
+        nonlocal current
+        if current is not run:  # a retry: read back what the failed attempt left
+            item = await gh.getitem(f"/repos/{repo}/check-runs/{run.id}")
+            current = CheckRun.from_api(item)
+        if current.status == "completed" and current.external_id == wanted:
+            return False
+        missing = await _missing_annotations(gh, repo, current, output)
+        batches = [
+            missing[i : i + ANNOTATIONS_PER_REQUEST]
+            for i in range(0, len(missing), ANNOTATIONS_PER_REQUEST)
+        ] or [[]]
+        text = {"title": output.title, "summary": output.summary}
+        if output.text:
+            text["text"] = output.text
+        for batch in batches[:-1]:
+            current = _touched(current)
+            await gh.patch(
+                f"/repos/{repo}/check-runs/{run.id}",
+                data={"output": {**text, "annotations": batch}},
+            )
+        current = _touched(current)
+        await gh.patch(
+            f"/repos/{repo}/check-runs/{run.id}",
+            data={
+                "status": "completed",
+                "conclusion": conclusion.value,
+                "completed_at": _now(),
+                "external_id": wanted,
+                "output": {**text, "annotations": batches[-1]},
+            },
+        )
+        return True
+
+    return await _converge(attempt, gh)
+
+
+async def _missing_annotations(
+    gh: GitHub, repo: str, run: CheckRun, output: CheckOutput
+) -> list[dict[str, Any]]:
+    """GitHub only appends annotations, so send those the run does not show already."""
+    wanted = [annotation(f) for f in output.annotations]
+    if run.annotations_count == 0:
+        return wanted
+    have: Counter[tuple[Any, ...]] = Counter()
+    async for item in gh.getiter(f"/repos/{repo}/check-runs/{run.id}/annotations?per_page=100"):
+        have[_key(item)] += 1
+    missing = []
+    for item in wanted:
+        key = _key(item)
+        if have[key]:
+            have[key] -= 1
+        else:
+            missing.append(item)
+    return missing
+
+
+def _key(item: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        item.get("path"),
+        item.get("start_line"),
+        item.get("end_line"),
+        item.get("annotation_level"),
+        item.get("message"),
+        item.get("title") or None,
+    )
+
+
+def _touched(run: CheckRun) -> CheckRun:
+    """After a write whose answer may be lost, assume annotations may be there."""
+    return CheckRun(run.id, "", "", max(run.annotations_count, 1))
+
+
+async def _converge(attempt: Callable[[], Awaitable[T]], gh: GitHub) -> T:
+    for tries in range(1, CONVERGE_ATTEMPTS + 1):
+        try:
+            return await attempt()
+        except GitHubBroken as exc:
+            if tries == CONVERGE_ATTEMPTS:
+                raise
+            wait = gh.policy.base_delay * 2 ** (tries - 1)
+            log.warning("GitHub failed a write (%s); reconciling in %.1fs", exc.status_code, wait)
+            await gh.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

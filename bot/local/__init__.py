@@ -1,0 +1,1 @@
+"""The local front: facts from a git checkout instead of GitHub."""

@@ -1,0 +1,176 @@
+"""Describe a local change the way GitHub describes a pull request.
+
+The merge base is the baseline, as on GitHub, and patches come in GitHub's form
+(hunks without file headers), so the core sees the same facts from either front.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.config import CONFIG_PATH, ConfigSource
+from bot.core.facts import ChangedFile, FileStatus, PullRequest
+
+_STATUS = {
+    "A": FileStatus.ADDED,
+    "D": FileStatus.REMOVED,
+    "M": FileStatus.MODIFIED,
+    "R": FileStatus.RENAMED,
+    "C": FileStatus.COPIED,
+    "T": FileStatus.CHANGED,
+}
+
+
+class GitError(RuntimeError):
+    """git refused: not a repository, an unknown ref, no common history."""
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    path: Path
+
+    def git(self, *args: str) -> str:
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed executable, arguments are refs we pass
+                ["git", "-c", "core.quotePath=false", *args],  # noqa: S607
+                cwd=self.path,
+                capture_output=True,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed") from None
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(message[-1] if message else f"git {args[0]} failed")
+        return done.stdout.decode("utf-8", "surrogateescape")
+
+    def resolve(self, ref: str) -> str:
+        return self.git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+
+    def default_base(self) -> str:
+        """The branch a pull request would most likely target."""
+        try:
+            return self.git("symbolic-ref", "--short", "refs/remotes/origin/HEAD").strip()
+        except GitError:
+            pass
+        for candidate in ("main", "master", "origin/main", "origin/master"):
+            try:
+                self.resolve(candidate)
+            except GitError:
+                continue
+            return candidate
+        raise GitError("cannot tell the base branch; pass --base")
+
+    def merge_base(self, base: str, head: str) -> str:
+        try:
+            return self.git("merge-base", base, head).strip()
+        except GitError:
+            raise GitError(f"{base} and {head} share no history") from None
+
+    def config_source(self, ref: str) -> ConfigSource | None:
+        """The config as committed on ``ref``; never the working tree, like the App."""
+        try:
+            text = self.git("show", f"{ref}:{CONFIG_PATH}")
+        except GitError:
+            return None
+        return ConfigSource(text=text, origin=f"`{CONFIG_PATH}` on `{ref}`")
+
+    def pull_request(
+        self,
+        base: str,
+        head: str,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        labels: frozenset[str] = frozenset(),
+    ) -> PullRequest:
+        head_sha = self.resolve(head)
+        base_sha = self.merge_base(base, head_sha)
+        messages = self.git("log", "--format=%B", f"{base_sha}..{head_sha}")
+        subject = self.git("log", "-1", "--format=%s", head_sha).strip()
+        return PullRequest(
+            head_sha=head_sha,
+            base_ref=base,
+            title=subject if title is None else title,
+            body=messages.strip() if body is None else body,
+            author=self.git("log", "-1", "--format=%an", head_sha).strip(),
+            labels=labels,
+            files=self.changed_files(base_sha, head_sha),
+        )
+
+    def changed_files(self, base_sha: str, head_sha: str) -> tuple[ChangedFile, ...]:
+        diff = ("diff", "-M", "--no-color", "--no-ext-diff", base_sha, head_sha)
+        names = self.git(*diff[:-2], "--name-status", "-z", base_sha, head_sha).split("\0")
+        counts = self.git(*diff[:-2], "--numstat", "-z", base_sha, head_sha)
+        patches = _split_patches(self.git(*diff, "-U3"))
+        entries = _name_status(names)
+        numbers = _numstat(counts)
+        if len(patches) != len(entries):  # should not happen; be exact rather than misalign
+            patches = [_hunks(self.git(*diff, "-U3", "--", *_paths(e))) for e in entries]
+        files = []
+        for (status, path, old), patch, (added, deleted) in zip(
+            entries, patches, numbers, strict=True
+        ):
+            binary = added is None
+            files.append(
+                ChangedFile(
+                    path=path,
+                    status=status,
+                    additions=added or 0,
+                    deletions=deleted or 0,
+                    previous_path=old,
+                    patch=None if binary or not patch else patch,
+                    binary=binary,
+                )
+            )
+        return tuple(files)
+
+
+def _name_status(fields: list[str]) -> list[tuple[FileStatus, str, str | None]]:
+    entries: list[tuple[FileStatus, str, str | None]] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        code = fields[i][0]
+        if code in "RC":
+            entries.append((_STATUS[code], fields[i + 2], fields[i + 1]))
+            i += 3
+        else:
+            entries.append((_STATUS.get(code, FileStatus.CHANGED), fields[i + 1], None))
+            i += 2
+    return entries
+
+
+def _numstat(text: str) -> list[tuple[int | None, int | None]]:
+    """Line counts per file; None for binary files. Renames use three NUL fields."""
+    out: list[tuple[int | None, int | None]] = []
+    fields = text.split("\0")
+    i = 0
+    while i < len(fields) and fields[i]:
+        added, deleted, path = fields[i].split("\t", 2)
+        out.append((None, None) if added == "-" else (int(added), int(deleted)))
+        i += 3 if path == "" else 1
+    return out
+
+
+def _split_patches(text: str) -> list[str]:
+    chunks: list[list[str]] = []
+    for line in text.splitlines():
+        if line.startswith("diff --git "):
+            chunks.append([])
+        elif chunks:
+            chunks[-1].append(line)
+    return [_hunks("\n".join(chunk)) for chunk in chunks]
+
+
+def _hunks(text: str) -> str:
+    """Drop git's file header, keeping the hunks as GitHub's ``patch`` field has them."""
+    start = text.find("@@")
+    while start > 0 and text[start - 1] != "\n":
+        start = text.find("@@", start + 2)
+    return "" if start < 0 else text[start:].rstrip("\n")
+
+
+def _paths(entry: tuple[FileStatus, str, str | None]) -> tuple[str, ...]:
+    return (entry[2], entry[1]) if entry[2] else (entry[1],)
