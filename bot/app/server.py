@@ -20,6 +20,7 @@ from bot.app.routers import router
 from bot.app.settings import Settings
 from bot.github.app import GitHubApp
 from bot.github.auth import AppCredentials
+from bot.github.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,13 @@ SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
 INTAKE = web.AppKey("intake", Intake)
 GITHUB = web.AppKey("github", GitHubApp)
+POLICY = web.AppKey("policy", RetryPolicy)
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, policy: RetryPolicy = RetryPolicy()) -> web.Application:
     app = web.Application(client_max_size=MAX_PAYLOAD)
     app[SETTINGS] = settings
+    app[POLICY] = policy
     app[METRICS] = Metrics()
     app.cleanup_ctx.append(_github)
     app.add_routes(
@@ -56,6 +59,7 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
             base_url=settings.api_url,
             credentials=AppCredentials(settings.app_id, settings.private_key),
             observer=app[METRICS],
+            policy=app[POLICY],
         )
         context = Context(github, Reviewer(github.app_id, KeyedLocks()))
 
