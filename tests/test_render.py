@@ -1,8 +1,8 @@
 import json
 
+from bot.core.config import Config
 from bot.core.evaluate import evaluate
 from bot.core.facts import ChangedFile, FileStatus, PullRequest
-from bot.core.config import Config
 from bot.core.render import OUTPUT_LIMIT, annotation, check_output, fit, json_report
 from bot.core.results import Finding, Severity
 

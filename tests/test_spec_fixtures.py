@@ -11,6 +11,8 @@ import time
 from typing import Any
 
 import pytest
+from emulator.spec import SPEC_PATH, WEBHOOKS_DIR, load_spec, load_webhook
+from emulator.spec.regenerate import OPERATIONS, WEBHOOKS
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest
 from openapi_core.validation.request.exceptions import (
@@ -18,9 +20,6 @@ from openapi_core.validation.request.exceptions import (
     MissingRequiredParameter,
 )
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
-
-from emulator.spec import SPEC_PATH, WEBHOOKS_DIR, load_spec, load_webhook
-from tests.emulator.spec.regenerate import OPERATIONS, WEBHOOKS
 
 HOST = "http://127.0.0.1"
 

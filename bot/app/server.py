@@ -25,6 +25,7 @@ from bot.github.retry import RetryPolicy
 log = logging.getLogger(__name__)
 
 MAX_PAYLOAD = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
+_PAYLOAD_TYPES = ("application/json", "application/x-www-form-urlencoded")
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
@@ -97,7 +98,7 @@ async def webhook(request: web.Request) -> web.Response:
     except BadRequest as exc:
         metrics.deliveries.labels(name, "bad_request").inc()
         # gidgethub reports an undecodable body as 415 too; tell the two apart.
-        if isinstance(exc.__cause__, ValueError) and "content-type" in request.headers:
+        if request.content_type in _PAYLOAD_TYPES:
             return _answer(400, "body is not valid JSON")
         return _answer(415, "expected Content-Type: application/json")
     except KeyError as exc:

@@ -1,0 +1,81 @@
+"""The App under test, wired to the emulator as its GitHub, driven by signed deliveries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+from emulator import Emulator, Repo, app_keys
+
+from bot.app.server import INTAKE, create_app
+from bot.app.settings import Settings
+from bot.github.retry import RetryPolicy
+
+SECRET = "test-webhook-secret"
+APP_ID = 1
+INSTALLATION = 7
+# Real backoff, scaled down so fault tests take milliseconds.
+FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, secondary_default=0.05)
+TEAM_CONFIG = """\
+version: 1
+rules:
+  design_record:
+    when:
+      paths: ["src/**"]
+"""
+
+
+@dataclass
+class World:
+    emu: Emulator
+    repo: Repo
+
+
+@dataclass
+class Bot:
+    emu: Emulator
+    client: TestClient
+
+    async def deliver(
+        self, event: str, payload: dict[str, Any], *, delivery_id: str | None = None,
+        settle: bool = True,
+    ) -> int:
+        headers, body = self.emu.sign(event, payload, SECRET, delivery_id or str(uuid.uuid4()))
+        response = await self.client.post("/webhooks", data=body, headers=dict(headers))
+        if settle:
+            await self.settle()
+        return response.status
+
+    async def send(self, event: str, action: str | None = None, **kwargs: Any) -> int:
+        return await self.deliver(event, self.emu.webhook_payload(event, action, **kwargs))
+
+    async def settle(self) -> None:
+        await self.client.app[INTAKE].drain()
+
+
+@pytest_asyncio.fixture
+async def world(emulator: Emulator) -> World:
+    emulator.register_app(app_keys().public_pem, app_id=APP_ID)
+    emulator.add_installation(INSTALLATION, "octo-org")
+    repo = emulator.add_repo("octo-org/service", installation_id=INSTALLATION)
+    return World(emulator, repo)
+
+
+@pytest_asyncio.fixture
+async def bot(emulator: Emulator, world: World) -> AsyncIterator[Bot]:
+    settings = Settings(
+        app_id=str(APP_ID),
+        private_key=app_keys().private_pem,
+        webhook_secret=SECRET,
+        api_url=emulator.api,
+    )
+    client = TestClient(TestServer(create_app(settings, policy=FAST), host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield Bot(emulator, client)
+    finally:
+        await client.close()
