@@ -95,7 +95,7 @@ async def webhook(request: web.Request) -> web.Response:
     except ValidationFailure:
         metrics.deliveries.labels(name, "bad_signature").inc()
         return _answer(401, "invalid or missing X-Hub-Signature-256")
-    except BadRequest as exc:
+    except BadRequest:
         metrics.deliveries.labels(name, "bad_request").inc()
         # gidgethub reports an undecodable body as 415 too; tell the two apart.
         if request.content_type in _PAYLOAD_TYPES:
