@@ -87,5 +87,9 @@ def serve() -> int:
     except app_settings.SettingsError as exc:
         print(f"perfbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    # No access log: every delivery's outcome is logged once it is processed, and a line per
+    # request would cost the acknowledgement path for nothing.
+    web.run_app(
+        create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
+    )
     return EXIT_PASS

@@ -16,6 +16,8 @@ from bot.app.metrics import Metrics
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], Awaitable[None]]
+QUIET = 0.005
+ACK_PRIORITY = 0.25
 
 
 class Intake:
@@ -26,15 +28,30 @@ class Intake:
     rather than lost.
     """
 
-    def __init__(
-        self, handler: Handler, metrics: Metrics, *, concurrency: int, queue_size: int
-    ) -> None:
-        self._handler = handler
+    def __init__(self, metrics: Metrics, *, concurrency: int, queue_size: int) -> None:
         self._metrics = metrics
         self._concurrency = concurrency
         self._queue: asyncio.Queue[tuple[Event, float]] = asyncio.Queue(maxsize=queue_size)
         self._seen: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=24 * 3600)
         self._workers: list[asyncio.Task[None]] = []
+        self._last_ack = 0.0
+
+    def acknowledging(self) -> None:
+        """The server is answering a delivery: background work should give way."""
+        self._last_ack = time.monotonic()
+
+    async def yield_to_acknowledgements(self) -> None:
+        """Background work calls this before each step (a new event, a GitHub request).
+
+        Acknowledging comes first: while deliveries are arriving, work waits for a lull of
+        ``QUIET`` seconds, but never longer than ``ACK_PRIORITY`` in all, so a steady
+        stream of deliveries cannot starve it.
+        """
+        now = time.monotonic()
+        deadline = now + ACK_PRIORITY
+        while now - self._last_ack < QUIET and now < deadline:
+            await asyncio.sleep(QUIET - (now - self._last_ack))
+            now = time.monotonic()
 
     def seen(self, delivery_id: str) -> bool:
         return bool(delivery_id) and delivery_id in self._seen
@@ -49,9 +66,9 @@ class Intake:
             self._seen[event.delivery_id] = True
         return True
 
-    async def start(self) -> None:
+    async def start(self, handler: Handler) -> None:
         self._workers = [
-            asyncio.create_task(self._work(), name=f"perfbot-worker-{i}")
+            asyncio.create_task(self._work(handler), name=f"perfbot-worker-{i}")
             for i in range(self._concurrency)
         ]
 
@@ -67,20 +84,21 @@ class Intake:
         """Wait until every accepted event has been handled (tests, benchmarks)."""
         await self._queue.join()
 
-    async def _work(self) -> None:
+    async def _work(self, handler: Handler) -> None:
         while True:
             event, accepted = await self._queue.get()
+            await self.yield_to_acknowledgements()
             try:
-                await self._handle(event, accepted)
+                await self._handle(handler, event, accepted)
             finally:
                 self._queue.task_done()
 
-    async def _handle(self, event: Event, accepted: float) -> None:
+    async def _handle(self, handler: Handler, event: Event, accepted: float) -> None:
         name = event.event
         action = event.data.get("action") if isinstance(event.data, dict) else None
         label = f"{name}.{action}" if action else name
         try:
-            await self._handler(event)
+            await handler(event)
         except Exception:
             if event.delivery_id:
                 self._seen.pop(event.delivery_id, None)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
+import orjson
 from aiohttp import web
-from gidgethub import BadRequest, ValidationFailure
 from gidgethub.sansio import Event
 
+from bot.app import delivery
 from bot.app.context import Context
 from bot.app.intake import Intake
 from bot.app.locks import KeyedLocks
@@ -25,7 +25,6 @@ from bot.github.retry import RetryPolicy
 log = logging.getLogger(__name__)
 
 MAX_PAYLOAD = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
-_PAYLOAD_TYPES = ("application/json", "application/x-www-form-urlencoded")
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
@@ -55,27 +54,25 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     timeout = aiohttp.ClientTimeout(total=60, connect=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
+        intake = Intake(
+            app[METRICS], concurrency=settings.concurrency, queue_size=settings.queue_size
+        )
         github = GitHubApp(
             session,
             base_url=settings.api_url,
             credentials=AppCredentials(settings.app_id, settings.private_key),
             observer=app[METRICS],
             policy=app[POLICY],
+            before_request=intake.yield_to_acknowledgements,
         )
         context = Context(github, Reviewer(github.app_id, KeyedLocks()))
 
         async def handle(event: Event) -> None:
             await router.dispatch(event, context)
 
-        intake = Intake(
-            handle,
-            app[METRICS],
-            concurrency=settings.concurrency,
-            queue_size=settings.queue_size,
-        )
         app[GITHUB] = github
         app[INTAKE] = intake
-        await intake.start()
+        await intake.start(handle)
         try:
             yield
         finally:
@@ -83,6 +80,8 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
 
 
 async def webhook(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    intake.acknowledging()
     metrics = request.app[METRICS]
     name = request.headers.get("X-GitHub-Event", "unknown")
     try:
@@ -91,26 +90,14 @@ async def webhook(request: web.Request) -> web.Response:
         metrics.deliveries.labels(name, "too_large").inc()
         return _answer(413, "payload larger than 25 MB")
     try:
-        event = Event.from_http(request.headers, body, secret=request.app[SETTINGS].webhook_secret)
-    except ValidationFailure:
-        metrics.deliveries.labels(name, "bad_signature").inc()
-        return _answer(401, "invalid or missing X-Hub-Signature-256")
-    except BadRequest:
-        metrics.deliveries.labels(name, "bad_request").inc()
-        # gidgethub reports an undecodable body as 415 too; tell the two apart.
-        if request.content_type in _PAYLOAD_TYPES:
-            return _answer(400, "body is not valid JSON")
-        return _answer(415, "expected Content-Type: application/json")
-    except KeyError as exc:
-        metrics.deliveries.labels(name, "bad_request").inc()
-        return _answer(400, f"missing header {exc.args[0]}")
+        event = delivery.parse(request.headers, body, request.app[SETTINGS].webhook_secret)
+    except delivery.Refused as refused:
+        outcome = "bad_signature" if refused.status == 401 else "bad_request"
+        metrics.deliveries.labels(name, outcome).inc()
+        return _answer(refused.status, refused.reason)
     if event.event == "ping":
         metrics.deliveries.labels("ping", "processed").inc()
         return _answer(200, "pong")
-    if not isinstance(event.data, dict):
-        metrics.deliveries.labels(name, "bad_request").inc()
-        return _answer(400, "body is not a JSON object")
-    intake = request.app[INTAKE]
     if intake.seen(event.delivery_id):
         metrics.deliveries.labels(name, "duplicate").inc()
         return _answer(202, "already received")
@@ -131,5 +118,5 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def _answer(status: int, message: str) -> web.Response:
-    return web.Response(status=status, text=json.dumps({"message": message}),
-                        content_type="application/json")
+    body = orjson.dumps({"message": message})
+    return web.Response(status=status, body=body, content_type="application/json")

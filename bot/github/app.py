@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -23,12 +24,14 @@ class GitHubApp:
         policy: RetryPolicy = RetryPolicy(),
         cache_entries: int = 256,
         cached_installations: int = 1_000,
+        before_request: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.session = session
         self.base_url = base_url
         self.app_id = int(credentials.app_id)
         self.observer = observer
         self.policy = policy
+        self._before_request = before_request
         self.tokens = InstallationTokens(credentials, self.app_client)
         self._cache_entries = cache_entries
         # gidgethub keys its ETag cache by URL alone, so each installation needs its own:
@@ -38,7 +41,11 @@ class GitHubApp:
     def app_client(self) -> GitHub:
         """A client for App-level calls; they carry the App's JWT explicitly."""
         return GitHub(
-            self.session, base_url=self.base_url, policy=self.policy, observer=self.observer
+            self.session,
+            base_url=self.base_url,
+            policy=self.policy,
+            observer=self.observer,
+            before_request=self._before_request,
         )
 
     async def installation(self, installation_id: int) -> GitHub:
@@ -53,4 +60,5 @@ class GitHubApp:
             cache=cache,
             policy=self.policy,
             observer=self.observer,
+            before_request=self._before_request,
         )

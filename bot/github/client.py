@@ -41,6 +41,7 @@ class GitHub(gh_aiohttp.GitHubAPI):
         policy: RetryPolicy = RetryPolicy(),
         observer: Observer | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        before_request: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(
             session, USER_AGENT, oauth_token=oauth_token, cache=cache, base_url=base_url
@@ -48,9 +49,15 @@ class GitHub(gh_aiohttp.GitHubAPI):
         self.policy = policy
         self.observer = observer
         self._sleep = sleep
+        self._before_request = before_request
 
     async def sleep(self, seconds: float) -> None:
         await self._sleep(seconds)
+
+    async def manage_rate_limit(self, *, method: str, url: str) -> None:
+        """gidgethub's hook before every request: where the server's priorities apply."""
+        if self._before_request is not None:
+            await self._before_request()
 
     async def _request(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
