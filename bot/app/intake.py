@@ -16,7 +16,7 @@ from bot.app.metrics import Metrics
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], Awaitable[None]]
-QUIET = 0.005
+QUIET = 0.01
 ACK_PRIORITY = 0.25
 
 
