@@ -34,6 +34,9 @@ Globs = Annotated[tuple[str, ...], Glob]
 Regexes = Annotated[tuple[str, ...], Regex]
 
 
+_SCALARS: dict[Any, str] = {bool: "true or false", int: "a whole number", str: "a string"}
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     message: str
@@ -69,20 +72,11 @@ class _Binder:
                 return hint(value)
             self.fail(path, f"must be one of {', '.join(map(str, choices))}, not {value!r}")
             return default
-        if hint is bool:
-            if isinstance(value, bool):
+        if hint in _SCALARS:
+            # type(), not isinstance(): YAML's true is not the number 1 here.
+            if type(value) is hint:
                 return value
-            self.fail(path, f"must be true or false, not {value!r}")
-            return default
-        if hint is int:
-            if isinstance(value, int) and not isinstance(value, bool):
-                return value
-            self.fail(path, f"must be a whole number, not {value!r}")
-            return default
-        if hint is str:
-            if isinstance(value, str):
-                return value
-            self.fail(path, f"must be a string, not {value!r}")
+            self.fail(path, f"must be {_SCALARS[hint]}, not {value!r}")
             return default
         if get_origin(hint) is tuple:
             return self.bind_strings(value, path, default, marker)
