@@ -33,29 +33,17 @@ class Reviewer:
     async def _review(
         self, gh: GitHub, repo: str, pull: dict[str, Any], head_sha: str
     ) -> Evaluation:
-        base_ref = pull["base"]["ref"]
         # Rules come from the base branch: a pull request must not weaken its own rules.
-        config: config_model.Config | None = None
-        origin = ""
-        evaluation: Evaluation | None = None
         try:
-            source = await fetch.config_source(gh, repo, base_ref)
+            source = await fetch.config_source(gh, repo, pull["base"]["ref"])
             source = source or config_model.builtin_source()
-            origin = source.origin
             config = config_model.load(source)
-        except config_model.ConfigError as exc:
-            evaluation = config_failure(exc)
-        name = config.check_name if config else DEFAULT_CHECK_NAME
-        run = await publish.start(gh, repo, head_sha, name, self.app_id)
-        if config is not None:
-            try:
-                pr = await fetch.pull_request(gh, repo, pull)
-                evaluation = evaluate(pr, config, origin=origin)
-            except HTTPException as exc:
-                log.warning("could not fetch %s#%s: %s", repo, pull["number"], exc)
-                why = f"GitHub answered {int(exc.status_code)} while perfbot read the pull request."
-                evaluation = could_not_evaluate(name, why, origin=origin)
-        assert evaluation is not None
+        except config_model.ConfigError as error:
+            run = await publish.start(gh, repo, head_sha, DEFAULT_CHECK_NAME, self.app_id)
+            evaluation = config_failure(error)
+        else:
+            run = await publish.start(gh, repo, head_sha, config.check_name, self.app_id)
+            evaluation = await self._evaluate(gh, repo, pull, config, source.origin)
         changed = await publish.complete(
             gh, repo, run, check_output(evaluation), evaluation.conclusion
         )
@@ -64,3 +52,20 @@ class Reviewer:
             evaluation.conclusion.value, "" if changed else " (unchanged)",
         )
         return evaluation
+
+    async def _evaluate(
+        self,
+        gh: GitHub,
+        repo: str,
+        pull: dict[str, Any],
+        config: config_model.Config,
+        origin: str,
+    ) -> Evaluation:
+        try:
+            pr = await fetch.pull_request(gh, repo, pull)
+        except HTTPException as exc:
+            # The run exists by now; finish it honestly rather than leave it spinning.
+            log.warning("could not fetch %s#%s: %s", repo, pull["number"], exc)
+            why = f"GitHub answered {int(exc.status_code)} while perfbot read the pull request."
+            return could_not_evaluate(config.check_name, why, origin=origin)
+        return evaluate(pr, config, origin=origin)
