@@ -143,3 +143,21 @@ async def test_closed_pr_is_not_evaluated(bot: Bot, world: World):
     world.emu.set_state(world.repo, pr.number, "closed")
     await bot.send("pull_request", "closed", pr=pr)
     assert world.emu.check_runs(world.repo, pr.head_sha) == []
+
+
+async def test_unreadable_config_fails_the_check_instead_of_passing(bot: Bot, world: World):
+    huge = "# padding\n" * 120_000  # over the 1 MB GitHub returns inline
+    world.repo.commit("main", {".github/performance.yml": huge})
+    pr = open_pr(world, {"src/a.py": "a = 1\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "failure"
+    assert "cannot read the file" in run.annotations[0]["message"]
+
+
+async def test_a_title_edit_does_not_re_evaluate(bot: Bot, world: World):
+    pr = open_pr(world, {"svc/api/a.py": "a\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    before = len(world.emu.requests)
+    await bot.send("pull_request", "edited", pr=pr, changes={"title": {"from": "Old"}})
+    assert len(world.emu.requests) == before
