@@ -13,7 +13,6 @@ import gidgethub
 import pytest
 import pytest_asyncio
 from emulator import Emulator, PullRequest, Repo, app_jwt, app_keys
-from emulator.fixtures import emulator  # noqa: F401  (the lead moves this to conftest.py)
 from gidgethub import apps, sansio
 from gidgethub.aiohttp import GitHubAPI
 
@@ -39,7 +38,7 @@ class World:
 
 
 @pytest_asyncio.fixture
-async def world(emulator: Emulator) -> AsyncIterator[World]:  # noqa: F811
+async def world(emulator: Emulator) -> AsyncIterator[World]:
     keys = app_keys()
     emulator.register_app(keys.public_pem, app_id=APP_ID)
     emulator.add_installation(INSTALLATION, "octo-org")
