@@ -45,13 +45,3 @@ class PullRequest:
     # True when GitHub's 3,000-file listing cap hid part of the change.
     files_truncated: bool = False
     total_files: int | None = None
-
-    @property
-    def changed_paths(self) -> tuple[str, ...]:
-        """Every path the change touches, old names of renames included."""
-        paths: list[str] = []
-        for f in self.files:
-            paths.append(f.path)
-            if f.previous_path:
-                paths.append(f.previous_path)
-        return tuple(paths)

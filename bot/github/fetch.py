@@ -59,12 +59,6 @@ async def pull_request(gh: GitHub, repo: str, payload: dict[str, Any]) -> PullRe
     return from_payload(payload, tuple(files), total_files=max(total, len(files)))
 
 
-async def pull_request_by_number(gh: GitHub, repo: str, number: int) -> PullRequest:
-    """For events that name a pull request without describing it (check suites and runs)."""
-    payload: dict[str, Any] = await gh.getitem(f"/repos/{repo}/pulls/{number}")
-    return await pull_request(gh, repo, payload)
-
-
 def from_payload(
     payload: dict[str, Any], files: tuple[ChangedFile, ...], *, total_files: int
 ) -> PullRequest:
