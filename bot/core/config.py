@@ -37,7 +37,6 @@ class ConfigSource:
     text: str
     origin: str  # e.g. ".github/performance.yml@main" or "built-in defaults"
     path: str = CONFIG_PATH
-    builtin: bool = False
 
 
 class ConfigError(ValueError):
@@ -76,4 +75,4 @@ def builtin_source() -> ConfigSource:
         text = packaged.read_text(encoding="utf-8")
     else:  # a source checkout or editable install
         text = (Path(__file__).parents[2] / "config" / "default.yml").read_text(encoding="utf-8")
-    return ConfigSource(text=text, origin="built-in defaults", builtin=True)
+    return ConfigSource(text=text, origin="built-in defaults")

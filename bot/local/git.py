@@ -101,12 +101,11 @@ class Checkout:
         )
 
     def changed_files(self, base_sha: str, head_sha: str) -> tuple[ChangedFile, ...]:
+        # Three views of one diff, with the same options so git lists files in one order.
         diff = ("diff", "-M", "--no-color", "--no-ext-diff", base_sha, head_sha)
-        names = self.git(*diff[:-2], "--name-status", "-z", base_sha, head_sha).split("\0")
-        counts = self.git(*diff[:-2], "--numstat", "-z", base_sha, head_sha)
+        entries = _name_status(self.git(*diff, "--name-status", "-z").split("\0"))
+        numbers = _numstat(self.git(*diff, "--numstat", "-z"))
         patches = _split_patches(self.git(*diff, "-U3"))
-        entries = _name_status(names)
-        numbers = _numstat(counts)
         if len(patches) != len(entries):  # should not happen; be exact rather than misalign
             patches = [_hunks(self.git(*diff, "-U3", "--", *_paths(e))) for e in entries]
         files = []
