@@ -195,3 +195,12 @@ async def test_installation_events_are_logged_and_counted(bot: Bot, world: World
     assert 'event="installation.created",outcome="processed"' in metrics
     assert "perfbot_github_rate_limit_remaining" in metrics
     assert (await bot.client.get("/healthz")).status == 200
+
+
+async def test_refused_requests_cannot_mint_metric_series(bot: Bot, world: World):
+    for i in range(5):
+        headers = {"X-GitHub-Event": f"made-up-{i}", "Content-Type": "application/json"}
+        assert await post(bot, b"{}", headers) == 401
+    metrics = await (await bot.client.get("/metrics")).text()
+    assert "made-up" not in metrics
+    assert 'event="(refused)",outcome="bad_signature"} 5.0' in metrics
