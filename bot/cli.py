@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.core import config as config_model
-from bot.core.evaluate import config_failure, evaluate
+from bot.core.evaluate import config_failure, evaluate, wanted
 from bot.core.render import json_report, markdown_report
 from bot.core.results import Conclusion
 
@@ -63,7 +63,9 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"perfbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        evaluation = evaluate(pr, config_model.load(source), origin=source.origin)
+        config = config_model.load(source)
+        pr = checkout.with_contents(pr, wanted(pr, config), base)
+        evaluation = evaluate(pr, config, origin=source.origin)
         code = EXIT_FAIL if evaluation.conclusion is Conclusion.FAILURE else EXIT_PASS
     except config_model.ConfigError as exc:
         evaluation = config_failure(exc)

@@ -10,7 +10,13 @@ from gidgethub import HTTPException
 
 from bot.app.locks import KeyedLocks
 from bot.core import config as config_model
-from bot.core.evaluate import DEFAULT_CHECK_NAME, config_failure, could_not_evaluate, evaluate
+from bot.core.evaluate import (
+    DEFAULT_CHECK_NAME,
+    config_failure,
+    could_not_evaluate,
+    evaluate,
+    wanted,
+)
 from bot.core.render import check_output
 from bot.core.results import Evaluation
 from bot.github import fetch, publish
@@ -63,6 +69,9 @@ class Reviewer:
     ) -> Evaluation:
         try:
             pr = await fetch.pull_request(gh, repo, pull)
+            pr = await fetch.with_contents(
+                gh, repo, pr, wanted(pr, config), pull["base"]["sha"]
+            )
         except HTTPException as exc:
             # The run exists by now; finish it honestly rather than leave it spinning.
             log.warning("could not fetch %s#%s: %s", repo, pull["number"], exc)

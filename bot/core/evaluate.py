@@ -12,13 +12,23 @@ from bot.core.results import (
     RuleResult,
     Severity,
 )
-from bot.core.rules import RULES
+from bot.core.rules import RULES, Wants
 
 DEFAULT_CHECK_NAME = Config().check_name
 FILE_CAP_NOTE = (
     "GitHub lists at most {shown:,} files of a pull request; this one changes {total:,}, "
     "so files beyond the first {shown:,} were not checked."
 )
+
+
+def wanted(pr: PullRequest, config: Config) -> Wants:
+    """Every file the enabled rules need read before ``evaluate`` (see ``Wants``)."""
+    wants = Wants()
+    for rule in RULES:
+        settings = getattr(config.rules, rule.id)
+        if getattr(settings, "enabled", True):
+            wants |= rule.wants(pr, settings)
+    return wants
 
 
 def evaluate(pr: PullRequest, config: Config, *, origin: str = "") -> Evaluation:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -30,6 +31,22 @@ class ChangedFile:
 
 
 @dataclass(frozen=True, slots=True)
+class Tree:
+    """Whole files read at one commit, for rules that need more than the diff.
+
+    A path a rule asked for is in ``texts`` (its content), in ``unreadable`` (why not:
+    too large, not text), or in neither: it does not exist at that commit.
+    """
+
+    sha: str = ""
+    texts: Mapping[str, str] = field(default_factory=dict)
+    unreadable: Mapping[str, str] = field(default_factory=dict)
+
+    def text(self, path: str) -> str | None:
+        return self.texts.get(path)
+
+
+@dataclass(frozen=True, slots=True)
 class PullRequest:
     """A pull request, or a local change described as one."""
 
@@ -45,3 +62,7 @@ class PullRequest:
     # True when GitHub's 3,000-file listing cap hid part of the change.
     files_truncated: bool = False
     total_files: int | None = None
+    # Files rules asked for (see ``bot.core.rules.Wants``), read at the head and at the
+    # merge base, the baseline a pull request is judged against.
+    head: Tree = Tree()
+    base: Tree = Tree()

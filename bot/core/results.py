@@ -52,6 +52,20 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Variance:
+    """One failed expectation a reviewer may sign off (``/perf signoff <id>``).
+
+    ``id`` is stable across commits, so a sign-off follows the variance through later
+    pushes; ``magnitude`` (e.g. a benchmark's relative slowdown) lets a later push that
+    makes the variance worse invalidate the sign-off.
+    """
+
+    id: str
+    summary: str
+    magnitude: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RuleResult:
     rule: str
     title: str
@@ -61,6 +75,9 @@ class RuleResult:
     reason: str
     fix: str = ""
     findings: tuple[Finding, ...] = ()
+    # What a reviewer may sign off when the rule fails; a failed rule without explicit
+    # variances has one, named by the rule's id.
+    variances: tuple[Variance, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

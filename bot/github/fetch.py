@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -11,13 +12,18 @@ from gidgethub import BadRequest
 
 from bot.core.binding import Problem
 from bot.core.config import CONFIG_PATH, ConfigError, ConfigSource
-from bot.core.facts import ChangedFile, FileStatus, PullRequest
+from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree
+from bot.core.rules import Wants
 from bot.core.yamldoc import Position
 from bot.github.client import GitHub
 
 # GitHub's pull request files listing stops at this many files.
 FILES_CAP = 3_000
 _STATUSES = frozenset(s.value for s in FileStatus)
+# Whole files rules may ask for, per side: enough for records, alert rules and benchmark
+# results, few enough that one evaluation stays cheap on the rate limit.
+MAX_READS = 40
+MAX_READ_BYTES = 50 * 1024 * 1024
 
 
 async def config_source(gh: GitHub, repo: str, ref: str) -> ConfigSource | None:
@@ -92,3 +98,68 @@ def changed_file(item: dict[str, Any]) -> ChangedFile:
         # also loses its patch but keeps its counts.
         binary=patch is None and changes == 0 and status != "renamed",
     )
+
+
+async def with_contents(
+    gh: GitHub, repo: str, pr: PullRequest, wants: Wants, base_sha: str
+) -> PullRequest:
+    """``pr`` with the files rules want read at its head and at its merge base.
+
+    The merge base costs one compare request, made only when a rule wants the baseline.
+    """
+    if not wants.head and not wants.base:
+        return pr
+    head = await _tree(gh, repo, pr.head_sha, wants.head)
+    base = Tree()
+    if wants.base:
+        compared = await gh.getitem(
+            f"/repos/{repo}/compare/{quote(base_sha)}...{quote(pr.head_sha)}?per_page=1"
+        )
+        merge_base = compared["merge_base_commit"]["sha"]
+        base = await _tree(gh, repo, merge_base, wants.base)
+    return replace(pr, head=head, base=base)
+
+
+async def _tree(gh: GitHub, repo: str, sha: str, paths: frozenset[str]) -> Tree:
+    texts: dict[str, str] = {}
+    unreadable: dict[str, str] = {}
+    for i, path in enumerate(sorted(paths)):
+        if i >= MAX_READS:
+            unreadable[path] = f"perfbot reads at most {MAX_READS} whole files per commit"
+            continue
+        try:
+            text = await _read(gh, repo, sha, path)
+        except _Unreadable as exc:
+            unreadable[path] = str(exc)
+            continue
+        if text is not None:
+            texts[path] = text
+    return Tree(sha=sha, texts=texts, unreadable=unreadable)
+
+
+class _Unreadable(Exception):
+    pass
+
+
+async def _read(gh: GitHub, repo: str, sha: str, path: str) -> str | None:
+    """A file's text at ``sha``; None when it does not exist there."""
+    url = f"/repos/{repo}/contents/{quote(path)}?ref={sha}"
+    try:
+        item: dict[str, Any] = await gh.getitem(url)
+    except BadRequest as exc:
+        if int(exc.status_code) == 404:
+            return None
+        raise
+    if not isinstance(item, dict) or item.get("type") != "file":
+        return None  # a directory or a submodule is not the file a rule asked for
+    if int(item.get("size") or 0) > MAX_READ_BYTES:
+        raise _Unreadable(f"larger than {MAX_READ_BYTES // 2**20} MB")
+    content = item.get("content") or ""
+    if item.get("encoding") != "base64":
+        # The contents API inlines files up to 1 MB; larger ones come from the blob API.
+        blob = await gh.getitem(f"/repos/{repo}/git/blobs/{item['sha']}")
+        content = blob.get("content") or ""
+    try:
+        return base64.b64decode(content).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise _Unreadable("not UTF-8 text") from None

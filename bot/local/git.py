@@ -7,11 +7,14 @@ The merge base is the baseline, as on GitHub, and patches come in GitHub's form
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core.config import CONFIG_PATH, ConfigSource
-from bot.core.facts import ChangedFile, FileStatus, PullRequest
+from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree
+from bot.core.rules import Wants
+
+MAX_READ_BYTES = 50 * 1024 * 1024
 
 _STATUS = {
     "A": FileStatus.ADDED,
@@ -32,6 +35,9 @@ class Checkout:
     path: Path
 
     def git(self, *args: str) -> str:
+        return self.git_bytes(*args).decode("utf-8", "surrogateescape")
+
+    def git_bytes(self, *args: str) -> bytes:
         try:
             done = subprocess.run(  # noqa: S603 - fixed executable, arguments are refs we pass
                 ["git", "-c", "core.quotePath=false", *args],  # noqa: S607
@@ -44,7 +50,7 @@ class Checkout:
         if done.returncode != 0:
             message = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise GitError(message[-1] if message else f"git {args[0]} failed")
-        return done.stdout.decode("utf-8", "surrogateescape")
+        return done.stdout
 
     def resolve(self, ref: str) -> str:
         return self.git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
@@ -99,6 +105,32 @@ class Checkout:
             labels=labels,
             files=self.changed_files(base_sha, head_sha),
         )
+
+    def with_contents(self, pr: PullRequest, wants: Wants, base: str) -> PullRequest:
+        """``pr`` with the files rules want, read from git at the head and the merge base."""
+        if not wants.head and not wants.base:
+            return pr
+        head = self.tree(pr.head_sha, wants.head)
+        merge_base = self.merge_base(base, pr.head_sha) if wants.base else ""
+        return replace(pr, head=head, base=self.tree(merge_base, wants.base))
+
+    def tree(self, sha: str, paths: frozenset[str]) -> Tree:
+        texts: dict[str, str] = {}
+        unreadable: dict[str, str] = {}
+        for path in sorted(paths):
+            try:
+                size = int(self.git("cat-file", "-s", f"{sha}:{path}"))
+            except (GitError, ValueError):
+                continue  # not at this commit
+            if size > MAX_READ_BYTES:
+                unreadable[path] = f"larger than {MAX_READ_BYTES // 2**20} MB"
+                continue
+            data = self.git_bytes("cat-file", "blob", f"{sha}:{path}")
+            try:
+                texts[path] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                unreadable[path] = "not UTF-8 text"
+        return Tree(sha=sha, texts=texts, unreadable=unreadable)
 
     def changed_files(self, base_sha: str, head_sha: str) -> tuple[ChangedFile, ...]:
         # Three views of one diff, with the same options so git lists files in one order.

@@ -2,17 +2,41 @@
 
 Adding a rule: write the module, add its settings to ``RuleSettings`` and its
 entry to ``RULES``. Nothing outside ``bot.core`` needs to change.
+
+A rule that reads whole files (a design record, an alerting-rule file, benchmark
+results) names them in ``wants``; the front reads them at the head and at the merge
+base into ``PullRequest.head`` and ``PullRequest.base`` before ``evaluate`` runs, so
+rules stay pure and each front fetches in its own way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.facts import PullRequest
 from bot.core.results import RuleResult
 from bot.core.rules import design_record
+
+
+@dataclass(frozen=True, slots=True)
+class Wants:
+    """Paths whose content a rule needs, at the head and at the merge base."""
+
+    head: frozenset[str] = frozenset()
+    base: frozenset[str] = frozenset()
+
+    def __or__(self, other: Wants) -> Wants:
+        return Wants(self.head | other.head, self.base | other.base)
+
+    @staticmethod
+    def of(head: Iterable[str] = (), base: Iterable[str] = ()) -> Wants:
+        return Wants(frozenset(head), frozenset(base))
+
+
+def _nothing(pr: PullRequest, settings: Any) -> Wants:
+    return Wants()
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +48,7 @@ class RuleSettings:
 class Rule:
     id: str
     evaluate: Callable[[PullRequest, Any], RuleResult]
+    wants: Callable[[PullRequest, Any], Wants] = _nothing
 
 
 RULES: tuple[Rule, ...] = (Rule(design_record.ID, design_record.evaluate),)

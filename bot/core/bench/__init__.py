@@ -1,0 +1,1 @@
+"""Benchmark evidence: results read from what real tools write, compared with the merge base."""

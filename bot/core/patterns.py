@@ -1,0 +1,45 @@
+"""User-supplied regular expressions, searched with a time bound.
+
+Patterns come from repository config, so one written badly (``(a+)+$``) must not stall
+the bot: every search runs under the ``regex`` module's timeout and raises
+``SlowPattern`` instead of hanging.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import regex
+
+# Per search, over one text (a line, a file's added lines, a PR body).
+TIMEOUT = 0.25
+
+
+class SlowPattern(Exception):
+    """A configured pattern took longer than ``TIMEOUT`` on one input."""
+
+    def __init__(self, pattern: str) -> None:
+        super().__init__(f"the pattern {pattern!r} took longer than {TIMEOUT} s on one input")
+        self.pattern = pattern
+
+
+@lru_cache(maxsize=2048)
+def compiled(pattern: str) -> regex.Pattern[str]:
+    """Python ``re`` syntax (``regex``'s VERSION0), compiled once per process."""
+    return regex.compile(pattern, regex.VERSION0)
+
+
+def search(pattern: str, text: str) -> regex.Match[str] | None:
+    try:
+        return compiled(pattern).search(text, timeout=TIMEOUT)
+    except TimeoutError:
+        raise SlowPattern(pattern) from None
+
+
+def first(patterns: tuple[str, ...], text: str) -> regex.Match[str] | None:
+    """The first match of the first pattern that matches ``text``."""
+    for pattern in patterns:
+        found = search(pattern, text)
+        if found:
+            return found
+    return None
