@@ -67,3 +67,38 @@ class BenchFileError(ValueError):
         self.path = path
         self.problem = problem
         self.line = line
+
+
+class Verdict(StrEnum):
+    REGRESSED = "regressed"
+    IMPROVED = "improved"
+    UNCHANGED = "unchanged"
+    NEW = "new"  # only in head
+    MISSING = "missing"  # only in base
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One benchmark metric, base against head, and what perfbot concludes of it."""
+
+    benchmark: str
+    metric: str
+    unit: str
+    direction: Direction
+    verdict: Verdict
+    base: float | None = None  # the statistic compared (see ``statistic``), in ``unit``
+    head: float | None = None
+    # (head - base) / base: +0.12 is 12 % larger, whichever direction is better.
+    change: float | None = None
+    interval: tuple[float, float] | None = None  # confidence interval of ``change``
+    statistic: str = ""  # "min", "median", "mean", ...
+    reason: str = ""  # why this verdict, in a sentence a PR author can act on
+    path: str = ""  # the head result file (base file for MISSING)
+    line: int | None = None
+
+    @property
+    def worse(self) -> float | None:
+        """The change signed so that positive is worse, whichever way is better."""
+        if self.change is None:
+            return None
+        return self.change if self.direction is Direction.LOWER else -self.change
