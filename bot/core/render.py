@@ -131,10 +131,11 @@ def _summary(evaluation: Evaluation) -> str:
 
 
 def _details(evaluation: Evaluation) -> str:
+    lines = [f"### {r.title}\n\n{r.details}\n" for r in evaluation.results if r.details]
     findings = _all_findings(evaluation)
     if not findings:
-        return ""
-    lines = ["### Findings", ""]
+        return "\n".join(lines).rstrip("\n")
+    lines += ["### Findings", ""]
     for f in findings:
         lines.append(f"- **{f.severity.value}** `{f.path}:{f.start_line}`: {_cell(f.message)}")
     return "\n".join(lines)

@@ -78,6 +78,8 @@ class RuleResult:
     # What a reviewer may sign off when the rule fails; a failed rule without explicit
     # variances has one, named by the rule's id.
     variances: tuple[Variance, ...] = ()
+    # Markdown a rule shows below the summary table (a benchmark comparison table).
+    details: str = ""
 
 
 @dataclass(frozen=True, slots=True)
