@@ -76,6 +76,30 @@ class ConfigSource:
     in_repo: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigFiles:
+    """The config that applies to a repository and the file it extends, as a front read them.
+
+    ``owner`` resolves ``extends: org``; ``here`` is ``source``'s own place, to refuse a
+    file that extends itself; ``missing_hint`` tells how to supply a missing target.
+    """
+
+    source: ConfigSource
+    parent: ConfigSource | None = None
+    here: Reference | None = None
+    owner: str = ""
+    missing_hint: str = ""
+
+    def load(self) -> Config:
+        return load(
+            self.source,
+            parent=self.parent,
+            owner=self.owner,
+            here=self.here,
+            missing_hint=self.missing_hint,
+        )
+
+
 class ConfigError(ValueError):
     """The config cannot be used; ``problems`` say where and why, all of them at once."""
 
@@ -101,6 +125,7 @@ def load(
     parent: ConfigSource | None = None,
     owner: str = "",
     here: Reference | None = None,
+    missing_hint: str = "",
 ) -> Config:
     """The config in ``source``, over ``parent`` (the file it ``extends``, as fetched).
 
@@ -111,7 +136,7 @@ def load(
     problems: tuple[Problem, ...] = ()
     data = doc.data if isinstance(doc.data, dict) else {}
     if isinstance(data.get("extends"), str):
-        merged, problems = _extended(doc, data["extends"], parent, owner, here)
+        merged, problems = _extended(doc, data["extends"], parent, owner, here, missing_hint)
         doc = merged or doc
     problems += validation.problems(doc) + _meaning(doc)
     if problems:
@@ -159,6 +184,7 @@ def _extended(
     parent: ConfigSource | None,
     owner: str,
     here: Reference | None,
+    missing_hint: str,
 ) -> tuple[yamldoc.Document | None, tuple[Problem, ...]]:
     """``doc`` merged over the file it extends, or the problem with its ``extends:`` line."""
     where = doc.position(("extends",))
@@ -170,7 +196,7 @@ def _extended(
     if here is not None and reference.same_file(here):
         return None, (Problem(EXTENDS_CYCLE.format(label=label), where),)
     if parent is None:
-        message = EXTENDS_MISSING.format(label=label, repo=reference.repo)
+        message = EXTENDS_MISSING.format(label=label, repo=reference.repo) + missing_hint
         return None, (Problem(message, where),)
     try:
         parent_doc = _document(parent, parent.path)

@@ -59,9 +59,7 @@ def parse_reference(text: str, owner: str) -> Reference:
     """``text`` as written after ``extends:``; ValueError saying the syntax if it is not."""
     text = text.strip()
     if text == ORG:
-        if not owner:
-            raise ValueError("`extends: org` needs to know the repository's owner")
-        return org_default(owner)
+        return org_default(owner or "OWNER")
     found = _REFERENCE.fullmatch(text)
     if not found:
         raise ValueError(f"{text!r} is not a config reference; write {SYNTAX}")
@@ -127,10 +125,9 @@ _MISSING = object()
 
 def _at(data: Any, path: Path) -> Any:
     for part in path:
-        if isinstance(data, dict) and isinstance(part, str) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
+        found = isinstance(data, dict) and part in data
+        found = found or (isinstance(data, list) and isinstance(part, int) and part < len(data))
+        if not found:
             return _MISSING
+        data = data[part]
     return data

@@ -23,7 +23,6 @@ import json
 import sys
 import textwrap
 from enum import Enum
-from functools import cache
 from pathlib import Path
 from typing import Any, get_origin, get_type_hints
 
@@ -145,7 +144,6 @@ def _common_doc(cls: type[Any], name: str) -> str:
     return ""
 
 
-@cache
 def _field_docs(cls: type[Any]) -> dict[str, str]:
     """Attribute docstrings: a string literal right after a field in the class body."""
     try:

@@ -83,7 +83,7 @@ class Document:
 def parse(text: str) -> Document:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_BYTES:
-        raise DocumentError(TOO_LARGE.format(size=_megabytes(size)), Position(1, 1))
+        raise DocumentError(too_large(size), Position(1, 1))
     yaml = YAML(typ="safe", pure=True)
     try:
         root = yaml.compose(text)
@@ -102,8 +102,8 @@ def parse(text: str) -> Document:
     return Document(reader.plain(root, ()), reader.positions, reader.keys)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 2**20:.1f} MB"
+def too_large(size: int) -> str:
+    return TOO_LARGE.format(size=f"{size / 2**20:.1f} MB")
 
 
 def _at(node: Node) -> Position:
