@@ -31,6 +31,7 @@ TOO_MANY_VALUES = (
     "multiply, or refer to themselves?); write the values out instead"
 )
 TOO_DEEP = "the document nests deeper than {limit} levels"
+SELF_ALIAS = "an alias refers to the value that contains it, which never ends"
 
 _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
@@ -117,6 +118,7 @@ class _Reader:
         self.positions: dict[Path, Position] = {}
         self.keys: dict[Path, Position] = {}
         self.values = 0
+        self.open: set[int] = set()  # collections being read, to catch an alias to itself
 
     def plain(self, node: Node, path: Path) -> Any:
         self.values += 1
@@ -125,6 +127,17 @@ class _Reader:
         if len(path) > MAX_DEPTH:
             raise DocumentError(TOO_DEEP.format(limit=MAX_DEPTH), _at(node))
         self.positions[path] = _at(node)
+        if isinstance(node, MappingNode | SequenceNode):
+            if id(node) in self.open:
+                raise DocumentError(SELF_ALIAS, _at(node))
+            self.open.add(id(node))
+            try:
+                return self.collection(node, path)
+            finally:
+                self.open.discard(id(node))
+        return _scalar(node)
+
+    def collection(self, node: Node, path: Path) -> Any:
         if isinstance(node, MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -141,9 +154,7 @@ class _Reader:
                 self.keys[(*path, key)] = _at(key_node)
                 out[key] = self.plain(value_node, (*path, key))
             return out
-        if isinstance(node, SequenceNode):
-            return [self.plain(item, (*path, i)) for i, item in enumerate(node.value)]
-        return _scalar(node)
+        return [self.plain(item, (*path, i)) for i, item in enumerate(node.value)]
 
 
 def _scalar(node: Node) -> Any:
