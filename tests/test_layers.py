@@ -50,7 +50,7 @@ def test_reference_syntax(written: str, expected: Reference) -> None:
 
 @pytest.mark.parametrize("written", ["octo-org", "a/b/c", "a/b:../x.yml", "a b/c", "a/b@"])
 def test_malformed_references_are_refused(written: str) -> None:
-    with pytest.raises(ValueError, match="config reference|must not contain"):
+    with pytest.raises(ValueError, match=r"config reference|must not contain"):
         parse_reference(written, "octo-org")
 
 

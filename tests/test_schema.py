@@ -15,6 +15,7 @@ from bot.core.validation import problems, published_schema
 from bot.core.yamldoc import parse
 
 ROOT = Path(__file__).parents[1]
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
 REGENERATE = "run `python -m bot.core.schema --write` and commit the result"
 
 
@@ -104,7 +105,7 @@ def test_floats_and_lists_of_settings_bind(example: dict[str, object]) -> None:
         "  - name: rss\n"
         "maybe: {on: false}\n"
     )
-    assert problems(doc, {"$schema": "https://json-schema.org/draft/2020-12/schema", **example}) == ()
+    assert problems(doc, {"$schema": DRAFT, **example}) == ()
     bound, found = bind(Example, doc)
     assert found == ()
     assert bound.ratio == 2.0 and isinstance(bound.ratio, float)
@@ -116,7 +117,7 @@ def test_a_missing_required_key_and_a_float_for_an_int_are_errors(
     example: dict[str, object],
 ) -> None:
     doc = parse("count: 1.5\ntargets:\n  - limit: 3\n")
-    found = problems(doc, {"$schema": "https://json-schema.org/draft/2020-12/schema", **example})
+    found = problems(doc, {"$schema": DRAFT, **example})
     assert [(p.position.line, p.position.column, p.message) for p in found] == [
         (1, 8, "count: must be a whole number, not 1.5"),
         (3, 5, "targets[0]: missing required key 'name'"),
