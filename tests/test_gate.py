@@ -90,3 +90,17 @@ def test_a_slow_pattern_fails_its_rule_and_names_it_while_others_report(monkeypa
     assert evaluation.conclusion is Conclusion.FAILURE
     assert [r.rule for r in others] == [r.id for r in RULES]
     assert others[0].outcome is Outcome.FAILED  # design record's own verdict, still reported
+
+
+def test_a_skipped_pr_reads_no_files() -> None:
+    from bot.core.evaluate import wanted
+    from bot.core.rules import Wants
+
+    def wants_everything(pr: PullRequest, settings: object) -> Wants:
+        return Wants.of(head=["docs/adr/0001.md"])
+
+    rule = Rule("design_record", _searching_rule, wants_everything)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("bot.core.evaluate.RULES", (rule,))
+        assert wanted(PR, Config()).head == frozenset({"docs/adr/0001.md"})
+        assert wanted(replace(PR, labels=frozenset({"perf:skip"})), Config()) == Wants()

@@ -39,10 +39,15 @@ SLOW_PATTERN_FIX = (
 def wanted(pr: PullRequest, config: Config) -> Wants:
     """Every file the enabled rules need read before ``evaluate`` (see ``Wants``)."""
     wants = Wants()
+    if skip_reason(pr, config) is not None:
+        return wants
     for rule in RULES:
         settings = getattr(config.rules, rule.id)
         if getattr(settings, "enabled", True):
-            wants |= rule.wants(pr, settings)
+            try:
+                wants |= rule.wants(pr, settings)
+            except SlowPattern:
+                continue  # evaluate() reports it against the rule
     return wants
 
 

@@ -188,7 +188,7 @@ def reference_rows(node: Json, path: str = "") -> list[tuple[str, str, str, str]
             rows.append((key, "mapping", "", prop.get("description", "")))
             rows += reference_rows(prop, key)
             continue
-        default = json.dumps(prop["default"], ensure_ascii=False) if "default" in prop else ""
+        default = yaml_inline(prop["default"]) if "default" in prop else ""
         rows.append((key, type_name(prop), default, prop.get("description", "")))
         items = prop.get("items", {})
         if items.get("type") == "object":
@@ -197,6 +197,21 @@ def reference_rows(node: Json, path: str = "") -> list[tuple[str, str, str, str]
 
 
 _PLURALS = {"regex": "regular expressions", "object": "mappings"}
+
+
+def yaml_inline(value: Any) -> str:
+    """A default as it would be written in YAML flow style (no JSON escaping to undo)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "[" + ", ".join(yaml_inline(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {yaml_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return str(value)
 
 
 def type_name(prop: Json) -> str:
