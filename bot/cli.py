@@ -10,7 +10,8 @@ from pathlib import Path
 
 from bot import __version__
 from bot.core import config as config_model
-from bot.core.evaluate import config_failure, evaluate, wanted, with_proposed_config
+from bot.core.config_report import with_proposed_config
+from bot.core.evaluate import config_failure, evaluate, wanted
 from bot.core.render import json_report, markdown_report
 from bot.core.results import Conclusion
 from bot.local import validate

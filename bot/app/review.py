@@ -10,13 +10,13 @@ from gidgethub import HTTPException
 
 from bot.app.locks import KeyedLocks
 from bot.core import config as config_model
+from bot.core.config_report import with_proposed_config
 from bot.core.evaluate import (
     DEFAULT_CHECK_NAME,
     config_failure,
     could_not_evaluate,
     evaluate,
     wanted,
-    with_proposed_config,
 )
 from bot.core.render import check_output
 from bot.core.results import Evaluation

@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-import sys
-from dataclasses import replace
-from typing import Any
-
 from bot.core.config import Config, ConfigError
+from bot.core.config_report import config_findings, run_rule
 from bot.core.facts import PullRequest
-from bot.core.gate import skip_reason
-from bot.core.patterns import TIMEOUT, SlowPattern
+from bot.core.gate import skip_reason, skipped_evaluation
+from bot.core.patterns import SlowPattern
 from bot.core.results import (
     Conclusion,
     Evaluation,
-    Finding,
     Outcome,
     RuleResult,
     Severity,
-    Stage,
 )
-from bot.core.rules import RULES, Rule, Wants
+from bot.core.rules import RULES, Wants
 
 DEFAULT_CHECK_NAME = Config().check_name
 FILE_CAP_NOTE = (
     "GitHub lists at most {shown:,} files of a pull request; this one changes {total:,}, "
     "so files beyond the first {shown:,} were not checked."
-)
-SLOW_PATTERN = (
-    "The configured pattern `{pattern}` took longer than {timeout} s on one input, "
-    "so this rule could not finish."
-)
-SLOW_PATTERN_FIX = (
-    "Simplify the pattern in `rules.{rule}` of .github/performance.yml: avoid nested "
-    "repetition such as `(a+)+` and alternatives that overlap, or anchor it."
 )
 
 
@@ -52,16 +39,10 @@ def wanted(pr: PullRequest, config: Config) -> Wants:
 
 
 def evaluate(pr: PullRequest, config: Config, *, origin: str = "") -> Evaluation:
-    skipped = skip_reason(pr, config)
+    skipped = skipped_evaluation(pr, config, origin)
     if skipped is not None:
-        return Evaluation(
-            check_name=config.check_name,
-            conclusion=Conclusion(config.out_of_scope.value),
-            title=skipped.split(";")[0].rstrip("."),
-            notes=(skipped,),
-            config_origin=origin,
-        )
-    results = tuple(_run(rule, pr, getattr(config.rules, rule.id)) for rule in RULES)
+        return skipped
+    results = tuple(run_rule(rule, pr, getattr(config.rules, rule.id)) for rule in RULES)
     conclusion = _conclude(results, config)
     notes: tuple[str, ...] = ()
     if pr.files_truncated:
@@ -90,72 +71,6 @@ def config_failure(error: ConfigError) -> Evaluation:
         notes=notes,
         config_origin=error.source.origin,
     )
-
-
-def config_findings(error: ConfigError) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
-    """Annotations for problems in the repository's own file; notes for those in a file
-    elsewhere (an organisation default, an ``extends`` target), which no annotation can
-    point at."""
-    findings: list[Finding] = []
-    notes: list[str] = []
-    for p in error.problems:
-        if p.file or not error.source.in_repo:
-            where = p.file or error.source.path
-            line, column = p.position.line, p.position.column
-            notes.append(f"`{where}` line {line}, column {column}: {p.message}")
-            continue
-        findings.append(
-            Finding(
-                path=error.source.path,
-                message=p.message,
-                severity=Severity.FAILURE,
-                start_line=p.position.line,
-                end_line=p.position.line,
-                start_column=p.position.column,
-                end_column=p.position.column,
-                title="Invalid configuration",
-            )
-        )
-    return tuple(findings), tuple(notes)
-
-
-def with_proposed_config(evaluation: Evaluation, error: ConfigError) -> Evaluation:
-    """``evaluation`` (by the base branch's rules) failed by the PR's own broken config,
-    so a config that perfbot cannot read never merges."""
-    findings, notes = config_findings(error)
-    count = len(error.problems)
-    problem = f"this PR's {error.source.path} is invalid ({count} problem{'s' * (count != 1)})"
-    note = (
-        f"{problem[0].upper()}{problem[1:]}: fix it before merging. This PR itself was "
-        "checked with the base branch's configuration."
-    )
-    title = problem[0].upper() + problem[1:]
-    if evaluation.results and evaluation.conclusion is not Conclusion.SUCCESS:
-        title = f"{evaluation.title}; {problem}"
-    return replace(
-        evaluation,
-        conclusion=Conclusion.FAILURE,
-        title=title,
-        findings=evaluation.findings + findings,
-        notes=(*evaluation.notes, note, *notes),
-    )
-
-
-def _run(rule: Rule, pr: PullRequest, settings: Any) -> RuleResult:
-    """One rule's result; a configured pattern too slow to finish fails that rule alone."""
-    try:
-        return rule.evaluate(pr, settings)
-    except SlowPattern as slow:
-        module = sys.modules.get(rule.evaluate.__module__)
-        return RuleResult(
-            rule=rule.id,
-            title=getattr(module, "TITLE", rule.id),
-            stage=getattr(module, "STAGE", Stage.IMPLEMENTATION),
-            outcome=Outcome.FAILED,
-            severity=getattr(settings, "severity", Severity.FAILURE),
-            reason=SLOW_PATTERN.format(pattern=slow.pattern, timeout=TIMEOUT),
-            fix=SLOW_PATTERN_FIX.format(rule=rule.id),
-        )
 
 
 def _conclude(results: tuple[RuleResult, ...], config: Config) -> Conclusion:

@@ -13,12 +13,28 @@ import regex
 from bot.core.config import Config, Drafts
 from bot.core.facts import PullRequest
 from bot.core.globs import matching
+from bot.core.results import Conclusion, Evaluation
 
 SKIPPED_BY_LABEL = "Skipped: this PR is labelled `{label}`."
 SKIPPED_BY_AUTHOR = "Skipped: PRs by `{author}` are not evaluated (`skip_authors: {pattern}`)."
 SKIPPED_DRAFT = "Skipped: this PR is a draft (`drafts: skip`); it is evaluated once ready."
 OUT_OF_SCOPE = "Skipped: this PR changes none of the configured `paths` and carries none of " \
     "the configured `labels`."
+
+
+def skipped_evaluation(pr: PullRequest, config: Config, origin: str) -> Evaluation | None:
+    """The verdict on a PR the top-level scope skips (None: evaluate it): concluded as
+    ``out_of_scope`` says, titled and noted with why."""
+    reason = skip_reason(pr, config)
+    if reason is None:
+        return None
+    return Evaluation(
+        check_name=config.check_name,
+        conclusion=Conclusion(config.out_of_scope.value),
+        title=reason.split(";")[0].rstrip("."),
+        notes=(reason,),
+        config_origin=origin,
+    )
 
 
 def skip_reason(pr: PullRequest, config: Config) -> str | None:
