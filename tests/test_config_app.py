@@ -130,3 +130,16 @@ async def test_the_skip_label_skips_and_says_so(bot: Bot, world: World):
     assert run.conclusion == "success"
     assert "labelled `perf:skip`" in run.output.title
     assert "labelled `perf:skip`" in run.output.summary
+
+
+async def test_the_org_file_is_read_once_then_revalidated_for_free(bot: Bot, world: World):
+    org_repo(world)
+    pr = open_pr(world, {"api/routes.py": "def get():\n    return 1\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_labels(world.repo, pr.number, ["architecture"])
+    await bot.send("pull_request", "labeled", pr=pr, label="architecture")
+    org_reads = [
+        (r.status, r.charged) for r in world.emu.requests
+        if r.path == "/repos/octo-org/.github/contents/.github/performance.yml"
+    ]
+    assert org_reads == [(200, True), (304, False)]
