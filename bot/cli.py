@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--body-file", type=Path, help="read the PR description from a file")
 
     check.add_argument(
-        "--extends", type=Path, dest="extends_file",
+        "--extends", type=Path, dest="extends_file", metavar="FILE",
         help="the file the config's `extends:` names (perfbot check does not read GitHub)",
     )
 

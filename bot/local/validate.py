@@ -33,7 +33,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     validate.add_argument("path", type=Path, help="the config file, e.g. .github/performance.yml")
     validate.add_argument(
-        "--extends", type=Path, dest="extends_file",
+        "--extends", type=Path, dest="extends_file", metavar="FILE",
         help="the file PATH extends, to check the merged result",
     )
 
