@@ -143,3 +143,17 @@ async def test_the_org_file_is_read_once_then_revalidated_for_free(bot: Bot, wor
         if r.path == "/repos/octo-org/.github/contents/.github/performance.yml"
     ]
     assert org_reads == [(200, True), (304, False)]
+
+
+async def test_extends_reads_another_repos_file_at_a_ref(bot: Bot, world: World):
+    standards = world.emu.add_repo("octo-org/standards", installation_id=INSTALLATION)
+    standards.commit("main", {"perf/base.yml": "version: 1\ncheck_name: Old name\n"})
+    standards.create_branch("v2")
+    standards.commit("v2", {"perf/base.yml": ORG_CONFIG})
+    text = "version: 1\nextends: octo-org/standards:perf/base.yml@v2\n"
+    world.repo.commit("main", {".github/performance.yml": text})
+    pr = open_pr(world, {"api/routes.py": "def get():\n    return 1\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.name == "Org performance"
+    assert run.conclusion == "neutral"

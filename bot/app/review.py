@@ -73,12 +73,12 @@ class Reviewer:
             pr = await fetch.with_contents(
                 gh, repo, pr, wanted(pr, config), pull["base"]["sha"]
             )
+            # The PR's own config is not its rules, but it must not merge broken.
+            proposed = await fetch.proposed_config_error(gh, repo, pr)
         except HTTPException as exc:
             # The run exists by now; finish it honestly rather than leave it spinning.
             log.warning("could not fetch %s#%s: %s", repo, pull["number"], exc)
             why = f"GitHub answered {int(exc.status_code)} while perfbot read the pull request."
             return could_not_evaluate(config.check_name, why, origin=origin)
         evaluation = evaluate(pr, config, origin=origin)
-        # The PR's own config is not its rules, but it must not merge broken.
-        proposed = await fetch.proposed_config_error(gh, repo, pr)
         return evaluation if proposed is None else with_proposed_config(evaluation, proposed)
