@@ -10,9 +10,11 @@ from pathlib import Path
 
 from bot import __version__
 from bot.core import config as config_model
+from bot.core.config_report import with_proposed_config
 from bot.core.evaluate import config_failure, evaluate, wanted
 from bot.core.render import json_report, markdown_report
 from bot.core.results import Conclusion
+from bot.local import validate
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -39,11 +41,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--body", help="PR description (default: the commit messages)")
     check.add_argument("--body-file", type=Path, help="read the PR description from a file")
 
+    check.add_argument(
+        "--extends", type=Path, dest="extends_file", metavar="FILE",
+        help="the file the config's `extends:` names (perfbot check does not read GitHub)",
+    )
+
     commands.add_parser("serve", help="run the GitHub App (settings from the environment)")
+    validate.add_parser(commands)
 
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve()
+    if args.command == "config":
+        return validate.run(args)
     return run_check(args)
 
 
@@ -58,14 +68,18 @@ def run_check(args: argparse.Namespace) -> int:
         base = args.base or checkout.default_base()
         checkout.resolve(base)
         pr = checkout.pull_request(base, args.head, body=body, labels=frozenset(args.label))
-        source = checkout.config_source(base) or config_model.builtin_source()
-    except (GitError, OSError) as exc:
+        files = checkout.config_files(base, args.extends_file)
+        source = files.source if files else config_model.builtin_source()
+    except (GitError, OSError, UnicodeDecodeError) as exc:
         print(f"perfbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        config = config_model.load(source)
+        config = files.load() if files else config_model.load(source)
         pr = checkout.with_contents(pr, wanted(pr, config), base)
         evaluation = evaluate(pr, config, origin=source.origin)
+        proposed = checkout.proposed_config_error(pr, args.extends_file)
+        if proposed is not None:
+            evaluation = with_proposed_config(evaluation, proposed)
         code = EXIT_FAIL if evaluation.conclusion is Conclusion.FAILURE else EXIT_PASS
     except config_model.ConfigError as exc:
         evaluation = config_failure(exc)

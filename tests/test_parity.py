@@ -18,6 +18,9 @@ CASES = {
     "passes with a record": (TEAM_CONFIG, {"src/new.py": "x\n", "docs/adr/0002-store.md": "#\n"}),
     "built-in defaults": (None, {"svc/api/v1.proto": "syntax = 1;\n", "logo.png": b"\x00\x01"}),
     "invalid config": ("rules:\n  design_record:\n    severity: [x]\n", {"src/a.py": "a\n"}),
+    "PR breaks the config": (
+        TEAM_CONFIG, {"src/a.py": "a\n", ".github/performance.yml": "rules: {design: {}}\n"}),
+    "outside the top-level paths": ("paths: [services/**]\n" + TEAM_CONFIG, {"src/a.py": "a\n"}),
 }
 
 

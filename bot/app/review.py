@@ -10,6 +10,7 @@ from gidgethub import HTTPException
 
 from bot.app.locks import KeyedLocks
 from bot.core import config as config_model
+from bot.core.config_report import with_proposed_config
 from bot.core.evaluate import (
     DEFAULT_CHECK_NAME,
     config_failure,
@@ -41,9 +42,9 @@ class Reviewer:
     ) -> Evaluation:
         # Rules come from the base branch: a pull request must not weaken its own rules.
         try:
-            source = await fetch.config_source(gh, repo, pull["base"]["ref"])
-            source = source or config_model.builtin_source()
-            config = config_model.load(source)
+            files = await fetch.config_files(gh, repo, pull["base"]["ref"])
+            source = files.source if files else config_model.builtin_source()
+            config = files.load() if files else config_model.load(source)
         except config_model.ConfigError as error:
             run = await publish.start(gh, repo, head_sha, DEFAULT_CHECK_NAME, self.app_id)
             evaluation = config_failure(error)
@@ -72,9 +73,12 @@ class Reviewer:
             pr = await fetch.with_contents(
                 gh, repo, pr, wanted(pr, config), pull["base"]["sha"]
             )
+            # The PR's own config is not its rules, but it must not merge broken.
+            proposed = await fetch.proposed_config_error(gh, repo, pr)
         except HTTPException as exc:
             # The run exists by now; finish it honestly rather than leave it spinning.
             log.warning("could not fetch %s#%s: %s", repo, pull["number"], exc)
             why = f"GitHub answered {int(exc.status_code)} while perfbot read the pull request."
             return could_not_evaluate(config.check_name, why, origin=origin)
-        return evaluate(pr, config, origin=origin)
+        evaluation = evaluate(pr, config, origin=origin)
+        return evaluation if proposed is None else with_proposed_config(evaluation, proposed)

@@ -1,21 +1,18 @@
-"""Bind a YAML document to frozen settings dataclasses, reporting every problem with its place.
+"""Bind a YAML document to frozen settings dataclasses.
 
-Rules declare their settings as plain dataclasses with defaults; this module is the
-one place that turns user YAML into them, so every rule gets the same checking
-(unknown keys with suggestions, types, patterns) and the same line-precise errors.
+Rules declare their settings as plain dataclasses with defaults; this module turns
+validated YAML into them. Validation proper (unknown keys, types, enums, patterns)
+is the published JSON Schema's job (``bot.core.validation``); the checks here only
+keep a value of the wrong shape from ever reaching a rule, should the two disagree.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import re
 import types
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin, get_type_hints
-
-import pathspec
 
 from bot.core.yamldoc import Document, Path, Position
 
@@ -34,13 +31,20 @@ Globs = Annotated[tuple[str, ...], Glob]
 Regexes = Annotated[tuple[str, ...], Regex]
 
 
-_SCALARS: dict[Any, str] = {bool: "true or false", int: "a whole number", str: "a string"}
+_SCALARS: dict[Any, str] = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    str: "a string",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
     message: str
     position: Position
+    # The file the problem is in, when not the config's own file (an ``extends`` target).
+    file: str = ""
 
 
 def dotted(path: Path) -> str:
@@ -50,6 +54,36 @@ def dotted(path: Path) -> str:
     return out or "(top level)"
 
 
+def unwrap(hint: Any) -> tuple[Any, Any]:
+    """``(type, marker)`` for a possibly ``Annotated`` hint."""
+    if get_origin(hint) is Annotated:
+        hint, *extras = get_args(hint)
+        return hint, (extras[0] if extras else None)
+    return hint, None
+
+
+def optional_of(hint: Any) -> Any | None:
+    """``X`` for ``X | None``, else None."""
+    if get_origin(hint) in (Union, types.UnionType):
+        options = [a for a in get_args(hint) if a is not type(None)]
+        if len(options) == 1:
+            return options[0]
+        raise TypeError(f"unsupported union {hint!r}: only X | None")
+    return None
+
+
+def item_type(hint: Any) -> Any:
+    """The item type of ``tuple[X, ...]``."""
+    args = get_args(hint)
+    if len(args) != 2 or args[1] is not Ellipsis:
+        raise TypeError(f"unsupported tuple {hint!r}: only tuple[X, ...]")
+    return args[0]
+
+
+def is_settings(hint: Any) -> bool:
+    return isinstance(hint, type) and dataclasses.is_dataclass(hint)
+
+
 class _Binder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
@@ -57,14 +91,14 @@ class _Binder:
 
     def fail(self, path: Path, message: str, *, at_key: bool = False) -> None:
         where = self.doc.key_position(path) if at_key else self.doc.position(path)
-        self.problems.append(Problem(f"{dotted(path)}: {message}", where))
+        self.problems.append(Problem(f"{dotted(path)}: {message}", where, self.doc.file(path)))
 
     def bind(self, hint: Any, value: Any, path: Path, default: Any) -> Any:
-        marker = None
-        if get_origin(hint) is Annotated:
-            hint, *extras = get_args(hint)
-            marker = extras[0] if extras else None
-        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        hint, _ = unwrap(hint)
+        inner = optional_of(hint)
+        if inner is not None:
+            return None if value is None else self.bind(inner, value, path, default)
+        if is_settings(hint):
             return self.bind_dataclass(hint, value, path, default)
         if isinstance(hint, type) and issubclass(hint, Enum):
             choices = [m.value for m in hint]
@@ -72,6 +106,8 @@ class _Binder:
                 return hint(value)
             self.fail(path, f"must be one of {', '.join(map(str, choices))}, not {value!r}")
             return default
+        if hint is float and type(value) is int:
+            return float(value)
         if hint in _SCALARS:
             # type(), not isinstance(): YAML's true is not the number 1 here.
             if type(value) is hint:
@@ -79,62 +115,61 @@ class _Binder:
             self.fail(path, f"must be {_SCALARS[hint]}, not {value!r}")
             return default
         if get_origin(hint) is tuple:
-            return self.bind_strings(value, path, default, marker)
-        if get_origin(hint) in (Union, types.UnionType):
-            options = [a for a in get_args(hint) if a is not type(None)]
-            if value is None:
-                return None
-            return self.bind(options[0], value, path, default)
+            return self.bind_items(item_type(hint), value, path, default)
         raise TypeError(f"unsupported settings type {hint!r} at {dotted(path)}")
 
-    def bind_strings(self, value: Any, path: Path, default: Any, marker: Any) -> Any:
-        if isinstance(value, str):
+    def bind_items(self, item: Any, value: Any, path: Path, default: Any) -> Any:
+        item, _ = unwrap(item)
+        if item is str and isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
-            self.fail(path, f"must be a list of strings, not {value!r}")
+            self.fail(path, f"must be a list, not {value!r}")
             return default
-        items: list[str] = []
-        for i, item in enumerate(value):
-            if not isinstance(item, str) or not item:
-                self.fail((*path, i), f"must be a non-empty string, not {item!r}")
+        if is_settings(item):
+            bound = (self.bind_dataclass(item, v, (*path, i), None) for i, v in enumerate(value))
+            return tuple(b for b in bound if b is not None)
+        items: list[Any] = []
+        for i, v in enumerate(value):
+            if item is str and (not isinstance(v, str) or not v):
+                self.fail((*path, i), f"must be a non-empty string, not {v!r}")
                 continue
-            if marker is Regex:
-                try:
-                    re.compile(item)
-                except re.error as exc:
-                    self.fail((*path, i), f"invalid regular expression {item!r}: {exc}")
-                    continue
-            if marker is Glob:
-                try:
-                    pathspec.GitIgnoreSpec.from_lines([item])
-                except (ValueError, TypeError) as exc:
-                    self.fail((*path, i), f"invalid path pattern {item!r}: {exc}")
-                    continue
-            items.append(item)
+            items.append(self.bind(item, v, (*path, i), None))
         return tuple(items)
 
     def bind_dataclass(self, cls: type[Any], value: Any, path: Path, default: Any) -> Any:
-        if default is None:
-            default = cls()
-        if value is None:
+        if value is None and default is not None:
             return default
+        if value is None:
+            value = {}
         if not isinstance(value, dict):
             self.fail(path, f"must be a mapping of settings, not {value!r}")
             return default
         hints = get_type_hints(cls, include_extras=True)
-        names = [f.name for f in dataclasses.fields(cls)]
+        fields = dataclasses.fields(cls)
+        names = [f.name for f in fields]
         for key in value:
             if key not in names:
-                close = difflib.get_close_matches(key, names, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                allowed = ", ".join(names)
-                self.fail((*path, key), f"unknown key{hint}; known keys: {allowed}", at_key=True)
-        changes = {
-            name: self.bind(hints[name], value[name], (*path, name), getattr(default, name))
-            for name in names
-            if name in value
-        }
-        return dataclasses.replace(default, **changes)
+                self.fail((*path, key), "unknown key", at_key=True)
+        values: dict[str, Any] = {}
+        for f in fields:
+            fallback = getattr(default, f.name) if default is not None else field_default(f)
+            if f.name in value:
+                values[f.name] = self.bind(hints[f.name], value[f.name], (*path, f.name), fallback)
+            elif fallback is dataclasses.MISSING:
+                self.fail(path, f"missing required key {f.name!r}")
+                return default
+            else:
+                values[f.name] = fallback
+        return cls(**values)
+
+
+def field_default(f: dataclasses.Field[Any]) -> Any:
+    """A field's default value, or ``dataclasses.MISSING`` when the key is required."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return dataclasses.MISSING
 
 
 def bind(cls: type[T], doc: Document) -> tuple[T, tuple[Problem, ...]]:

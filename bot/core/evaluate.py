@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from bot.core.config import Config, ConfigError
+from bot.core.config_report import config_findings, run_rule
 from bot.core.facts import PullRequest
+from bot.core.gate import skip_reason, skipped_evaluation
+from bot.core.patterns import SlowPattern
 from bot.core.results import (
     Conclusion,
     Evaluation,
-    Finding,
     Outcome,
     RuleResult,
     Severity,
@@ -24,15 +26,23 @@ FILE_CAP_NOTE = (
 def wanted(pr: PullRequest, config: Config) -> Wants:
     """Every file the enabled rules need read before ``evaluate`` (see ``Wants``)."""
     wants = Wants()
+    if skip_reason(pr, config) is not None:
+        return wants
     for rule in RULES:
         settings = getattr(config.rules, rule.id)
         if getattr(settings, "enabled", True):
-            wants |= rule.wants(pr, settings)
+            try:
+                wants |= rule.wants(pr, settings)
+            except SlowPattern:
+                continue  # evaluate() reports it against the rule
     return wants
 
 
 def evaluate(pr: PullRequest, config: Config, *, origin: str = "") -> Evaluation:
-    results = tuple(rule.evaluate(pr, getattr(config.rules, rule.id)) for rule in RULES)
+    skipped = skipped_evaluation(pr, config, origin)
+    if skipped is not None:
+        return skipped
+    results = tuple(run_rule(rule, pr, getattr(config.rules, rule.id)) for rule in RULES)
     conclusion = _conclude(results, config)
     notes: tuple[str, ...] = ()
     if pr.files_truncated:
@@ -51,25 +61,14 @@ def evaluate(pr: PullRequest, config: Config, *, origin: str = "") -> Evaluation
 def config_failure(error: ConfigError) -> Evaluation:
     """A broken config fails the check loudly, pointing at each problem."""
     path = error.source.path
-    findings = tuple(
-        Finding(
-            path=path,
-            message=p.message,
-            severity=Severity.FAILURE,
-            start_line=p.position.line,
-            end_line=p.position.line,
-            start_column=p.position.column,
-            end_column=p.position.column,
-            title="Invalid configuration",
-        )
-        for p in error.problems
-    )
-    count = len(findings)
+    findings, notes = config_findings(error)
+    count = len(error.problems)
     return Evaluation(
         check_name=DEFAULT_CHECK_NAME,
         conclusion=Conclusion.FAILURE,
         title=f"Invalid {path}: {count} problem{'s' if count != 1 else ''}",
         findings=findings,
+        notes=notes,
         config_origin=error.source.origin,
     )
 

@@ -11,8 +11,9 @@ from urllib.parse import quote
 from gidgethub import BadRequest
 
 from bot.core.binding import Problem
-from bot.core.config import CONFIG_PATH, ConfigError, ConfigSource
+from bot.core.config import CONFIG_PATH, ConfigError, ConfigFiles, ConfigSource, extends
 from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree
+from bot.core.layers import Reference, org_default
 from bot.core.rules import Wants
 from bot.core.yamldoc import Position
 from bot.github.client import GitHub
@@ -31,21 +32,81 @@ async def config_source(gh: GitHub, repo: str, ref: str) -> ConfigSource | None:
 
     Read by branch name, so an unchanged file is a free 304 from the ETag cache.
     """
-    url = f"/repos/{repo}/contents/{quote(CONFIG_PATH)}?ref={quote(ref, safe='')}"
+    source = ConfigSource(text="", origin=f"`{CONFIG_PATH}` on `{ref}`")
+    return await _config_file(gh, repo, CONFIG_PATH, ref, source)
+
+
+async def config_files(gh: GitHub, repo: str, ref: str) -> ConfigFiles | None:
+    """The repository's config on ``ref``, else its organisation's default; and whatever
+    that file ``extends``. None when neither exists (the built-in defaults apply)."""
+    owner = repo.split("/")[0]
+    here = Reference(repo, CONFIG_PATH, ref)
+    source = await config_source(gh, repo, ref)
+    if source is None and not here.same_file(org_default(owner)):
+        here = org_default(owner)
+        origin = f"`{here.label}` (the organisation's default)"
+        org = ConfigSource(text="", origin=origin, path=here.label, in_repo=False)
+        source = await _config_file(gh, here.repo, here.path, None, org)
+    if source is None:
+        return None
+    return ConfigFiles(source, await extended_source(gh, source, owner), here, owner)
+
+
+async def extended_source(gh: GitHub, source: ConfigSource, owner: str) -> ConfigSource | None:
+    """The file ``source`` extends, read from its repository; None if it names none or the
+    file is missing (``load`` then reports the missing file at the ``extends:`` line)."""
+    reference = extends(source, owner)
+    if reference is None:
+        return None
+    target = ConfigSource(
+        text="", origin=f"`{reference.label}`", path=reference.label, in_repo=False
+    )
+    try:
+        return await _config_file(gh, reference.repo, reference.path, reference.ref, target)
+    except BadRequest as exc:
+        if int(exc.status_code) in (403, 404):  # a repository this installation cannot see
+            return None
+        raise
+
+
+async def _config_file(
+    gh: GitHub, repo: str, path: str, ref: str | None, source: ConfigSource
+) -> ConfigSource | None:
+    """A config file's text (ETag-cached GET), None when it does not exist."""
+    url = f"/repos/{repo}/contents/{quote(path)}"
+    if ref is not None:
+        url += f"?ref={quote(ref, safe='')}"
     try:
         item: dict[str, Any] = await gh.getitem(url)
     except BadRequest as exc:
         if int(exc.status_code) == 404:
             return None
         raise
-    source = ConfigSource(text="", origin=f"`{CONFIG_PATH}` on `{ref}`")
-    if item.get("type") != "file" or item.get("encoding") != "base64":
+    if not isinstance(item, dict) or item.get("type") != "file" or (
+        item.get("encoding") != "base64"
+    ):
         raise _unreadable(source, "it is not a regular file small enough to read (1 MB)")
     try:
         text = base64.b64decode(item.get("content", "")).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise _unreadable(source, f"it is not UTF-8 text ({exc})") from None
-    return ConfigSource(text=text, origin=source.origin)
+    return replace(source, text=text)
+
+
+async def proposed_config_error(
+    gh: GitHub, repo: str, pr: PullRequest
+) -> ConfigError | None:
+    """When ``pr`` changes the config file, what is wrong with its version at the head."""
+    changed = next((f for f in pr.files if f.path == CONFIG_PATH), None)
+    if changed is None or changed.status is FileStatus.REMOVED:
+        return None
+    try:
+        files = await config_files(gh, repo, pr.head_sha)
+        if files is not None:
+            files.load()
+    except ConfigError as error:
+        return error
+    return None
 
 
 def _unreadable(source: ConfigSource, why: str) -> ConfigError:

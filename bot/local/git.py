@@ -10,9 +10,11 @@ import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot.core.config import CONFIG_PATH, ConfigSource
+from bot.core.binding import Problem
+from bot.core.config import CONFIG_PATH, ConfigError, ConfigFiles, ConfigSource, extends
 from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree
 from bot.core.rules import Wants
+from bot.core.yamldoc import MAX_BYTES, Position, too_large
 
 MAX_READ_BYTES = 50 * 1024 * 1024
 
@@ -24,6 +26,23 @@ _STATUS = {
     "C": FileStatus.COPIED,
     "T": FileStatus.CHANGED,
 }
+
+
+LOCAL_EXTENDS_HINT = (
+    "; perfbot check does not read GitHub: save that file and pass it with --extends FILE"
+)
+
+
+def read_config_file(path: Path, *, in_repo: bool = False) -> ConfigSource:
+    """A config file from disk, refusing one too large to be a config before reading it.
+
+    Raises OSError when it cannot be read, UnicodeDecodeError when it is not UTF-8.
+    """
+    source = ConfigSource(text="", origin=f"`{path}`", path=str(path), in_repo=in_repo)
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ConfigError(source, (Problem(too_large(size), Position(1, 1)),))
+    return replace(source, text=path.read_bytes().decode("utf-8"))
 
 
 class GitError(RuntimeError):
@@ -82,6 +101,32 @@ class Checkout:
         except GitError:
             return None
         return ConfigSource(text=text, origin=f"`{CONFIG_PATH}` on `{ref}`")
+
+    def config_files(self, ref: str, extends_file: Path | None = None) -> ConfigFiles | None:
+        """The config committed on ``ref``, and the file it extends, read from
+        ``extends_file`` (perfbot check does not reach GitHub). None: no config."""
+        source = self.config_source(ref)
+        if source is None:
+            return None
+        parent = None
+        if extends_file is not None and extends(source) is not None:
+            parent = read_config_file(extends_file)
+        return ConfigFiles(source, parent, missing_hint=LOCAL_EXTENDS_HINT)
+
+    def proposed_config_error(
+        self, pr: PullRequest, extends_file: Path | None = None
+    ) -> ConfigError | None:
+        """When the change edits the config file, what is wrong with its version at head."""
+        changed = next((f for f in pr.files if f.path == CONFIG_PATH), None)
+        if changed is None or changed.status is FileStatus.REMOVED:
+            return None
+        try:
+            files = self.config_files(pr.head_sha, extends_file)
+            if files is not None:
+                files.load()
+        except ConfigError as error:
+            return error
+        return None
 
     def pull_request(
         self,

@@ -192,8 +192,11 @@ class Emulator(Webhooks):
             name = f"{call.params['owner']}/{call.params['repo']}"
             repo = self.repos.get(name.lower())
             if repo is None or not self.token_sees(token, repo):
+                # Reading a file is also how an app learns that a repository (an org's
+                # `.github`, an `extends` target) does not exist or is not shared with it.
+                probe = call.op == "repos/get-content"
                 raise Refusal(404, "Not Found", detail=f"repository {name} is not accessible "
-                              f"to installation {inst.id}")
+                              f"to installation {inst.id}", violation=not probe)
             call.repo = repo
 
     def _budget(self, call: Call | None) -> tuple[str, Installation | None]:
