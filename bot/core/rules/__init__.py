@@ -55,7 +55,7 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule(design_record.ID, design_record.evaluate),
+    Rule(design_record.ID, design_record.evaluate, design_record.wants),
     Rule(objectives.ID, objectives.evaluate, objectives.wants),
     Rule(alerts.ID, alerts.evaluate, alerts.wants),
     Rule(rollout.ID, rollout.evaluate),

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core import rules, yamldoc  # rules: still importing its rules, so used at call time
+# ``rules`` is still importing its rules when this module loads: use it at call time only.
+from bot.core import rules, yamldoc
 from bot.core.binding import Globs, dotted
 from bot.core.facts import FileStatus, PullRequest
 from bot.core.globs import matching

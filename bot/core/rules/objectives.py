@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# ``rules`` is still importing its rules when this module loads: use it at call time only.
 from bot.core import objectives as objectives_file
-from bot.core import rules  # the package is still importing its rules: use it at call time
+from bot.core import rules
 from bot.core.facts import FileStatus, PullRequest
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
 from bot.core.rules.scope import Scope, match
