@@ -5,7 +5,7 @@ from pathlib import Path
 
 from gitchange import run_rule
 
-from bot.core.facts import ChangedFile, FileStatus, PullRequest
+from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree
 from bot.core.results import Outcome, Severity
 from bot.core.rules import alerts
 
@@ -128,3 +128,13 @@ def test_out_of_scope_and_disabled(tmp_path: Path) -> None:
 def test_findings_take_the_configured_severity(tmp_path: Path) -> None:
     result = run(tmp_path, {"ops/alerts/api.yml": BAD}, severity=Severity.WARNING)
     assert {f.severity for f in result.findings} == {Severity.WARNING}
+
+
+def test_a_file_perfbot_could_not_read_is_said_on_the_file() -> None:
+    pr = PullRequest(head_sha="h", base_ref="main",
+                     files=(ChangedFile("ops/alerts/huge.yml", FileStatus.MODIFIED),),
+                     head=Tree(unreadable={"ops/alerts/huge.yml": "larger than 50 MB"}))
+    result = alerts.evaluate(pr, alerts.Settings())
+    assert result.outcome is Outcome.FAILED
+    [finding] = result.findings
+    assert finding.path == "ops/alerts/huge.yml" and "larger than 50 MB" in finding.message

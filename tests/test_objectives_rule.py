@@ -5,7 +5,7 @@ from pathlib import Path
 
 from gitchange import run_rule
 
-from bot.core.facts import PullRequest
+from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree
 from bot.core.results import Outcome
 from bot.core.rules import objectives
 from bot.core.rules.scope import Scope
@@ -98,3 +98,13 @@ def test_off_by_default_and_out_of_scope_reads_nothing() -> None:
     assert objectives.wants(pr, objectives.Settings()).head == frozenset()
     narrow = replace(ON, when=Scope(paths=("services/**",)))
     assert objectives.wants(pr, narrow).head == frozenset()
+
+
+def test_an_unreadable_file_fails_on_the_file() -> None:
+    pr = PullRequest(head_sha="h", base_ref="main",
+                     files=(ChangedFile("src/a.py", FileStatus.MODIFIED),),
+                     head=Tree(unreadable={FILE: "not UTF-8 text"}))
+    result = objectives.evaluate(pr, ON)
+    assert result.outcome is Outcome.FAILED
+    assert "not UTF-8 text" in result.reason
+    assert result.findings[0].path == FILE

@@ -49,6 +49,7 @@ _TARGET = re.compile(
     r"(?P<metric>[A-Za-z_][\w.\- ]*?)\s*(?P<op><=|>=|<|>|≤|≥)\s*(?P<value>\S.*?)\s*$",
     re.IGNORECASE,
 )
+_STATISTIC = re.compile(r"^(?:p\d{1,3}(?:\.\d+)?|mean|avg|average|median|min|max)$", re.I)
 _OWNER = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$")
 _STATISTIC_ALIASES = {"avg": "mean", "average": "mean"}
 TARGET_FORMAT = "write targets as `[statistic] metric op value`, e.g. `p95 latency <= 250ms`"
@@ -156,6 +157,8 @@ def parse_target(text: str, position: Position | None = None) -> Target:
     except units.UnitError as exc:
         raise ValueError(f"target {text!r}: {exc}") from None
     statistic = found.group("statistic")
+    if statistic is None and _STATISTIC.match(found.group("metric")):
+        raise ValueError(f"target {text!r} names a statistic but no metric; {TARGET_FORMAT}")
     if statistic:
         statistic = statistic.lower()
         statistic = _STATISTIC_ALIASES.get(statistic, statistic)
