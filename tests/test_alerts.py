@@ -54,7 +54,7 @@ def test_each_incomplete_alert_is_annotated_on_its_own_line(tmp_path: Path) -> N
     assert result.outcome is Outcome.FAILED
     first, second = result.findings
     assert (first.path, first.start_line) == ("ops/alerts/api.yml", 13)  # - alert: ErrorBudget…
-    assert "`ErrorBudgetBurn` has no `annotations.runbook_url`" in first.message
+    assert "`ErrorBudgetBurn` lacks `annotations.runbook_url`" in first.message
     assert "Add `annotations.runbook_url`" in first.message
     # An alert whose `alert:` key is not first is annotated where the key stands.
     assert second.start_line == 22
