@@ -108,3 +108,10 @@ def test_an_unreadable_file_fails_on_the_file() -> None:
     assert result.outcome is Outcome.FAILED
     assert "not UTF-8 text" in result.reason
     assert result.findings[0].path == FILE
+
+
+def test_a_pr_changing_the_file_has_it_checked_whatever_the_scope(tmp_path: Path) -> None:
+    narrow = Scope(paths=("services/**",))
+    result = run(tmp_path, {FILE: "journeys: 3\n"}, when=narrow)
+    assert result.outcome is Outcome.FAILED
+    assert result.findings[0].start_line == 1

@@ -17,6 +17,9 @@ value, so a mistake is reported where it was made::
         owners: ["@octo-org/payments", "alice"]
         benchmarks: ["benchmarks/bench_checkout.py::*"]   # optional
 
+``benchmarks`` are shell-style patterns (``*``, ``?``, ``[...]``) over benchmark names as
+their tool reports them; they say which benchmarks a journey's targets bind as budgets.
+
 A target is ``[statistic] metric op value``: the statistic is ``pNN`` (``p95``, ``p99.9``),
 ``mean`` (or ``avg``), ``median``, ``min`` or ``max``, or left out; the op is ``<=``, ``<``,
 ``>=`` or ``>``; the value a quantity ``bot.core.units`` understands.
@@ -111,7 +114,7 @@ class Journey:
     targets: tuple[Target, ...] = ()
     paths: tuple[str, ...] = ()  # gitignore-style globs of the code the journey runs through
     owners: tuple[str, ...] = ()  # GitHub users or "@org/team"
-    benchmarks: tuple[str, ...] = ()  # globs naming the benchmarks its targets bind
+    benchmarks: tuple[str, ...] = ()  # shell-style patterns over benchmark names
 
     def covers(self, paths: Iterable[str]) -> tuple[str, ...]:
         """Which of ``paths`` this journey runs through."""
