@@ -85,6 +85,8 @@ def test_a_link_by_number_cannot_be_checked_and_asks_for_a_path(tmp_path: Path) 
     assert result.outcome is Outcome.FAILED
     assert "linked by path" in result.reason
     assert "docs/adr/0012-x.md" in result.fix
+    [finding] = result.findings
+    assert (finding.path, finding.start_line) == ("svc/api/routes.py", 1)
 
 
 def test_without_required_sections_a_number_link_still_satisfies(tmp_path: Path) -> None:
