@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.core.facts import PullRequest
 from bot.core.results import RuleResult
-from bot.core.rules import design_record
+from bot.core.rules import alerts, design_record, objectives, rollout
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,10 @@ def _nothing(pr: PullRequest, settings: Any) -> Wants:
 
 @dataclass(frozen=True, slots=True)
 class RuleSettings:
+    objectives: objectives.Settings = objectives.Settings()
     design_record: design_record.Settings = design_record.Settings()
+    alerts: alerts.Settings = alerts.Settings()
+    rollout: rollout.Settings = rollout.Settings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,4 +54,9 @@ class Rule:
     wants: Callable[[PullRequest, Any], Wants] = _nothing
 
 
-RULES: tuple[Rule, ...] = (Rule(design_record.ID, design_record.evaluate),)
+RULES: tuple[Rule, ...] = (
+    Rule(objectives.ID, objectives.evaluate, objectives.wants),
+    Rule(design_record.ID, design_record.evaluate, design_record.wants),
+    Rule(alerts.ID, alerts.evaluate, alerts.wants),
+    Rule(rollout.ID, rollout.evaluate),
+)
