@@ -23,6 +23,7 @@ BENCH_LINE = re.compile(rb"^(Benchmark\S*)\s+(\d+)\s+(.*)$")
 SUFFIX = re.compile(r"-(\d+)$")
 FAIL_LINE = re.compile(rb"^\s*--- FAIL: (Benchmark\S*)")
 BAD_VALUE = "benchmark {name!r}: {value!r} {unit} is not a finite number"
+CUT_OFF = "the last line (benchmark {name!r}) is cut off; the file looks truncated"
 ODD_PAIRS = "benchmark {name!r}: expected value/unit pairs after the iteration count"
 KNOWN = {
     "ns/op": ("time", "s", 1e-9),
@@ -39,20 +40,26 @@ class _Series:
     samples: list[float] = field(default_factory=list)
 
 
+GO_HEADER = re.compile(rb"^(goos|goarch|pkg): \S", re.MULTILINE)
+
+
 def looks_like(data: bytes) -> bool:
+    """Benchmark lines, or the goos/goarch/pkg header ``go test -bench`` prints first."""
     head = data[:65536]
-    return any(BENCH_LINE.match(line.strip(b"\r")) for line in head.split(b"\n"))
+    return bool(GO_HEADER.search(head)) or any(
+        BENCH_LINE.match(line.strip(b"\r")) for line in head.split(b"\n")
+    )
 
 
-def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """Lines without copying the whole file into a list."""
+def _lines(data: bytes) -> Iterator[tuple[int, int, bytes]]:
+    """(number, offset, text) of each line, without copying the whole file into a list."""
     start, number = 0, 1
     size = len(data)
     while start < size:
         end = data.find(b"\n", start)
         if end < 0:
             end = size
-        yield number, data[start:end].rstrip(b"\r")
+        yield number, start, data[start:end].rstrip(b"\r")
         start, number = end + 1, number + 1
 
 
@@ -60,7 +67,9 @@ def read(data: bytes) -> tuple[list[Measurement], list[str]]:
     series: dict[tuple[str, str], _Series] = {}
     names: dict[str, int] = {}  # raw benchmark name -> first line
     failed: dict[str, int] = {}
-    for number, line in _lines(data):
+    # A run that was killed leaves its last line unterminated and possibly half written.
+    cut_at = data.rfind(b"\n") + 1 if not data.endswith(b"\n") else -1
+    for number, start, line in _lines(data):
         fail = FAIL_LINE.match(line)
         if fail:
             failed.setdefault(fail.group(1).decode(errors="replace"), number)
@@ -69,6 +78,8 @@ def read(data: bytes) -> tuple[list[Measurement], list[str]]:
         if not match:
             continue
         name = match.group(1).decode(errors="replace")
+        if start == cut_at:
+            raise Malformed(CUT_OFF.format(name=name), number)
         fields = match.group(3).split()
         if len(fields) % 2:
             raise Malformed(ODD_PAIRS.format(name=name), number)
