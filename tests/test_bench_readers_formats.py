@@ -159,6 +159,20 @@ def test_jmh_secondary_metrics_with_raw_data_are_read() -> None:
     assert (alloc.unit, alloc.samples) == ("B", (24.0, 24.0))
 
 
+def test_jmh_allocation_rate_per_second_is_still_lower_is_better() -> None:
+    doc = orjson.loads((FIXTURES / "jmh/jcasbin-thrpt-ss.json").read_bytes())[:1]
+    doc[0]["secondaryMetrics"] = {
+        "·gc.alloc.rate": {"score": 2.0, "scoreUnit": "MB/sec", "rawData": [[2.0, 2.5]]}
+    }
+    rate = find(read("j.json", orjson.dumps(doc)), _jmh_name(doc[0]), "gc.alloc.rate")
+    assert (rate.unit, rate.direction, rate.samples) == ("B/s", Direction.LOWER, (2e6, 2.5e6))
+
+
+def _jmh_name(run: dict) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in run["params"].items())
+    return f"{run['benchmark']}({params})"
+
+
 # BenchmarkDotNet ------------------------------------------------------------------------
 
 
@@ -251,6 +265,11 @@ GENERIC = b"""{
      "stddev": 0.01, "count": 20}
   ]
 }"""
+
+
+def test_generic_json_costs_per_second_stay_lower_is_better() -> None:
+    data = b'{"benchmarks": [{"name": "x", "metric": "alloc rate", "unit": "MB/s", "value": 3}]}'
+    assert find(read("p.json", data), "x", "alloc rate").direction is Direction.LOWER
 
 
 def test_generic_json_normalises_units_and_infers_direction() -> None:
