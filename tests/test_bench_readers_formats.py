@@ -134,6 +134,8 @@ def test_jmh_throughput_is_higher_is_better_per_second_with_params_in_the_name()
         (15889.612079979479, 21009.04195728958, 24119.562527568988)  # ops/ms x 1000
     )
     assert enforce.line == 4
+    same_method = find(results, name.replace("useCache=false", "useCache=true"), "throughput")
+    assert same_method.line == 58  # the second entry of the same method, not the first
     single_shot = find(
         results, "org.casbin.jcasbin.main.benchmark.BenchmarkMemory.measureMemory(scenario=ACL)"
     )

@@ -8,7 +8,6 @@ results" silently.
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -33,6 +32,7 @@ from bot.core.bench.readers._common import (
     NO_BENCHMARKS,
     TOO_LARGE,
     Malformed,
+    first_non_space,
     load_json,
 )
 
@@ -91,7 +91,6 @@ JSON_SHAPES: tuple[tuple[str, Callable[[Any], bool]], ...] = (
     ("criterion", lambda doc: criterion.is_estimates(doc) or criterion.is_sample(doc)),
     ("generic", generic.looks_like),
 )
-LEADING_SPACE = re.compile(rb"\s*")
 
 
 def read(path: str, data: bytes, format: str = "auto") -> Results:
@@ -209,13 +208,13 @@ def _gunzip(data: bytes) -> bytes:
 
 def _text_format(data: bytes) -> str | None:
     """ "go" or "cargo-criterion" for the line-oriented formats, None for a JSON document."""
-    start = LEADING_SPACE.match(data)
-    first = data[start.end() : start.end() + 1] if start else b""
+    start = first_non_space(data)
+    first = data[start : start + 1]
     if first not in (b"{", b"["):
         return "go" if go.looks_like(data) else "unknown text"
     if first == b"{":
-        end = data.find(b"\n", start.end() if start else 0)
-        if end > 0 and data[end:].strip(b" \t\r\n")[:1] == b"{":
+        end = data.find(b"\n", start)
+        if end > 0 and data[first_non_space(data, end) : first_non_space(data, end) + 1] == b"{":
             try:
                 head = load_json(data[:end])
             except Malformed:

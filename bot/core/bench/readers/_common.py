@@ -7,6 +7,7 @@ Readers raise ``Malformed(problem, line)``; ``read`` adds the path and turns it 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +40,20 @@ class Malformed(Exception):
         self.line = line
 
 
+SPACE = re.compile(rb"\s*")
+
+
+def only_space_after(data: bytes, pos: int) -> bool:
+    """Whether nothing but whitespace follows ``pos`` (without copying the rest)."""
+    match = SPACE.match(data, pos)
+    return match is not None and match.end() >= len(data)
+
+
+def first_non_space(data: bytes, pos: int = 0) -> int:
+    match = SPACE.match(data, pos)
+    return match.end() if match else pos
+
+
 def line_of(data: bytes, pos: int) -> int:
     return data.count(b"\n", 0, max(0, min(pos, len(data)))) + 1
 
@@ -53,7 +68,7 @@ def load_json(data: bytes) -> Any:
         rest = data[pos : pos + 9].lstrip(b"-+")
         if rest.startswith((b"NaN", b"Infinity", b"nan", b"inf", b"Inf")):
             raise Malformed(NAN_LITERAL.format(line=line), line) from None
-        if not data[pos:].strip():
+        if only_space_after(data, pos):
             raise Malformed(TRUNCATED.format(line=line), line) from None
         raise Malformed(NOT_JSON.format(detail=exc.msg, line=line), line) from None
 
@@ -200,5 +215,5 @@ class LineFinder:
             at = self._data.find(token)
             return None if at < 0 else line_of(self._data, at)
         self._line += self._data.count(b"\n", self._pos, at)
-        self._pos = at
+        self._pos = at + len(token)  # the next search (even for the same name) looks further
         return self._line
