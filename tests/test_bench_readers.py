@@ -147,6 +147,22 @@ def test_go_with_several_cpu_settings_keeps_them_apart() -> None:
     assert {"BenchmarkJoin", "BenchmarkJoin-4"} <= {m.benchmark for m in results.measurements}
 
 
+def test_go_test_json_events_read_like_the_text_with_lines_in_the_event_file() -> None:
+    results = load("go/json-count2.jsonl")
+    assert results.format == "go"
+    join = find(results, "BenchmarkJoin")
+    assert join.samples == pytest.approx((29.68e-9, 22.21e-9))  # the second line was split
+    assert join.line == 6
+    assert find(results, "BenchmarkSort/size-100", "compares/op").samples == (350.0, 350.0)
+    assert results.errors == ("BenchmarkFails: failed (line 21)",)
+
+
+def test_go_test_json_cut_off_is_truncated() -> None:
+    data = (FIXTURES / "go/json-count2.jsonl").read_bytes()
+    error = problem("go.jsonl", data[: data.index(b"22.21")])
+    assert "truncated" in error.problem and error.line == 8
+
+
 # pyperf ---------------------------------------------------------------------------------
 
 

@@ -221,6 +221,8 @@ def _text_format(data: bytes) -> str | None:
                 return None
             if isinstance(head, dict) and "reason" in head:
                 return "cargo-criterion"
+            if go.is_test2json(head):
+                return "go"
     return None
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -71,6 +71,22 @@ def load_json(data: bytes) -> Any:
         if only_space_after(data, pos):
             raise Malformed(TRUNCATED.format(line=line), line) from None
         raise Malformed(NOT_JSON.format(detail=exc.msg, line=line), line) from None
+
+
+def json_lines(data: bytes) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) of each non-blank line of a JSON-lines stream."""
+    start, number_ = 0, 1
+    size = len(data)
+    while start < size:
+        end = data.find(b"\n", start)
+        end = size if end < 0 else end
+        if not only_space_after(data[start:end], 0):
+            try:
+                yield number_, load_json(data[start:end])
+            except Malformed as exc:
+                problem = exc.problem.replace("(line 1)", f"(line {number_})")
+                raise Malformed(problem, number_) from None
+        start, number_ = end + 1, number_ + 1
 
 
 def number(value: Any, name: str, what: str) -> float:

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bot.core.bench.model import Direction, Measurement
-from bot.core.bench.readers._common import Malformed, direction_for, normalise
+from bot.core.bench.readers._common import (
+    Malformed,
+    direction_for,
+    first_non_space,
+    json_lines,
+    normalise,
+)
 
 NAME = "go"
 
@@ -63,7 +69,52 @@ def _lines(data: bytes) -> Iterator[tuple[int, int, bytes]]:
         start, number = end + 1, number + 1
 
 
+def from_test2json(data: bytes) -> tuple[bytes, list[int]]:
+    """``go test -json`` events -> the text they carry, and each text line's file line.
+
+    Go splits a benchmark's line across events (the name, then the figures), so the
+    output is joined before parsing; a line is annotated where its first piece is.
+    """
+    chunks: list[bytes] = []
+    origins: list[int] = []
+    at_line_start = True
+    for number, event in json_lines(data):
+        if not isinstance(event, dict) or event.get("Action") != "output":
+            continue
+        output = event.get("Output")
+        if not isinstance(output, str) or not output:
+            continue
+        encoded = output.encode()
+        if at_line_start:
+            origins.append(number)
+        origins.extend([number] * encoded[:-1].count(b"\n"))
+        at_line_start = encoded.endswith(b"\n")
+        chunks.append(encoded)
+    return b"".join(chunks), origins
+
+
+def is_test2json(head: object) -> bool:
+    return isinstance(head, dict) and "Action" in head
+
+
 def read(data: bytes) -> tuple[list[Measurement], list[str]]:
+    """Measurements and failures from ``go test -bench`` text or ``go test -json`` events."""
+    origins: list[int] | None = None
+    if data[first_non_space(data) : first_non_space(data) + 1] == b"{":
+        data, origins = from_test2json(data)
+        if data and not data.endswith(b"\n"):
+            data += b"\n"  # a cut-off event stream fails as JSON; a last line is complete
+
+    def at(number: int) -> int:
+        return origins[number - 1] if origins and number <= len(origins) else number
+
+    try:
+        return _read_text(data, at)
+    except Malformed as exc:
+        raise Malformed(exc.problem, at(exc.line) if exc.line else None) from None
+
+
+def _read_text(data: bytes, at: Callable[[int], int]) -> tuple[list[Measurement], list[str]]:
     series: dict[tuple[str, str], _Series] = {}
     names: dict[str, int] = {}  # raw benchmark name -> first line
     failed: dict[str, int] = {}
@@ -72,7 +123,7 @@ def read(data: bytes) -> tuple[list[Measurement], list[str]]:
     for number, start, line in _lines(data):
         fail = FAIL_LINE.match(line)
         if fail:
-            failed.setdefault(fail.group(1).decode(errors="replace"), number)
+            failed.setdefault(fail.group(1).decode(errors="replace"), at(number))
             continue
         match = BENCH_LINE.match(line)
         if not match:
@@ -99,7 +150,7 @@ def read(data: bytes) -> tuple[list[Measurement], list[str]]:
             key = (name, metric)
             s = series.get(key)
             if s is None:
-                s = series[key] = _Series(unit, number)
+                s = series[key] = _Series(unit, at(number))
             s.samples.append(value * scale)
     strip = _common_suffix(list(names))  # "--- FAIL:" lines carry no suffix
     out = [
