@@ -1,6 +1,7 @@
 """Readers on real files from pytest-benchmark, Google Benchmark, hyperfine, go test and pyperf,
 and the errors a user sees when a file is broken."""
 
+import json
 import re
 from pathlib import Path
 
@@ -74,6 +75,14 @@ def test_google_benchmark_reports_rows_with_errors_instead_of_measuring_them() -
     results = load("google-benchmark/repetitions.json")
     assert results.errors == ("BM_Broken: fixture database unavailable",)
     assert not [m for m in results.measurements if m.benchmark == "BM_Broken"]
+
+
+def test_google_benchmark_skipped_rows_are_neither_measured_nor_errors() -> None:
+    doc = json.loads((FIXTURES / "google-benchmark/single.json").read_text())
+    doc["benchmarks"][0].update(skipped=True, skip_message="needs AVX-512")
+    results = read("g.json", json.dumps(doc).encode())
+    assert "BM_StringCopy/64" not in {m.benchmark for m in results.measurements}
+    assert results.errors == ()
 
 
 def test_google_benchmark_aggregates_only_fill_the_summary() -> None:
