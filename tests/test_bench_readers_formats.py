@@ -79,6 +79,13 @@ def test_criterion_single_file_is_detected_and_read_by_its_path() -> None:
     assert (measurement.benchmark, len(measurement.samples)) == ("sort/16", 10)
 
 
+def test_criterion_benchmark_id_file_alone_says_where_the_figures_are() -> None:
+    path = "target/criterion/sort/16/new/benchmark.json"
+    data = criterion_tree()[path]
+    assert detect(path, data) == "criterion"
+    assert "estimates.json and sample.json" in problem(path, data).problem
+
+
 def test_criterion_broken_file_in_a_directory_is_reported_on_that_file() -> None:
     tree = criterion_tree()
     path = "target/criterion/sort/16/new/sample.json"

@@ -230,6 +230,8 @@ def _json_format(path: str, doc: Any, strict: bool = True) -> str:
     for name, looks_like in JSON_SHAPES:
         if looks_like(doc):
             return name
+    if criterion.is_benchmark_info(doc) and criterion.benchmark_dir(path):
+        return "criterion"  # only the name and place say this id file is Criterion's
     if not strict:
         return "unknown"
     raise Malformed(UNRECOGNISED.format(hint=_hint(doc), known=", ".join(FORMATS)))
@@ -257,7 +259,7 @@ def _safe_detect(path: str, data: bytes) -> str:
 def _wrong(expected: str, actual: str) -> str:
     if actual in FORMATS:
         return WRONG_FORMAT.format(expected=expected, actual=LOOKS_LIKE.format(actual=actual))
-    detail = "; it is JSON" if actual == "unknown" else f"; it is {actual}"
+    detail = "; it is JSON" if actual == "unknown" else "; it is text, not JSON"
     if expected == "go" and actual == "unknown text":
         detail = "; it has no 'BenchmarkName  N  value unit' lines"
     return WRONG_FORMAT.format(expected=expected, actual=detail)

@@ -31,6 +31,10 @@ NOT_NEW_DIR = (
     "is not inside a Criterion 'new' directory, so its benchmark has no name; "
     "read target/criterion/<benchmark>/new/"
 )
+ONLY_ID = (
+    "holds only Criterion's benchmark id; its figures are in estimates.json and sample.json "
+    "beside it, so read the whole directory"
+)
 NO_MESSAGES = "holds no cargo-criterion 'benchmark-complete' messages"
 
 
@@ -87,7 +91,10 @@ def read_file(path: str, doc: Any) -> list[Measurement]:
     if directory is None:
         raise Malformed(NOT_NEW_DIR)
     leaf = path.replace("\\", "/").rsplit("/", 1)[-1]
-    return read_group(directory, {leaf: (b"", doc)})
+    measurements = read_group(directory, {leaf: (b"", doc)})
+    if not measurements and is_benchmark_info(doc):
+        raise Malformed(ONLY_ID)
+    return measurements
 
 
 def _per_iteration(doc: Any, name: str) -> tuple[float, ...]:
