@@ -2,6 +2,7 @@
 JSON, on real files, and each one's malformed cases."""
 
 import re
+import statistics
 from pathlib import Path
 
 import orjson
@@ -155,6 +156,7 @@ def test_jmh_average_time_is_lower_is_better_in_seconds() -> None:
     get = find(results, "com.twineworks.collections.shapemap.BigMapBenchmark.accessor_get")
     assert len(get.samples) == 10
     assert get.summary.mean == pytest.approx(3.7778171562020145e-9)
+    assert get.summary.median == pytest.approx(statistics.median(get.samples))
     assert get.direction is Direction.LOWER
 
 
