@@ -156,6 +156,15 @@ def test_go_with_several_cpu_settings_keeps_them_apart() -> None:
     assert {"BenchmarkJoin", "BenchmarkJoin-4"} <= {m.benchmark for m in results.measurements}
 
 
+def test_go_benchmarks_of_the_same_name_in_two_packages_stay_apart() -> None:
+    text = (FIXTURES / "go/count3.txt").read_text()
+    other = text.replace("example.com/benchfx", "example.com/other")
+    results = read("two.txt", (text + other).encode())
+    names = {m.benchmark for m in results.measurements}
+    assert {"example.com/benchfx.BenchmarkJoin", "example.com/other.BenchmarkJoin"} <= names
+    assert len(find(results, "example.com/other.BenchmarkJoin").samples) == 3
+
+
 def test_go_test_json_events_read_like_the_text_with_lines_in_the_event_file() -> None:
     results = load("go/json-count2.jsonl")
     assert results.format == "go"

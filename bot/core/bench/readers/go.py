@@ -115,15 +115,19 @@ def read(data: bytes) -> tuple[list[Measurement], list[str]]:
 
 
 def _read_text(data: bytes, at: Callable[[int], int]) -> tuple[list[Measurement], list[str]]:
-    series: dict[tuple[str, str], _Series] = {}
-    names: dict[str, int] = {}  # raw benchmark name -> first line
-    failed: dict[str, int] = {}
+    series: dict[tuple[str, str, str], _Series] = {}  # (package, raw name, metric)
+    names: dict[str, set[str]] = {}  # raw benchmark name -> packages it ran in
+    failed: dict[tuple[str, str], int] = {}
+    package = ""
     # A run that was killed leaves its last line unterminated and possibly half written.
     cut_at = data.rfind(b"\n") + 1 if not data.endswith(b"\n") else -1
     for number, start, line in _lines(data):
+        if line.startswith(b"pkg: "):
+            package = line[5:].strip().decode(errors="replace")
+            continue
         fail = FAIL_LINE.match(line)
         if fail:
-            failed.setdefault(fail.group(1).decode(errors="replace"), at(number))
+            failed.setdefault((package, fail.group(1).decode(errors="replace")), at(number))
             continue
         match = BENCH_LINE.match(line)
         if not match:
@@ -134,7 +138,7 @@ def _read_text(data: bytes, at: Callable[[int], int]) -> tuple[list[Measurement]
         fields = match.group(3).split()
         if len(fields) % 2:
             raise Malformed(ODD_PAIRS.format(name=name), number)
-        names.setdefault(name, number)
+        names.setdefault(name, set()).add(package)
         for value_text, unit_bytes in zip(fields[::2], fields[1::2], strict=True):
             tool_unit = unit_bytes.decode(errors="replace")
             try:
@@ -147,24 +151,31 @@ def _read_text(data: bytes, at: Callable[[int], int]) -> tuple[list[Measurement]
                     number,
                 )
             metric, unit, scale = KNOWN.get(tool_unit) or _custom(tool_unit)
-            key = (name, metric)
+            key = (package, name, metric)
             s = series.get(key)
             if s is None:
                 s = series[key] = _Series(unit, at(number))
             s.samples.append(value * scale)
     strip = _common_suffix(list(names))  # "--- FAIL:" lines carry no suffix
+    # One file may hold several packages; a name two of them share is qualified by package.
+    shared = {_strip(n, strip) for n, packages in names.items() if len(packages) > 1}
+
+    def label(package: str, raw: str) -> str:
+        name = _strip(raw, strip)
+        return f"{package}.{name}" if name in shared and package else name
+
     out = [
         Measurement(
-            benchmark=_strip(name, strip),
+            benchmark=label(package, name),
             metric=metric,
             unit=s.unit,
             direction=Direction.HIGHER if metric == "throughput" else direction_for(s.unit),
             samples=tuple(s.samples),
             line=s.line,
         )
-        for (name, metric), s in series.items()
+        for (package, name, metric), s in series.items()
     ]
-    errors = [f"{_strip(name, strip)}: failed (line {line})" for name, line in failed.items()]
+    errors = [f"{label(pkg, name)}: failed (line {line})" for (pkg, name), line in failed.items()]
     return out, errors
 
 
