@@ -146,7 +146,6 @@ TIME_SCALE = {
     "sec": 1.0,
     "second": 1.0,
     "seconds": 1.0,
-    "m": 60.0,
     "min": 60.0,
     "h": 3600.0,
 }
@@ -172,7 +171,7 @@ def normalise(unit: str) -> tuple[str, float]:
     raw = unit.strip()
     if raw in TIME_SCALE:
         return "s", TIME_SCALE[raw]
-    if raw.lower() in SIZE_SCALE and raw not in ("m", "M"):
+    if raw.lower() in SIZE_SCALE and raw != "b":  # a lone "b" may be bits
         return "B", SIZE_SCALE[raw.lower()]
     if "/" in raw:
         top, _, bottom = raw.partition("/")

@@ -4,7 +4,9 @@ Each ``-count`` repeat is a sample. Every value/unit pair on a line is its own m
 ns/op becomes "time" in seconds, B/op "bytes/op", allocs/op "allocs/op", MB/s
 "throughput" in bytes per second, and custom ``b.ReportMetric`` units keep their unit.
 The ``-N`` GOMAXPROCS suffix is dropped when every benchmark line carries the same one
-(with ``-cpu 1`` Go prints none, and ``-cpu 1,4`` runs must stay apart).
+(with ``-cpu 1`` Go prints none, and ``-cpu 1,4`` runs must stay apart). A name that
+two packages of one file share is prefixed with its package. ``go test -json`` event
+streams are joined back into this text first.
 """
 
 from __future__ import annotations
