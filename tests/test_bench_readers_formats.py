@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from bot.core.bench.model import BenchFileError, Direction, Measurement, Results
-from bot.core.bench.readers import detect, read, read_all
+from bot.core.bench.readers import detect, normalise_unit, read, read_all
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bench"
 CRITERION = FIXTURES / "criterion"
@@ -393,3 +393,18 @@ def test_criterion_and_asv_malformed_cases() -> None:
     assert "no benchmarks" in problem("r.json", asv_empty, "asv").problem
     old_asv = b'{"commit_hash": "a", "results": {"x": 1}, "version": 1}'
     assert "version 2" in problem("r.json", old_asv, "asv").problem
+
+
+@pytest.mark.parametrize(
+    ("unit", "canonical", "factor"),
+    [
+        ("ns", "s", 1e-9), ("µs", "s", 1e-6), ("ms", "s", 1e-3), ("s", "s", 1.0),
+        ("us/op", "s", 1e-6), ("ms/op", "s", 1e-3), ("ops/ms", "ops/s", 1e3),
+        ("ops/us", "ops/s", 1e6), ("MB/s", "B/s", 1e6), ("KiB", "B", 1024.0),
+        ("B/op", "B", 1.0), ("widgets/op", "widgets/op", 1.0), ("", "", 1.0),
+    ],
+)  # fmt: skip
+def test_units_normalise_to_seconds_bytes_and_per_second(
+    unit: str, canonical: str, factor: float
+) -> None:
+    assert normalise_unit(unit) == (canonical, pytest.approx(factor))

@@ -35,8 +35,17 @@ from bot.core.bench.readers._common import (
     first_non_space,
     load_json,
 )
+from bot.core.bench.readers._common import normalise as normalise_unit
 
-__all__ = ["FORMATS", "MAX_BYTES", "BenchFileError", "detect", "read", "read_all"]
+__all__ = [
+    "FORMATS",
+    "MAX_BYTES",
+    "BenchFileError",
+    "detect",
+    "normalise_unit",
+    "read",
+    "read_all",
+]
 
 FORMATS = (
     "pytest-benchmark",
