@@ -18,6 +18,8 @@ from bot.app.metrics import CONTENT_TYPE, Metrics
 from bot.app.review import Reviewer
 from bot.app.routers import router
 from bot.app.settings import Settings
+from bot.app.steward import Steward
+from bot.core.review.state import derive_key
 from bot.github.app import GitHubApp
 from bot.github.auth import AppCredentials
 from bot.github.retry import RetryPolicy
@@ -68,7 +70,8 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
             policy=app[POLICY],
             before_request=intake.yield_to_acknowledgements,
         )
-        context = Context(github, Reviewer(github.app_id, KeyedLocks()))
+        steward = Steward(github.app_id, derive_key(settings.webhook_secret))
+        context = Context(github, Reviewer(github.app_id, KeyedLocks(), steward))
 
         async def handle(event: Event) -> None:
             await router.dispatch(event, context)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.core import yamldoc
 from bot.core.binding import Problem, bind
+from bot.core.review.settings import ReviewSettings
 from bot.core.rules import RuleSettings
 
 CONFIG_PATH = ".github/performance.yml"
@@ -28,6 +29,7 @@ class Config:
     check_name: str = "Performance workflow"
     out_of_scope: OutOfScope = OutOfScope.SUCCESS
     rules: RuleSettings = RuleSettings()
+    review: ReviewSettings = ReviewSettings()
 
 
 @dataclass(frozen=True, slots=True)
