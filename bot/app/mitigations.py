@@ -7,6 +7,7 @@ issues with perfbot's label), so redelivered or racing ``closed`` events open no
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.app.steward import Steward
@@ -95,6 +96,10 @@ async def _recover(gh: GitHub, steward: Steward, repo: str, number: int, url: st
             continue
         text = mitigation.recovery_comment(repo, number, url, back, state.check_url)
         await conversation.upsert(gh, repo, int(issue["number"]), steward.app_id, marker,
-                                  lambda current: text)
+                                  _constant(text))
         await gh.patch(f"/repos/{repo}/issues/{issue['number']}",
                        data={"state": "closed", "state_reason": "completed"})
+
+
+def _constant(text: str) -> Callable[[conversation.Comment | None], str]:
+    return lambda current: text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,7 +101,7 @@ class Steward:
                 items=", ".join(code(i) for i in decision.reverted)))
 
         async def finish() -> None:
-            await self._write(gh, repo, number, config, evaluation, decision, facts)
+            await self._write(gh, repo, number, config, evaluation, decision, facts, ticks)
             for text in change.replies:
                 await conversation.reply(gh, repo, number, text)
 
@@ -109,15 +109,17 @@ class Steward:
 
     async def _write(
         self, gh: GitHub, repo: str, number: int, config: config_model.Config,
-        evaluation: Evaluation, decision: Decision, facts: Facts,
+        evaluation: Evaluation, decision: Decision, facts: Facts, seen: dict[str, bool],
     ) -> None:
         def body(current: conversation.Comment | None) -> str | None:
             if current is None:
                 return decision.body if decision.wanted else None
-            # Re-read just before writing: keep ticks someone made since (by item id).
-            ticks = parse_ticks(current.body)
-            fresh = decide(evaluation, config, config.review, decision.state, ticks,
-                           replace(facts), self.key)
+            # Re-read just before writing: keep ticks someone changed since this pass read
+            # the comment (by item id); their edit events will judge them.
+            since = {i: t for i, t in parse_ticks(current.body).items() if seen.get(i) != t}
+            ticks = {**decision.display, **since}
+            fresh = decide(evaluation, config, config.review, decision.state, ticks, facts,
+                           self.key)
             return fresh.body
 
         await conversation.upsert(gh, repo, number, self.app_id, MARKER, body)

@@ -91,7 +91,7 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
         elif isinstance(command, Malformed):
             await conversation.reply(gh, repo, number, MALFORMED.format(
                 who=who, line=escape.inline(command.line[:200]),
-                problem=escape.inline(command.problem), usage=USAGE))
+                problem=command.problem, usage=USAGE))
         elif isinstance(command, Recheck):
             recheck = True
         elif pull.get("state") != "open":

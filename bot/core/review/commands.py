@@ -13,21 +13,31 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from bot.core.review import escape
+
 PREFIX = "/perf"
 MAX_TEXT = 2_000
 USAGE = """\
 perfbot commands (one per line, in a pull request comment):
 
-- `/perf signoff <variance> --reason "…" --mitigation "…" [--owner @user|@org/team] [--due YYYY-MM-DD]`: accept a variance with a reason and a mitigation plan
+- `/perf signoff <variance> --reason "…" --mitigation "…" [--owner @user|@org/team] \
+[--due YYYY-MM-DD]`: accept a variance with a reason and a mitigation plan
 - `/perf revoke <variance>`: withdraw a sign-off
 - `/perf recheck`: evaluate the pull request again
 - `/perf help`: show this help
 
-`<variance>` is an id from the checklist (for example `design_record`). Quote values with spaces; a quoted plan may span lines."""
+`<variance>` is an id from the checklist (for example `design_record`). Quote values with \
+spaces; a quoted plan may span lines."""
 
-_QUOTES = {'"': '"', "'": "'", "“": "”", "„": "“", "‘": "’", "‚": "‘", "«": "»", "»": "«", "”": "”"}
+# Opening quote → closing quote, typographic ones included (written as escapes for clarity).
+_QUOTES = {
+    '"': '"', "'": "'", "\u201c": "\u201d", "\u201e": "\u201c", "\u2018": "\u2019",
+    "\u201a": "\u2018", "\u00ab": "\u00bb", "\u00bb": "\u00ab", "\u201d": "\u201d",
+}
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_OWNER = re.compile(r"^@?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?:/([A-Za-z0-9][A-Za-z0-9._-]{0,99}))?$")
+_OWNER = re.compile(
+    r"^@?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?:/([A-Za-z0-9][A-Za-z0-9._-]{0,99}))?$"
+)
 _VARIANCE = re.compile(r"^[\w.:/@+-]{1,200}$")
 
 
@@ -143,7 +153,7 @@ def _words(text: str, pos: int) -> tuple[list[str], str, int]:
 
 def _closing(text: str, pos: int, close: str, opening: str) -> int:
     # Typographic quotes: accept the straight or curly closer people actually type.
-    closers = {close, "”", '"'} if opening in "“„”" else {close}
+    closers = {close, "\u201d", '"'} if opening in "\u201c\u201e\u201d" else {close}
     while pos < len(text):
         ch = text[pos]
         if ch == "\\" and opening == '"' and pos + 1 < len(text):
@@ -173,7 +183,7 @@ def _command(line: str, words: list[str]) -> Parsed:
         return Revoke(args[0])
     if name in ("signoff", "sign-off"):
         return _signoff(line, args)
-    return Malformed(line, f"unknown command `{name[:40]}`")
+    return Malformed(line, f"unknown command {escape.code(name[:40])}")
 
 
 def _signoff(line: str, args: list[str]) -> Parsed:
@@ -185,7 +195,7 @@ def _signoff(line: str, args: list[str]) -> Parsed:
         if arg.startswith("--"):
             key, eq, value = arg[2:].partition("=")
             if key not in ("reason", "mitigation", "owner", "due"):
-                return Malformed(line, f"unknown option `--{key[:40]}`")
+                return Malformed(line, f"unknown option {escape.code('--' + key[:40])}")
             if not eq:
                 if i + 1 >= len(args):
                     return Malformed(line, f"`--{key}` needs a value")
@@ -197,7 +207,7 @@ def _signoff(line: str, args: list[str]) -> Parsed:
         elif variance is None:
             variance = arg
         else:
-            return Malformed(line, f"unexpected `{arg[:40]}` (quote values that contain spaces)")
+            return Malformed(line, f"unexpected {escape.code(arg[:40])} (quote values with spaces)")
         i += 1
     if variance is None or not _VARIANCE.match(variance):
         return Malformed(line, "`signoff` needs the id of the variance to sign off")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.core.config import Config
 from bot.core.evaluate import verdict
@@ -74,6 +74,7 @@ class Decision:
     wanted: bool  # False: an out-of-scope PR that should get no comment
     reverted: tuple[str, ...] = ()
     standings: tuple[Standing, ...] = ()
+    display: Mapping[str, bool] = field(default_factory=dict)  # ticks as shown
 
 
 def decide(
@@ -114,14 +115,14 @@ def decide(
     if not in_scope:
         body = f"{MARKER}\n{OUT_OF_SCOPE_LINE}\n{block}"
         wanted = settings.out_of_scope_comment is OutOfScopeComment.ONE_LINE
-        return Decision(adjusted, state, body, wanted, reverted, standings)
+        return Decision(adjusted, state, body, wanted, reverted, standings, display)
     items = automatic(results, facts.check_url) + tuple(
         _manual_item(m, display, state) for m in manual
     )
     body = render(adjusted, items, standings, settings.signoff, facts, block)
     if len(body) > COMMENT_LIMIT:
         body = render(adjusted, items, standings, settings.signoff, facts, block, compact=True)
-    return Decision(adjusted, state, body, True, reverted, standings)
+    return Decision(adjusted, state, body, True, reverted, standings, display)
 
 
 def resolve_ticks(
@@ -191,8 +192,10 @@ def render(
     )
     lines.append(render_items(shown_items))
     accepted = {s.record.variance for s in standings if s.valid}
-    waiting: list[tuple[RuleResult, Variance | None]] = [(r, v) for r in evaluation.results if r.outcome is Outcome.FAILED
-               for v in (r.variances or ()) if v.id not in accepted]
+    waiting: list[tuple[RuleResult, Variance | None]] = [
+        (r, v) for r in evaluation.results if r.outcome is Outcome.FAILED
+        for v in (r.variances or ()) if v.id not in accepted
+    ]
     waiting += [(r, None) for r in evaluation.results
                 if r.outcome is Outcome.FAILED and not r.variances and r.rule != CHECKLIST_RULE]
     if waiting:

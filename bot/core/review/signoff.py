@@ -130,4 +130,5 @@ def _worse(record: SignOffRecord, variance: Variance) -> bool:
 
 
 def _notice(finding: Finding) -> Finding:
-    return replace(finding, severity=Severity.NOTICE, title=f"{finding.title or finding.path} (signed off)")
+    title = f"{finding.title or finding.path} (signed off)"
+    return replace(finding, severity=Severity.NOTICE, title=title)
