@@ -37,7 +37,7 @@ from bot.core.review.signoff import (
     owner_due,
     percent,
 )
-from bot.core.review.state import ReviewState, TickRecord, encode
+from bot.core.review.state import ReviewState, TickRecord, VarianceRecord, encode
 
 CHECKLIST_RULE = "checklist"
 CHECKLIST_TITLE = "Reviewer checklist"
@@ -52,6 +52,8 @@ FOOTER = (
     "`/perf recheck`, `/perf help`. Edit nothing else here: perfbot rewrites this comment.</sub>"
 )
 _COMPACT_TEXT = 200
+STATE_VARIANCES = 150
+STATE_SUMMARY = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,7 @@ def decide(
     state = replace(
         state,
         head_sha=facts.head_sha,
-        variances=current_variances(original),
+        variances=_kept(current_variances(original), state),
         passed_rules=tuple(r.rule for r in original if r.outcome is Outcome.PASSED),
         check_url=facts.check_url,
     )
@@ -227,6 +229,13 @@ def render(
             )
     lines += ["", FOOTER, block]
     return "\n".join(lines)
+
+
+def _kept(variances: tuple[VarianceRecord, ...], state: ReviewState) -> tuple[VarianceRecord, ...]:
+    """The variances the state can carry within the comment limit, signed-off ones first."""
+    signed = {s.variance for s in state.signoffs}
+    ordered = sorted(variances, key=lambda v: v.id not in signed)
+    return tuple(replace(v, summary=v.summary[:STATE_SUMMARY]) for v in ordered[:STATE_VARIANCES])
 
 
 def _manual_item(m: ManualItem, display: Mapping[str, bool], state: ReviewState) -> Item:
