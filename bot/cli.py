@@ -41,9 +41,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     commands.add_parser("serve", help="run the GitHub App (settings from the environment)")
 
+    from bot import sweep_cli
+
+    sweep_cli.configure(commands.add_parser(
+        "sweep", help="remind overdue mitigations and find expired temporary instrumentation",
+        description=sweep_cli.__doc__,
+    ))
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve()
+    if args.command == "sweep":
+        return sweep_cli.run(args)
     return run_check(args)
 
 

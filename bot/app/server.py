@@ -19,6 +19,7 @@ from bot.app.review import Reviewer
 from bot.app.routers import router
 from bot.app.settings import Settings
 from bot.app.steward import Steward
+from bot.app.sweeper import Sweeper
 from bot.core.review.state import derive_key
 from bot.github.app import GitHubApp
 from bot.github.auth import AppCredentials
@@ -73,15 +74,20 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
         steward = Steward(github.app_id, derive_key(settings.webhook_secret))
         context = Context(github, Reviewer(github.app_id, KeyedLocks(), steward))
 
+        sweeper = Sweeper(github)
+
         async def handle(event: Event) -> None:
+            sweeper.saw(event)
             await router.dispatch(event, context)
 
         app[GITHUB] = github
         app[INTAKE] = intake
         await intake.start(handle)
+        sweeper.start()
         try:
             yield
         finally:
+            await sweeper.stop()
             await intake.stop()
 
 

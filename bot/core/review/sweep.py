@@ -43,6 +43,27 @@ def temporaries(path: str, text: str, marker: str) -> list[Temporary]:
     return found
 
 
+# How the sweep finds markers without reading a whole monorepo: text files only, each at
+# most MAX_FILE_BYTES, and at most MAX_FILES of them (the first by path), per sweep.
+MAX_FILES = 300
+MAX_FILE_BYTES = 512 * 1024
+TEXT_SUFFIXES = (
+    ".py", ".go", ".rs", ".java", ".kt", ".scala", ".js", ".jsx", ".ts", ".tsx", ".rb", ".php",
+    ".c", ".cc", ".cpp", ".h", ".hpp", ".cs", ".swift", ".m", ".sh", ".yml", ".yaml", ".toml",
+    ".sql", ".tf", ".lua", ".ex", ".exs", ".erl", ".clj", ".dart", ".r", ".pl",
+)
+
+
+def candidates(paths: list[tuple[str, int]], globs: tuple[str, ...]) -> list[str]:
+    """Which files (path, size) the sweep reads: ``globs`` if set, else source-like files."""
+    from bot.core.globs import matching
+
+    small = [p for p, size in sorted(paths) if size <= MAX_FILE_BYTES]
+    chosen = matching(globs, small) if globs else [
+        p for p in small if p.lower().endswith(TEXT_SUFFIXES)]
+    return list(chosen)[:MAX_FILES]
+
+
 def expired(items: list[Temporary], today: date) -> list[Temporary]:
     return [t for t in items if t.due < today]
 
