@@ -172,10 +172,14 @@ async def test_a_tick_survives_a_concurrent_rewrite(bot: Bot, world: World):
     await bot.send("pull_request", "opened", pr=pr)
     [checklist] = checklists(world, pr)
     world.repo.commit("feature", {"src/b.py": "b = 2\n"})
-    # The reviewer ticks while perfbot is evaluating the push (its comment read is slowed).
-    world.emu.inject("GET", r"/pulls/\d+/files", status=None, delay=0.2)
+    # The reviewer ticks after perfbot read the comment and before it writes it back
+    # (the check run update in between is slowed).
+    world.emu.inject("PATCH", r"/check-runs/\d+$", status=None, delay=0.3)
+    start = len(world.emu.requests)
     push = asyncio.create_task(bot.send("pull_request", "synchronize", pr=pr))
-    await asyncio.sleep(0.05)
+    while not any(r.method == "PATCH" and "/check-runs/" in r.path
+                  for r in world.emu.requests[start:]):
+        await asyncio.sleep(0.01)
     old = checklist.body
     checklist.body = old.replace("- [ ] Dashboards", "- [x] Dashboards")
     await push
@@ -267,3 +271,77 @@ async def test_a_later_merge_that_passes_the_rule_closes_the_issue(bot: Bot, wor
     assert issue.state == "closed"
     [evidence] = [c for c in world.emu.comments(world.repo, issue.number)]
     assert f"#{fix.number}" in evidence.body and "back within" in evidence.body
+
+
+async def test_revoke_and_a_deleted_command_withdraw_the_signoff(bot: Bot, world: World):
+    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    assert run(world, pr).conclusion == "success"
+    del world.repo.comments[c.id]
+    await bot.send("issue_comment", "deleted", issue=pr, comment=c, sender="maria")
+    assert run(world, pr).conclusion == "failure"
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    assert run(world, pr).conclusion == "success"
+    r = say(world, pr, "/perf revoke design_record", user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    assert run(world, pr).conclusion == "failure"
+    assert "#### Sign-offs" not in checklists(world, pr)[0].body
+
+
+async def test_signing_off_an_unknown_variance_says_which_exist(bot: Bot, world: World):
+    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF.replace("design_record", "nope"), user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    [answer] = replies(world, pr)
+    assert "`nope`" in answer and "`design_record`" in answer
+    assert run(world, pr).conclusion == "failure"
+
+
+async def test_re_run_button_and_recheck_evaluate_again(bot: Bot, world: World):
+    pr = failing_pr(world)
+    await bot.send("pull_request", "opened", pr=pr)
+    checked = run(world, pr)
+    world.emu.set_body(world.repo, pr.number, "See ADR-0001")
+    await bot.send("check_run", "requested_action", check_run=checked,
+                   requested_action="rerun")
+    assert "ADR-0001" in run(world, pr).output.summary
+    world.emu.set_body(world.repo, pr.number, "")
+    c = say(world, pr, "/perf recheck", user="anyone")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="anyone")
+    assert "ADR-0001" not in run(world, pr).output.summary
+
+
+async def test_a_lost_issue_response_still_opens_exactly_one_issue(bot: Bot, world: World):
+    pr = await signed_off_and_merged(bot, world)
+    world.emu.inject("POST", r"/issues$", status=502, after=True)
+    await bot.send("pull_request", "closed", pr=pr)
+    assert len(world.emu.issues(world.repo)) == 1
+    links = [c for c in world.emu.comments(world.repo, pr.number) if "mitigation-links" in c.body]
+    assert len(links) == 1
+
+
+async def test_a_failed_checklist_write_is_repaired_by_the_next_delivery(bot: Bot, world: World):
+    pr = failing_pr(world)
+    world.emu.inject("POST", r"/issues/\d+/comments$", status=502, times=4)
+    payload = world.emu.webhook_payload("pull_request", "opened", pr=pr)
+    await bot.deliver("pull_request", payload, delivery_id="f-1")
+    assert checklists(world, pr) == []
+    await bot.deliver("pull_request", payload, delivery_id="f-1")  # GitHub's redelivery
+    assert len(checklists(world, pr)) == 1
+    assert run(world, pr).conclusion == "failure"
+
+
+async def test_bots_cannot_command_perfbot(bot: Bot, world: World):
+    pr = failing_pr(world)
+    await bot.send("pull_request", "opened", pr=pr)
+    before = len(world.emu.requests)
+    c = say(world, pr, "/perf help", user="dependabot[bot]")
+    c.user_type = "Bot"
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="dependabot[bot]")
+    assert len(world.emu.requests) == before

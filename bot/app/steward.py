@@ -19,7 +19,8 @@ from cachetools import LRUCache
 from bot.core import config as config_model
 from bot.core.results import Evaluation
 from bot.core.review.checklist import MARKER, Edit, parse_ticks
-from bot.core.review.decide import Decision, Facts, decide
+from bot.core.review import escape
+from bot.core.review.decide import Decision, Facts, decide, who_may_sign_off
 from bot.core.review.signoff import current_variances
 from bot.core.review.state import ReviewState, VarianceRecord, decode
 from bot.github import conversation
@@ -92,13 +93,10 @@ class Steward:
         decision = decide(evaluation, config, config.review, state, ticks, facts, self.key,
                           change.edit)
         if decision.reverted and change.edit is not None:
-            from bot.core.review.decide import who_may_sign_off
-            from bot.core.review.escape import code, login
-
             change.replies.append(REVERTED.format(
-                who=login(change.edit.sender),
+                who=escape.login(change.edit.sender),
                 allowed=who_may_sign_off(config.review.signoff),
-                items=", ".join(code(i) for i in decision.reverted)))
+                items=", ".join(escape.code(i) for i in decision.reverted)))
 
         async def finish() -> None:
             await self._write(gh, repo, number, config, evaluation, decision, facts, ticks)

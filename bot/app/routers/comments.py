@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from gidgethub import routing
@@ -115,8 +116,6 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
 
 
 def _apply(changes: list[SignOff | Revoke], sender: str, comment_id: int) -> StateChange:
-    from datetime import UTC, datetime
-
     def apply(state: ReviewState, variances: tuple[VarianceRecord, ...],
               head: str) -> tuple[ReviewState, list[str]]:
         replies = []
