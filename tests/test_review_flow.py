@@ -177,7 +177,8 @@ async def test_a_tick_survives_a_concurrent_rewrite(bot: Bot, world: World):
     world.emu.inject("PATCH", r"/check-runs/\d+$", status=None, delay=0.3)
     start = len(world.emu.requests)
     push = asyncio.create_task(bot.send("pull_request", "synchronize", pr=pr))
-    while not any(r.method == "PATCH" and "/check-runs/" in r.path
+    # The emulator's request log has no event to wait on, so look at it between steps.
+    while not any(r.method == "PATCH" and "/check-runs/" in r.path  # noqa: ASYNC110
                   for r in world.emu.requests[start:]):
         await asyncio.sleep(0.01)
     old = checklist.body

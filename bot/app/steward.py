@@ -18,8 +18,8 @@ from cachetools import LRUCache
 
 from bot.core import config as config_model
 from bot.core.results import Evaluation
-from bot.core.review.checklist import MARKER, Edit, parse_ticks
 from bot.core.review import escape
+from bot.core.review.checklist import MARKER, Edit, parse_ticks
 from bot.core.review.decide import Decision, Facts, decide, who_may_sign_off
 from bot.core.review.signoff import current_variances
 from bot.core.review.state import ReviewState, VarianceRecord, decode
