@@ -346,3 +346,20 @@ async def test_bots_cannot_command_perfbot(bot: Bot, world: World):
     c.user_type = "Bot"
     await bot.send("issue_comment", "created", issue=pr, comment=c, sender="dependabot[bot]")
     assert len(world.emu.requests) == before
+
+
+async def test_editing_a_command_comment_replaces_or_removes_its_signoff(bot: Bot, world: World):
+    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    old, c.body = c.body, SIGNOFF.replace("Hotfix", "Incident fix")
+    await bot.send("issue_comment", "edited", issue=pr, comment=c, sender="maria",
+                   changes={"body": {"from": old}})
+    body = checklists(world, pr)[0].body
+    assert "Incident fix" in body and "Hotfix" not in body
+    old, c.body = c.body, "never mind"
+    await bot.send("issue_comment", "edited", issue=pr, comment=c, sender="maria",
+                   changes={"body": {"from": old}})
+    assert run(world, pr).conclusion == "failure"

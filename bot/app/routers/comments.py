@@ -54,8 +54,12 @@ async def on_comment(event: Event, context: Context) -> None:
     if _is_bot(comment.get("user")):
         return
     commands = parse(comment.get("body") or "")
+    before = ((data.get("changes") or {}).get("body") or {}).get("from")
     if commands:
         await _commands(event, context, commands)
+    elif data["action"] == "edited" and any(isinstance(c, SignOff) for c in parse(before or "")):
+        # The sign-off was edited away: it goes, as if the comment had been deleted.
+        await _review(event, context, Change(apply=_forget(int(comment["id"]))))
 
 
 @router.register("issue_comment", action="deleted")
@@ -66,19 +70,21 @@ async def on_deleted(event: Event, context: Context) -> None:
         return
     if not any(isinstance(c, SignOff) for c in parse(data["comment"].get("body") or "")):
         return
-    comment_id = int(data["comment"]["id"])
+    await _review(event, context, Change(apply=_forget(int(data["comment"]["id"]))))
 
+
+def _forget(comment_id: int) -> StateChange:
     def forget(state: ReviewState, variances: tuple[VarianceRecord, ...],
                head: str) -> tuple[ReviewState, list[str]]:
         return actions.forget_comment(state, comment_id), []
 
-    await _review(event, context, Change(apply=forget))
+    return forget
 
 
 async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -> None:
     data: dict[str, Any] = event.data
     repo, number = repository(event), int(data["issue"]["number"])
-    sender = data["comment"]["user"]["login"]
+    sender = data["sender"]["login"]  # on an edit, whoever edited: they answer for it
     who = escape.login(sender)
     gh = await context.client(event)
     pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
@@ -120,6 +126,8 @@ def _apply(changes: list[SignOff | Revoke], sender: str, comment_id: int) -> Sta
               head: str) -> tuple[ReviewState, list[str]]:
         replies = []
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # An edited comment's commands replace what it did before.
+        state = actions.forget_comment(state, comment_id)
         for command in changes:
             if isinstance(command, SignOff):
                 state, problem = actions.sign_off(state, command, sender, variances=variances,
