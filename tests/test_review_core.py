@@ -146,3 +146,26 @@ def test_sweep_finds_expired_markers_and_reminds_once_per_period():
     assert last == date(2026, 11, 24)
     assert not sweep.reminder_due(due, today, last, 7)
     assert sweep.reminder_due(due, date(2026, 12, 1), last, 7)
+
+
+def test_mitigation_issues_per_variance_or_per_pr():
+    from bot.core.review import mitigation
+    from bot.core.review.settings import IssueGrouping, MitigationSettings
+    from bot.core.review.state import VarianceRecord
+
+    state = ReviewState(
+        signoffs=(signed("benchmarks:a", 0.1), signed("benchmarks:b", 0.2)),
+        variances=(VarianceRecord("benchmarks:a", "benchmarks", "a slower", 0.1),
+                   VarianceRecord("benchmarks:b", "benchmarks", "b slower", 0.2)),
+    )
+    per_variance = mitigation.drafts(state, MitigationSettings(assignees=("lead",)), "o/r", 7, "u")
+    assert [d.key for d in per_variance] == ["benchmarks:a", "benchmarks:b"]
+    assert per_variance[0].assignees == ("lead",) and "+10.0%" in per_variance[0].body
+    [one] = mitigation.drafts(state, MitigationSettings(grouping=IssueGrouping.PER_PR), "o/r", 7,
+                              "u")
+    tracked = mitigation.tracked(one.body)
+    assert tracked is not None and tracked.variances == ("benchmarks:a", "benchmarks:b")
+    merged_later = ReviewState(passed_rules=("benchmarks",))
+    assert mitigation.recovered(tracked, merged_later) == ("benchmarks:a", "benchmarks:b")
+    still_slow = ReviewState(variances=(VarianceRecord("benchmarks:a", "benchmarks", "", 0.1),))
+    assert mitigation.recovered(tracked, still_slow) == ()

@@ -363,3 +363,31 @@ async def test_editing_a_command_comment_replaces_or_removes_its_signoff(bot: Bo
     await bot.send("issue_comment", "edited", issue=pr, comment=c, sender="maria",
                    changes={"body": {"from": old}})
     assert run(world, pr).conclusion == "failure"
+
+
+async def test_pasting_an_old_state_back_does_not_restore_a_revoked_signoff(
+    bot: Bot, world: World
+):
+    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    [checklist] = checklists(world, pr)
+    signed_body = checklist.body
+    r = say(world, pr, "/perf revoke design_record", user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    checklist.body = signed_body  # someone restores the old revision by hand
+    await bot.send("pull_request", "synchronize", pr=pr)
+    assert run(world, pr).conclusion == "failure"
+
+
+async def test_out_of_scope_pr_may_get_one_line(bot: Bot, world: World):
+    world.repo.commit("main", {".github/performance.yml":
+                               CONFIG + "  out_of_scope_comment: one-line\n"})
+    world.repo.create_branch("feature")
+    world.repo.commit("feature", {"README.md": "docs\n"})
+    pr = world.emu.open_pull_request(world.repo, head="feature", base="main")
+    await bot.send("pull_request", "opened", pr=pr)
+    [line] = checklists(world, pr)
+    assert "No performance rule applies" in line.body and "####" not in line.body

@@ -20,7 +20,7 @@ from bot.core import config as config_model
 from bot.core.results import Evaluation
 from bot.core.review import escape
 from bot.core.review.checklist import MARKER, Edit, parse_ticks
-from bot.core.review.decide import Decision, Facts, decide, who_may_sign_off
+from bot.core.review.decide import Decision, Facts, bump, decide, who_may_sign_off
 from bot.core.review.signoff import current_variances
 from bot.core.review.state import ReviewState, VarianceRecord, decode
 from bot.github import conversation
@@ -59,8 +59,20 @@ class Steward:
 
     async def state(self, gh: GitHub, repo: str, number: int) -> ReviewState:
         found = await conversation.find_own(gh, repo, number, self.app_id, MARKER)
+        return self._current(found, repo, number, None)
+
+    def _current(self, found: conversation.Comment | None, repo: str, number: int,
+                 fallback: ReviewState | None) -> ReviewState:
+        """The comment's state; else the one before a human broke it; else the last written.
+
+        A verified block older than the one this process last wrote (pasted back to undo a
+        revoke, say) loses to the newer one.
+        """
         state = decode(found.body, self.key, repo, number) if found else None
-        return state or self.known.get((repo.lower(), number)) or ReviewState()
+        known = self.known.get((repo.lower(), number))
+        if known is not None and (state is None or state.revision < known.revision):
+            return known
+        return state or fallback or ReviewState()
 
     async def prepare(
         self,
@@ -74,11 +86,12 @@ class Steward:
     ) -> tuple[Evaluation, Callable[[], Awaitable[None]]]:
         number = int(pull["number"])
         found = await conversation.find_own(gh, repo, number, self.app_id, MARKER)
-        state = decode(found.body, self.key, repo, number) if found else None
-        state = state or change.fallback or self.known.get((repo.lower(), number)) or ReviewState()
+        state = self._current(found, repo, number, change.fallback)
         head_sha = pull["head"]["sha"]
         if change.apply is not None:
-            state, replies = change.apply(state, current_variances(evaluation.results), head_sha)
+            changed, replies = change.apply(state, current_variances(evaluation.results),
+                                            head_sha)
+            state = bump(changed, state)
             change.replies.extend(replies)
         web = ((pull.get("base") or {}).get("repo") or {}).get("html_url") or ""
         facts = Facts(

@@ -89,7 +89,7 @@ def decide(
     key: bytes,
     edit: Edit | None = None,
 ) -> Decision:
-    original = evaluation.results
+    original, given = evaluation.results, state
     in_scope = any(r.outcome is not Outcome.SKIPPED for r in original)
     standings = judge(state, original, settings.signoff)
     results = apply(original, standings)
@@ -113,6 +113,7 @@ def decide(
         passed_rules=tuple(r.rule for r in original if r.outcome is Outcome.PASSED),
         check_url=facts.check_url,
     )
+    state = bump(state, given)
     block = encode(state, key, facts.repo, facts.number)
     if not in_scope:
         body = f"{MARKER}\n{OUT_OF_SCOPE_LINE}\n{block}"
@@ -125,6 +126,13 @@ def decide(
     if len(body) > COMMENT_LIMIT:
         body = render(adjusted, items, standings, settings.signoff, facts, block, compact=True)
     return Decision(adjusted, state, body, True, reverted, standings, display)
+
+
+def bump(state: ReviewState, before: ReviewState) -> ReviewState:
+    """Count a change of decisions (not of the evaluation) as a new revision."""
+    if (state.signoffs, state.ticks) == (before.signoffs, before.ticks):
+        return state
+    return replace(state, revision=before.revision + 1)
 
 
 def resolve_ticks(

@@ -64,6 +64,8 @@ class ReviewState:
     variances: tuple[VarianceRecord, ...] = ()
     passed_rules: tuple[str, ...] = ()
     check_url: str = ""
+    # Counts writes, so an old block pasted back over a newer one is recognised as old.
+    revision: int = 0
 
     def signoff(self, variance: str) -> SignOffRecord | None:
         return next((s for s in self.signoffs if s.variance == variance), None)
@@ -86,6 +88,7 @@ def encode(state: ReviewState, key: bytes, repo: str, number: int) -> str:
         "variances": [asdict(v) for v in state.variances],
         "passed_rules": list(state.passed_rules),
         "check_url": state.check_url,
+        "revision": state.revision,
     }
     payload = base64.urlsafe_b64encode(
         json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
@@ -110,6 +113,7 @@ def decode(body: str, key: bytes, repo: str, number: int) -> ReviewState | None:
             variances=tuple(_record(VarianceRecord, v) for v in data["variances"]),
             passed_rules=tuple(str(r) for r in data["passed_rules"]),
             check_url=str(data.get("check_url", "")),
+            revision=int(data.get("revision", 0)),
         )
     except (ValueError, KeyError, TypeError, binascii.Error):
         return None
