@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import __version__
+from bot import __version__, sweep_cli
 from bot.core import config as config_model
 from bot.core.evaluate import config_failure, evaluate, wanted
 from bot.core.render import json_report, markdown_report
@@ -40,9 +40,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--body-file", type=Path, help="read the PR description from a file")
 
     commands.add_parser("serve", help="run the GitHub App (settings from the environment)")
-
-    from bot import sweep_cli
-
     sweep_cli.configure(commands.add_parser(
         "sweep", help="remind overdue mitigations and find expired temporary instrumentation",
         description=sweep_cli.__doc__,

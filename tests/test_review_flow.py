@@ -391,3 +391,13 @@ async def test_out_of_scope_pr_may_get_one_line(bot: Bot, world: World):
     await bot.send("pull_request", "opened", pr=pr)
     [line] = checklists(world, pr)
     assert "No performance rule applies" in line.body and "####" not in line.body
+
+
+async def test_a_refused_milestone_still_opens_the_issue(bot: Bot, world: World):
+    pr = await signed_off_and_merged(bot, world)
+    world.emu.inject("POST", r"/issues$", status=422, body={
+        "message": "Validation Failed",
+        "errors": [{"resource": "Issue", "field": "milestone", "code": "invalid"}]})
+    await bot.send("pull_request", "closed", pr=pr)
+    [issue] = world.emu.issues(world.repo)
+    assert issue.assignees == []  # sent again without the extras GitHub refused

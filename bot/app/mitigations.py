@@ -10,6 +10,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from gidgethub import InvalidField, ValidationError
+
 from bot.app.steward import Steward
 from bot.core import config as config_model
 from bot.core.review import mitigation
@@ -65,7 +67,15 @@ async def _create(gh: GitHub, repo: str, draft: mitigation.IssueDraft) -> dict[s
         data["assignees"] = list(draft.assignees)
     if draft.milestone is not None:
         data["milestone"] = draft.milestone
-    item: dict[str, Any] = await gh.post(f"/repos/{repo}/issues", data=data)
+    try:
+        item: dict[str, Any] = await gh.post(f"/repos/{repo}/issues", data=data)
+    except (InvalidField, ValidationError) as exc:
+        # A milestone or assignee GitHub refuses must not cost the issue itself.
+        log.warning("%s refused the mitigation issue's extras (%s); opening it without", repo,
+                    exc)
+        data.pop("milestone", None)
+        data.pop("assignees", None)
+        item = await gh.post(f"/repos/{repo}/issues", data=data)
     return item
 
 

@@ -17,7 +17,7 @@ from bot.core.review.signoff import percent
 from bot.core.review.state import ReviewState, SignOffRecord, VarianceRecord
 
 _TRACKS = re.compile(r"<!-- perfbot:mitigation ([^\s#]+)#(\d+) (\S+) -->")
-_VARIANCE = re.compile(r"<!-- perfbot:variance (\S+) -->")
+_VARIANCE = re.compile(r"<!-- perfbot:variance (\S+)(?: rule=(\S+))? -->")
 _DUE = re.compile(r"<!-- perfbot:due (\d{4}-\d{2}-\d{2}) -->")
 LINKS_MARKER = "<!-- perfbot:mitigation-links -->"
 RECOVERED_MARKER = "<!-- perfbot:recovered {repo}#{number} -->"
@@ -44,6 +44,7 @@ class Tracked:
     key: str
     variances: tuple[str, ...]
     due: date | None
+    rules: tuple[str, ...] = ()  # the rule of each variance, as recorded at sign-off
 
 
 def drafts(
@@ -65,9 +66,11 @@ def tracked(body: str | None) -> Tracked | None:
     if found is None:
         return None
     due = _DUE.search(body or "")
+    variances = _VARIANCE.findall(body or "")
     return Tracked(found.group(1), int(found.group(2)), found.group(3),
-                   tuple(_VARIANCE.findall(body or "")),
-                   date.fromisoformat(due.group(1)) if due else None)
+                   tuple(v for v, _ in variances),
+                   date.fromisoformat(due.group(1)) if due else None,
+                   tuple(rule or _rule_of(v) for v, rule in variances))
 
 
 def recovered(issue: Tracked, merged: ReviewState) -> tuple[str, ...]:
@@ -78,8 +81,10 @@ def recovered(issue: Tracked, merged: ReviewState) -> tuple[str, ...]:
     baseline and found it within threshold.
     """
     failing = {v.id for v in merged.variances}
-    rules = set(merged.passed_rules)
-    return tuple(v for v in issue.variances if v not in failing and _rule_of(v) in rules)
+    passed = set(merged.passed_rules)
+    rules = issue.rules or tuple(_rule_of(v) for v in issue.variances)
+    return tuple(v for v, rule in zip(issue.variances, rules, strict=False)
+                 if v not in failing and rule in passed)
 
 
 def recovery_comment(repo: str, number: int, pr_url: str, variances: tuple[str, ...],
@@ -99,7 +104,7 @@ def links_comment(issues: list[tuple[str, int, str]]) -> str:
 
 
 def _rule_of(variance: str) -> str:
-    # Explicit variance ids are "<rule>:<name>" by convention; implicit ones are the rule id.
+    # For issues whose markers name no rule: "<rule>:<name>", or the rule id itself.
     return variance.split(":", 1)[0]
 
 
@@ -124,7 +129,7 @@ def _draft(key: str, accepted: list[tuple[SignOffRecord, VarianceRecord]],
         if s.due:
             lines.append(f"**Due:** {s.due}")
             dues.append(s.due)
-        lines.append(f"<!-- perfbot:variance {v.id} -->")
+        lines.append(f"<!-- perfbot:variance {v.id} rule={v.rule} -->")
         lines.append("")
     if dues:
         lines.append(f"<!-- perfbot:due {min(dues)} -->")
