@@ -23,7 +23,7 @@ from bot.core.review.checklist import MARKER, Edit, parse_ticks
 from bot.core.review.decide import Decision, Facts, bump, decide, who_may_sign_off
 from bot.core.review.signoff import current_variances
 from bot.core.review.state import ReviewState, VarianceRecord, decode
-from bot.github import conversation
+from bot.github import conversation, fetch
 from bot.github.client import GitHub
 
 log = logging.getLogger(__name__)
@@ -145,3 +145,16 @@ async def _paths(gh: GitHub, repo: str, number: int) -> list[str]:
         if len(paths) >= 3_000:
             break
     return paths
+
+
+async def config_for(gh: GitHub, repo: str, base_ref: str) -> config_model.Config:
+    """The base branch's config for commands and merges; the defaults if it is broken.
+
+    A broken config already fails the check loudly; here the defaults are the safe choice
+    (sign-off needs the ``maintain`` role).
+    """
+    try:
+        source = await fetch.config_source(gh, repo, base_ref)
+        return config_model.load(source or config_model.builtin_source())
+    except config_model.ConfigError:
+        return config_model.Config()

@@ -10,8 +10,7 @@ from gidgethub import routing
 from gidgethub.sansio import Event
 
 from bot.app.context import Context, repository
-from bot.app.steward import Change, StateChange
-from bot.core import config as config_model
+from bot.app.steward import Change, StateChange, config_for
 from bot.core.review import actions, escape
 from bot.core.review.checklist import MARKER, Edit, manual_items, parse_ticks
 from bot.core.review.commands import (
@@ -25,8 +24,7 @@ from bot.core.review.commands import (
 )
 from bot.core.review.decide import who_may_sign_off
 from bot.core.review.state import ReviewState, VarianceRecord, decode
-from bot.github import conversation, fetch
-from bot.github.client import GitHub
+from bot.github import conversation
 
 log = logging.getLogger(__name__)
 router = routing.Router()
@@ -88,7 +86,7 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
     who = escape.login(sender)
     gh = await context.client(event)
     pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
-    config = await _config(gh, repo, pull)
+    config = await config_for(gh, repo, pull["base"]["ref"])
     settings = config.review.signoff
     changes: list[SignOff | Revoke] = []
     recheck = False
@@ -152,7 +150,7 @@ async def _ticks_edited(event: Event, context: Context) -> None:
     pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
     if pull.get("state") != "open":
         return
-    config = await _config(gh, repo, pull)
+    config = await config_for(gh, repo, pull["base"]["ref"])
     before = ((data.get("changes") or {}).get("body") or {}).get("from") or ""
     fallback = decode(before, steward.key, repo, number)
     now_body = data["comment"].get("body") or ""
@@ -173,14 +171,6 @@ async def _review(event: Event, context: Context, change: Change) -> None:
     pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
     if pull.get("state") == "open":
         await context.reviewer.review(gh, repo, pull, change)
-
-
-async def _config(gh: GitHub, repo: str, pull: dict[str, Any]) -> config_model.Config:
-    try:
-        source = await fetch.config_source(gh, repo, pull["base"]["ref"])
-        return config_model.load(source or config_model.builtin_source())
-    except config_model.ConfigError:
-        return config_model.Config()
 
 
 def _is_bot(who: dict[str, Any] | None) -> bool:

@@ -8,9 +8,7 @@ from gidgethub.sansio import Event
 from bot.app import mitigations
 from bot.app.context import Context, repository
 from bot.app.review import pull_key
-from bot.core import config as config_model
-from bot.github import fetch
-from bot.github.client import GitHub
+from bot.app.steward import config_for
 
 router = routing.Router()
 
@@ -55,13 +53,6 @@ async def on_closed(event: Event, context: Context) -> None:
     repo = repository(event)
     gh = await context.client(event)
     async with context.reviewer.locks.hold(pull_key(repo, pull["number"])):
-        config = await load_config(gh, repo, pull["base"]["ref"])
+        config = await config_for(gh, repo, pull["base"]["ref"])
         await mitigations.merged(gh, steward, repo, pull, config)
 
-
-async def load_config(gh: GitHub, repo: str, ref: str) -> config_model.Config:
-    try:
-        source = await fetch.config_source(gh, repo, ref)
-        return config_model.load(source or config_model.builtin_source())
-    except config_model.ConfigError:
-        return config_model.Config()
