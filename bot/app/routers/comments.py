@@ -29,7 +29,7 @@ from bot.github import conversation
 log = logging.getLogger(__name__)
 router = routing.Router()
 
-MALFORMED = "{who}, perfbot could not read `{line}`: {problem}.\n\n{usage}"
+MALFORMED = "{who}, perfbot could not read {line}: {problem}.\n\n{usage}"
 NOT_ALLOWED = (
     "{who}, you may not {what} on this pull request, so nothing changed. "
     "Who may: {allowed}."
@@ -95,7 +95,7 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
             await conversation.reply(gh, repo, number, USAGE)
         elif isinstance(command, Malformed):
             await conversation.reply(gh, repo, number, MALFORMED.format(
-                who=who, line=escape.inline(command.line[:200]),
+                who=who, line=escape.code(command.line[:200]),
                 problem=command.problem, usage=USAGE))
         elif isinstance(command, Recheck):
             recheck = True
