@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import __version__
+from bot import __version__, sweep_cli
 from bot.core import config as config_model
 from bot.core.config_report import with_proposed_config
 from bot.core.evaluate import config_failure, evaluate, wanted
@@ -48,12 +48,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     commands.add_parser("serve", help="run the GitHub App (settings from the environment)")
     validate.add_parser(commands)
+    sweep_cli.configure(commands.add_parser(
+        "sweep", help="remind overdue mitigations and find expired temporary instrumentation",
+        description=sweep_cli.__doc__,
+    ))
 
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve()
     if args.command == "config":
         return validate.run(args)
+    if args.command == "sweep":
+        return sweep_cli.run(args)
     return run_check(args)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from gidgethub import HTTPException
 
 from bot.app.locks import KeyedLocks
+from bot.app.steward import Change, Steward
 from bot.core import config as config_model
 from bot.core.config_report import with_proposed_config
 from bot.core.evaluate import (
@@ -30,16 +31,22 @@ log = logging.getLogger(__name__)
 class Reviewer:
     app_id: int
     locks: KeyedLocks
+    steward: Steward | None = None  # the reviewer's side: checklist and sign-offs
 
-    async def review(self, gh: GitHub, repo: str, pull: dict[str, Any]) -> Evaluation:
+    async def review(
+        self, gh: GitHub, repo: str, pull: dict[str, Any], change: Change | None = None
+    ) -> Evaluation:
         """Evaluate a pull request (as a webhook or the REST API describes it) on its head."""
         head_sha = pull["head"]["sha"]
-        async with self.locks.hold((repo, head_sha)):
-            return await self._review(gh, repo, pull, head_sha)
+        async with self.locks.hold(pull_key(repo, pull["number"])), self.locks.hold(
+            (repo, head_sha)
+        ):
+            return await self._review(gh, repo, pull, head_sha, change or Change())
 
     async def _review(
-        self, gh: GitHub, repo: str, pull: dict[str, Any], head_sha: str
+        self, gh: GitHub, repo: str, pull: dict[str, Any], head_sha: str, change: Change
     ) -> Evaluation:
+        finish = None
         # Rules come from the base branch: a pull request must not weaken its own rules.
         try:
             files = await fetch.config_files(gh, repo, pull["base"]["ref"])
@@ -50,10 +57,19 @@ class Reviewer:
             evaluation = config_failure(error)
         else:
             run = await publish.start(gh, repo, head_sha, config.check_name, self.app_id)
-            evaluation = await self._evaluate(gh, repo, pull, config, source.origin)
+            evaluation, proposed = await self._evaluate(gh, repo, pull, config, source.origin)
+            if self.steward is not None and evaluation.results:
+                evaluation, finish = await self.steward.prepare(
+                    gh, repo, pull, config, evaluation, run.id, change
+                )
+            # Sign-offs cannot excuse it: the PR's own config must not merge broken.
+            if proposed is not None:
+                evaluation = with_proposed_config(evaluation, proposed)
         changed = await publish.complete(
             gh, repo, run, check_output(evaluation), evaluation.conclusion
         )
+        if finish is not None:
+            await finish()
         log.info(
             "%s#%s@%s: %s%s", repo, pull["number"], head_sha[:12],
             evaluation.conclusion.value, "" if changed else " (unchanged)",
@@ -67,7 +83,7 @@ class Reviewer:
         pull: dict[str, Any],
         config: config_model.Config,
         origin: str,
-    ) -> Evaluation:
+    ) -> tuple[Evaluation, config_model.ConfigError | None]:
         try:
             pr = await fetch.pull_request(gh, repo, pull)
             pr = await fetch.with_contents(
@@ -79,6 +95,10 @@ class Reviewer:
             # The run exists by now; finish it honestly rather than leave it spinning.
             log.warning("could not fetch %s#%s: %s", repo, pull["number"], exc)
             why = f"GitHub answered {int(exc.status_code)} while perfbot read the pull request."
-            return could_not_evaluate(config.check_name, why, origin=origin)
-        evaluation = evaluate(pr, config, origin=origin)
-        return evaluation if proposed is None else with_proposed_config(evaluation, proposed)
+            return could_not_evaluate(config.check_name, why, origin=origin), None
+        return evaluate(pr, config, origin=origin), proposed
+
+
+def pull_key(repo: str, number: int) -> tuple[str, str, int]:
+    """The lock that serialises everything perfbot does to one pull request."""
+    return (repo.lower(), "pull", int(number))

@@ -18,6 +18,9 @@ from bot.app.metrics import CONTENT_TYPE, Metrics
 from bot.app.review import Reviewer
 from bot.app.routers import router
 from bot.app.settings import Settings
+from bot.app.steward import Steward
+from bot.app.sweeper import Sweeper
+from bot.core.review.state import derive_key
 from bot.github.app import GitHubApp
 from bot.github.auth import AppCredentials
 from bot.github.retry import RetryPolicy
@@ -68,17 +71,23 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
             policy=app[POLICY],
             before_request=intake.yield_to_acknowledgements,
         )
-        context = Context(github, Reviewer(github.app_id, KeyedLocks()))
+        steward = Steward(github.app_id, derive_key(settings.webhook_secret))
+        context = Context(github, Reviewer(github.app_id, KeyedLocks(), steward))
+
+        sweeper = Sweeper(github)
 
         async def handle(event: Event) -> None:
+            sweeper.saw(event)
             await router.dispatch(event, context)
 
         app[GITHUB] = github
         app[INTAKE] = intake
         await intake.start(handle)
+        sweeper.start()
         try:
             yield
         finally:
+            await sweeper.stop()
             await intake.stop()
 
 

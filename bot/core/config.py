@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.core import layers, validation, yamldoc
 from bot.core.binding import Globs, Problem, bind
 from bot.core.layers import Reference
+from bot.core.review.settings import ReviewSettings
 from bot.core.rules import RuleSettings
 
 CONFIG_PATH = ".github/performance.yml"
@@ -62,6 +63,8 @@ class Config:
     """`evaluate` draft PRs like any other, or `skip` them until they are ready for review."""
     rules: RuleSettings = RuleSettings()
     """Each rule's settings, by rule id."""
+    review: ReviewSettings = ReviewSettings()
+    """The reviewer's side: the checklist comment, who may sign off, mitigation issues."""
 
 
 @dataclass(frozen=True, slots=True)

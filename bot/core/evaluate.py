@@ -73,6 +73,12 @@ def config_failure(error: ConfigError) -> Evaluation:
     )
 
 
+def verdict(results: tuple[RuleResult, ...], config: Config) -> tuple[Conclusion, str]:
+    """The conclusion and title for ``results``, e.g. after reviewers signed variances off."""
+    conclusion = _conclude(results, config)
+    return conclusion, _title(results, conclusion)
+
+
 def _conclude(results: tuple[RuleResult, ...], config: Config) -> Conclusion:
     failed = [r for r in results if r.outcome is Outcome.FAILED]
     if any(r.severity is Severity.FAILURE for r in failed):

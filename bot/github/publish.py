@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 ANNOTATIONS_PER_REQUEST = 50  # GitHub refuses more in one create or update
 CONVERGE_ATTEMPTS = 4
+# Buttons on the check run (GitHub allows three); a click arrives as requested_action.
+ACTIONS = (
+    {"label": "Re-run", "description": "Evaluate this pull request again", "identifier": "rerun"},
+)
 
 T = TypeVar("T")
 
@@ -136,6 +140,7 @@ async def complete(
                 "completed_at": _now(),
                 "external_id": wanted,
                 "output": {**text, "annotations": batches[-1]},
+                "actions": list(ACTIONS),
             },
         )
         return True

@@ -71,6 +71,7 @@ class IssueRoutes(World):
         item = self._new_issue(Issue, repo, title=title, body=body.get("body"),
                                labels=label_names(body.get("labels")), user=login)
         item.user_type = kind
+        item.assignees = [str(a) for a in body.get("assignees") or []]
         return Reply(201, self.render_issue(repo, item))
 
     @route("issues/get")

@@ -88,7 +88,9 @@ def _issue_fields(api: str, r: Repo, i: Issue, comments: int) -> Json:
         "labels_url": f"{u}/labels{{/name}}", "comments_url": f"{u}/comments",
         "events_url": f"{u}/events", "html_url": f"{WEB}/{r.full_name}/issues/{i.number}",
         "comments": comments, "created_at": i.created_at, "updated_at": i.updated_at,
-        "closed_at": i.closed_at, "locked": False, "assignee": None, "assignees": [],
+        "closed_at": i.closed_at, "locked": False,
+        "assignee": user(api, i.assignees[0]) if i.assignees else None,
+        "assignees": [user(api, a) for a in i.assignees],
         "milestone": None, "author_association": "CONTRIBUTOR",
     }
     if isinstance(i, PullRequest):

@@ -76,6 +76,7 @@ class Issue:
     state_reason: str | None = None
     closed_at: str | None = None
     user_type: str = "User"
+    assignees: list[str] = field(default_factory=list)
 
 
 @dataclass(eq=False)

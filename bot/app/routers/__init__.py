@@ -2,6 +2,8 @@
 
 from gidgethub import routing
 
-from bot.app.routers import checks, installations, pull_requests
+from bot.app.routers import checks, comments, installations, pull_requests
 
-router = routing.Router(checks.router, installations.router, pull_requests.router)
+router = routing.Router(
+    checks.router, comments.router, installations.router, pull_requests.router
+)

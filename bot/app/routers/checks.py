@@ -21,6 +21,7 @@ async def on_check_suite(event: Event, context: Context) -> None:
 
 
 @router.register("check_run", action="rerequested")
+@router.register("check_run", action="requested_action")
 async def on_rerun(event: Event, context: Context) -> None:
     run = event.data["check_run"]
     if (run.get("app") or {}).get("id") != context.reviewer.app_id:

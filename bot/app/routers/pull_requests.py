@@ -5,7 +5,10 @@ from __future__ import annotations
 from gidgethub import routing
 from gidgethub.sansio import Event
 
+from bot.app import mitigations
 from bot.app.context import Context, repository
+from bot.app.review import pull_key
+from bot.app.steward import config_for
 
 router = routing.Router()
 
@@ -38,3 +41,18 @@ def _body_or_base_changed(event: Event) -> bool:
 
 for _action in ACTIONS:
     router.add(on_pull_request, "pull_request", action=_action)
+
+
+@router.register("pull_request", action="closed")
+async def on_closed(event: Event, context: Context) -> None:
+    """A merge opens the mitigation issues its sign-offs promised; a plain close, nothing."""
+    pull = event.data["pull_request"]
+    steward = context.reviewer.steward
+    if not pull.get("merged") or steward is None:
+        return
+    repo = repository(event)
+    gh = await context.client(event)
+    async with context.reviewer.locks.hold(pull_key(repo, pull["number"])):
+        config = await config_for(gh, repo, pull["base"]["ref"])
+        await mitigations.merged(gh, steward, repo, pull, config)
+

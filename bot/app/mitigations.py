@@ -1,0 +1,115 @@
+"""After a merge: open the issues that track accepted variances, close those now mitigated.
+
+Runs under the pull request's lock and finds before it creates (hidden marker among the
+issues with perfbot's label), so redelivered or racing ``closed`` events open nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from gidgethub import InvalidField, ValidationError
+
+from bot.app.steward import Steward
+from bot.core import config as config_model
+from bot.core.review import mitigation
+from bot.core.review.state import ReviewState
+from bot.github import conversation
+from bot.github.client import GitHub
+
+log = logging.getLogger(__name__)
+
+
+async def merged(
+    gh: GitHub, steward: Steward, repo: str, pull: dict[str, Any], config: config_model.Config
+) -> None:
+    settings = config.review.mitigation
+    number = int(pull["number"])
+    state = await steward.state(gh, repo, number)
+    if not settings.enabled:
+        return
+    url = pull.get("html_url") or ""
+    existing = await conversation.issues_labelled(gh, repo, settings.labels)
+    opened: list[tuple[str, int, str]] = []
+    for draft in mitigation.drafts(state, settings, repo, number, url):
+        issue = _find(existing, repo, number, draft.key)
+        if issue is None:
+            issue = await _create_converging(gh, repo, draft)
+            existing.append(issue)
+        opened.append((draft.key, int(issue["number"]), issue.get("html_url") or ""))
+    if opened:
+        text = mitigation.links_comment(opened)
+        await conversation.upsert(gh, repo, number, steward.app_id, mitigation.LINKS_MARKER,
+                                  lambda current: text)
+    if settings.close_on_recovery:
+        await _recover(gh, steward, repo, number, url, state, existing)
+
+
+async def _create_converging(
+    gh: GitHub, repo: str, draft: mitigation.IssueDraft
+) -> dict[str, Any]:
+    async def attempt() -> dict[str, Any]:
+        return await _create(gh, repo, draft)
+
+    return await conversation.converge(gh, attempt)
+
+
+async def _create(gh: GitHub, repo: str, draft: mitigation.IssueDraft) -> dict[str, Any]:
+    """Create the issue unless an earlier attempt did (its response lost to a 5xx)."""
+    found = _find(await conversation.issues_labelled(gh, repo, draft.labels), repo,
+                  *_ref(draft))
+    if found is not None:
+        return found
+    data: dict[str, Any] = {"title": draft.title, "body": draft.body, "labels": list(draft.labels)}
+    if draft.assignees:
+        data["assignees"] = list(draft.assignees)
+    if draft.milestone is not None:
+        data["milestone"] = draft.milestone
+    try:
+        item: dict[str, Any] = await gh.post(f"/repos/{repo}/issues", data=data)
+    except (InvalidField, ValidationError) as exc:
+        # A milestone or assignee GitHub refuses must not cost the issue itself.
+        log.warning("%s refused the mitigation issue's extras (%s); opening it without", repo,
+                    exc)
+        data.pop("milestone", None)
+        data.pop("assignees", None)
+        item = await gh.post(f"/repos/{repo}/issues", data=data)
+    return item
+
+
+def _ref(draft: mitigation.IssueDraft) -> tuple[int, str]:
+    tracked = mitigation.tracked(draft.body)
+    assert tracked is not None
+    return tracked.number, tracked.key
+
+
+def _find(issues: list[dict[str, Any]], repo: str, number: int, key: str) -> dict[str, Any] | None:
+    for issue in issues:
+        tracked = mitigation.tracked(issue.get("body"))
+        if tracked and (tracked.repo.lower(), tracked.number, tracked.key) == (
+                repo.lower(), number, key):
+            return issue
+    return None
+
+
+async def _recover(gh: GitHub, steward: Steward, repo: str, number: int, url: str,
+                   state: ReviewState, issues: list[dict[str, Any]]) -> None:
+    marker = mitigation.RECOVERED_MARKER.format(repo=repo, number=number)
+    for issue in issues:
+        tracked = mitigation.tracked(issue.get("body"))
+        if issue.get("state") != "open" or tracked is None or tracked.number == number:
+            continue
+        back = mitigation.recovered(tracked, state)
+        if not back or len(back) < len(tracked.variances):
+            continue
+        text = mitigation.recovery_comment(repo, number, url, back, state.check_url)
+        await conversation.upsert(gh, repo, int(issue["number"]), steward.app_id, marker,
+                                  _constant(text))
+        await gh.patch(f"/repos/{repo}/issues/{issue['number']}",
+                       data={"state": "closed", "state_reason": "completed"})
+
+
+def _constant(text: str) -> Callable[[conversation.Comment | None], str]:
+    return lambda current: text

@@ -1,0 +1,179 @@
+"""Comments on pull requests: ``/perf`` commands, and ticks in perfbot's checklist."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from gidgethub import routing
+from gidgethub.sansio import Event
+
+from bot.app.context import Context, repository
+from bot.app.steward import Change, StateChange, config_for
+from bot.core.review import actions, escape
+from bot.core.review.checklist import MARKER, Edit, manual_items, parse_ticks
+from bot.core.review.commands import (
+    USAGE,
+    Help,
+    Malformed,
+    Recheck,
+    Revoke,
+    SignOff,
+    parse,
+)
+from bot.core.review.decide import who_may_sign_off
+from bot.core.review.state import ReviewState, VarianceRecord, decode
+from bot.github import conversation
+
+log = logging.getLogger(__name__)
+router = routing.Router()
+
+MALFORMED = "{who}, perfbot could not read {line}: {problem}.\n\n{usage}"
+NOT_ALLOWED = (
+    "{who}, you may not {what} on this pull request, so nothing changed. "
+    "Who may: {allowed}."
+)
+CLOSED = "{who}, this pull request is closed; perfbot no longer changes its sign-offs."
+
+
+@router.register("issue_comment", action="created")
+@router.register("issue_comment", action="edited")
+async def on_comment(event: Event, context: Context) -> None:
+    data: dict[str, Any] = event.data
+    steward = context.reviewer.steward
+    if "pull_request" not in data["issue"] or _is_bot(data.get("sender")) or steward is None:
+        return
+    comment = data["comment"]
+    if conversation.by_app(comment, steward.app_id):
+        if data["action"] == "edited" and MARKER in (comment.get("body") or ""):
+            await _ticks_edited(event, context)
+        return
+    if _is_bot(comment.get("user")):
+        return
+    commands = parse(comment.get("body") or "")
+    before = ((data.get("changes") or {}).get("body") or {}).get("from")
+    if commands:
+        await _commands(event, context, commands)
+    elif data["action"] == "edited" and any(isinstance(c, SignOff) for c in parse(before or "")):
+        # The sign-off was edited away: it goes, as if the comment had been deleted.
+        await _review(event, context, Change(apply=_forget(int(comment["id"]))))
+
+
+@router.register("issue_comment", action="deleted")
+async def on_deleted(event: Event, context: Context) -> None:
+    data: dict[str, Any] = event.data
+    steward = context.reviewer.steward
+    if "pull_request" not in data["issue"] or _is_bot(data.get("sender")) or steward is None:
+        return
+    if not any(isinstance(c, SignOff) for c in parse(data["comment"].get("body") or "")):
+        return
+    await _review(event, context, Change(apply=_forget(int(data["comment"]["id"]))))
+
+
+def _forget(comment_id: int) -> StateChange:
+    def forget(state: ReviewState, variances: tuple[VarianceRecord, ...],
+               head: str) -> tuple[ReviewState, list[str]]:
+        return actions.forget_comment(state, comment_id), []
+
+    return forget
+
+
+async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -> None:
+    data: dict[str, Any] = event.data
+    repo, number = repository(event), int(data["issue"]["number"])
+    sender = data["sender"]["login"]  # on an edit, whoever edited: they answer for it
+    who = escape.login(sender)
+    gh = await context.client(event)
+    pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+    config = await config_for(gh, repo, pull["base"]["ref"])
+    settings = config.review.signoff
+    changes: list[SignOff | Revoke] = []
+    recheck = False
+    for command in commands:
+        if isinstance(command, Help):
+            await conversation.reply(gh, repo, number, USAGE)
+        elif isinstance(command, Malformed):
+            await conversation.reply(gh, repo, number, MALFORMED.format(
+                who=who, line=escape.code(command.line[:200]),
+                problem=command.problem, usage=USAGE))
+        elif isinstance(command, Recheck):
+            recheck = True
+        elif pull.get("state") != "open":
+            await conversation.reply(gh, repo, number, CLOSED.format(who=who))
+            return
+        elif await conversation.may_sign_off(gh, repo, sender, settings,
+                                             pull["user"]["login"]):
+            changes.append(command)
+        else:
+            what = "sign off variances" if isinstance(command, SignOff) else "revoke sign-offs"
+            await conversation.reply(gh, repo, number, NOT_ALLOWED.format(
+                who=who, what=what, allowed=who_may_sign_off(settings)))
+    if not changes and not recheck:
+        return
+    comment_id = int(data["comment"]["id"])
+    if pull.get("state") == "open":
+        await context.reviewer.review(gh, repo, pull, Change(
+            apply=_apply(changes, sender, comment_id)))
+    if changes:
+        await conversation.react(gh, repo, comment_id)
+
+
+def _apply(changes: list[SignOff | Revoke], sender: str, comment_id: int) -> StateChange:
+    def apply(state: ReviewState, variances: tuple[VarianceRecord, ...],
+              head: str) -> tuple[ReviewState, list[str]]:
+        replies = []
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # An edited comment's commands replace what it did before.
+        state = actions.forget_comment(state, comment_id)
+        for command in changes:
+            if isinstance(command, SignOff):
+                state, problem = actions.sign_off(state, command, sender, variances=variances,
+                                                  head_sha=head, now=now,
+                                                  comment_id=comment_id)
+            else:
+                state, problem = actions.revoke(state, command)
+            if problem:
+                replies.append(f"{escape.login(sender)}, {problem[0].lower()}{problem[1:]}")
+        return state, replies
+
+    return apply
+
+
+async def _ticks_edited(event: Event, context: Context) -> None:
+    data: dict[str, Any] = event.data
+    steward = context.reviewer.steward
+    assert steward is not None
+    repo, number = repository(event), int(data["issue"]["number"])
+    sender = data["sender"]["login"]
+    gh = await context.client(event)
+    pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+    if pull.get("state") != "open":
+        return
+    config = await config_for(gh, repo, pull["base"]["ref"])
+    before = ((data.get("changes") or {}).get("body") or {}).get("from") or ""
+    fallback = decode(before, steward.key, repo, number)
+    now_body = data["comment"].get("body") or ""
+    state = decode(now_body, steward.key, repo, number) or fallback or ReviewState()
+    required = {m.id for m in manual_items(config.review.checklist) if m.required}
+    ticks = parse_ticks(now_body)
+    touched = {i for i in required if ticks.get(i, i in state.ticked()) != (i in state.ticked())}
+    allowed = bool(touched) and await conversation.may_sign_off(
+        gh, repo, sender, config.review.signoff, pull["user"]["login"])
+    await context.reviewer.review(gh, repo, pull, Change(
+        edit=Edit(sender, allowed), fallback=fallback))
+
+
+async def _review(event: Event, context: Context, change: Change) -> None:
+    data: dict[str, Any] = event.data
+    repo, number = repository(event), int(data["issue"]["number"])
+    gh = await context.client(event)
+    pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+    if pull.get("state") == "open":
+        await context.reviewer.review(gh, repo, pull, change)
+
+
+def _is_bot(who: dict[str, Any] | None) -> bool:
+    """Bots (perfbot too) never command perfbot: no loops, no automation acting for people."""
+    who = who or {}
+    return who.get("type") == "Bot" or str(who.get("login", "")).endswith("[bot]")

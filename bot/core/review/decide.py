@@ -1,0 +1,272 @@
+"""One pass of the reviewer's side: sign-offs and ticks applied, the checklist rendered.
+
+Pure: the shell reads the checklist comment (the state and the ticks in it), calls
+``decide`` and writes what it returns: the evaluation for the check run, the new state,
+and the comment body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from bot.core.config import Config
+from bot.core.evaluate import verdict
+from bot.core.render import CONCLUSION_WORDS
+from bot.core.results import Evaluation, Outcome, RuleResult, Severity, Stage, Variance
+from bot.core.review import escape
+from bot.core.review.checklist import (
+    COMMENT_LIMIT,
+    MARKER,
+    Edit,
+    Item,
+    ManualItem,
+    applicable,
+    automatic,
+    manual_items,
+    render_items,
+)
+from bot.core.review.settings import OutOfScopeComment, ReviewSettings, SignoffSettings
+from bot.core.review.signoff import (
+    Standing,
+    apply,
+    current_variances,
+    judge,
+    notes,
+    owner_due,
+    percent,
+)
+from bot.core.review.state import ReviewState, TickRecord, VarianceRecord, encode
+
+CHECKLIST_RULE = "checklist"
+CHECKLIST_TITLE = "Reviewer checklist"
+MISSING_REASON = "Required checklist items are not ticked: {items}."
+MISSING_FIX = (
+    "A reviewer who may sign off ticks them in perfbot's checklist comment on this pull request."
+)
+OUT_OF_SCOPE_LINE = "No performance rule applies to this change; perfbot has nothing to ask."
+HEADING = "### Performance workflow checklist"
+FOOTER = (
+    "<sub>Tick manual items when they are done. Commands: `/perf signoff`, `/perf revoke`, "
+    "`/perf recheck`, `/perf help`. Edit nothing else here: perfbot rewrites this comment.</sub>"
+)
+_COMPACT_TEXT = 200
+STATE_VARIANCES = 150
+STATE_SUMMARY = 80
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What ``decide`` needs to know about the pull request besides its evaluation."""
+
+    repo: str
+    number: int
+    head_sha: str
+    paths: tuple[str, ...] = ()
+    check_url: str = ""
+    now: str = ""  # ISO 8601 UTC
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    evaluation: Evaluation
+    state: ReviewState
+    body: str
+    wanted: bool  # False: an out-of-scope PR that should get no comment
+    reverted: tuple[str, ...] = ()
+    standings: tuple[Standing, ...] = ()
+    display: Mapping[str, bool] = field(default_factory=dict)  # ticks as shown
+
+
+def decide(
+    evaluation: Evaluation,
+    config: Config,
+    settings: ReviewSettings,
+    state: ReviewState,
+    body_ticks: Mapping[str, bool],
+    facts: Facts,
+    key: bytes,
+    edit: Edit | None = None,
+) -> Decision:
+    original, given = evaluation.results, state
+    in_scope = any(r.outcome is not Outcome.SKIPPED for r in original)
+    standings = judge(state, original, settings.signoff)
+    results = apply(original, standings)
+    manual = applicable(manual_items(settings.checklist), facts.paths) if in_scope else ()
+    state, display, reverted = resolve_ticks(state, manual, body_ticks, edit, facts.now)
+    missing = [m for m in manual if m.required and m.id not in state.ticked()]
+    if missing:
+        results += (_missing(missing),)
+    conclusion, title = verdict(results, config)
+    adjusted = replace(
+        evaluation,
+        results=results,
+        conclusion=conclusion,
+        title=title,
+        notes=evaluation.notes + notes(standings),
+    )
+    state = replace(
+        state,
+        head_sha=facts.head_sha,
+        variances=_kept(current_variances(original), state),
+        passed_rules=tuple(r.rule for r in original if r.outcome is Outcome.PASSED),
+        check_url=facts.check_url,
+    )
+    state = bump(state, given)
+    block = encode(state, key, facts.repo, facts.number)
+    if not in_scope:
+        body = f"{MARKER}\n{OUT_OF_SCOPE_LINE}\n{block}"
+        wanted = settings.out_of_scope_comment is OutOfScopeComment.ONE_LINE
+        return Decision(adjusted, state, body, wanted, reverted, standings, display)
+    items = automatic(results, facts.check_url) + tuple(
+        _manual_item(m, display, state) for m in manual
+    )
+    body = render(adjusted, items, standings, settings.signoff, facts, block)
+    if len(body) > COMMENT_LIMIT:
+        body = render(adjusted, items, standings, settings.signoff, facts, block, compact=True)
+    return Decision(adjusted, state, body, True, reverted, standings, display)
+
+
+def bump(state: ReviewState, before: ReviewState) -> ReviewState:
+    """Count a change of decisions (not of the evaluation) as a new revision."""
+    if (state.signoffs, state.ticks) == (before.signoffs, before.ticks):
+        return state
+    return replace(state, revision=before.revision + 1)
+
+
+def resolve_ticks(
+    state: ReviewState,
+    manual: tuple[ManualItem, ...],
+    body_ticks: Mapping[str, bool],
+    edit: Edit | None,
+    now: str,
+) -> tuple[ReviewState, dict[str, bool], tuple[str, ...]]:
+    """Merge the ticks in the comment with the accepted ones in the state, by item id.
+
+    Without an edit (a push, a command), a tick that differs from the state is someone's
+    edit still on its way: shown as it is, counted once its edit event is handled. With
+    an edit, it is accepted (and attributed) or, for a required item the sender may not
+    tick, reverted.
+    """
+    accepted = {t.item: t for t in state.ticks}
+    display: dict[str, bool] = {}
+    reverted: list[str] = []
+    for item in manual:
+        recorded = item.id in accepted
+        shown = body_ticks.get(item.id, recorded)
+        display[item.id] = shown
+        if shown == recorded or edit is None:
+            continue
+        if item.required and not edit.may_tick_required:
+            display[item.id] = recorded
+            reverted.append(item.id)
+        elif shown:
+            accepted[item.id] = TickRecord(item.id, edit.sender, now)
+        else:
+            accepted.pop(item.id, None)
+    ticks = tuple(accepted[i.id] for i in manual if i.id in accepted)
+    kept = tuple(t for t in state.ticks if t.item not in {i.id for i in manual})
+    return replace(state, ticks=ticks + kept), display, tuple(reverted)
+
+
+def who_may_sign_off(settings: SignoffSettings) -> str:
+    parts = [f"people with the `{settings.permission.value}` role or higher on this repository"]
+    if settings.users:
+        parts.append(", ".join(escape.login(u) for u in settings.users))
+    if settings.teams:
+        parts.append("members of " + ", ".join(escape.login(t) for t in settings.teams))
+    text = " or ".join(parts)
+    if not settings.allow_author_signoff:
+        text += " (not the pull request's author)"
+    return text
+
+
+def render(
+    evaluation: Evaluation,
+    items: tuple[Item, ...],
+    standings: tuple[Standing, ...],
+    settings: SignoffSettings,
+    facts: Facts,
+    block: str,
+    *,
+    compact: bool = False,
+) -> str:
+    verdict_words = CONCLUSION_WORDS[evaluation.conclusion]
+    link = f" · [check run]({facts.check_url})" if facts.check_url else ""
+    lines = [MARKER, HEADING, "",
+             f"**{escape.inline(evaluation.check_name)}: {verdict_words}**: "
+             f"{escape.inline(evaluation.title)}{link} · head `{facts.head_sha[:7]}`"]
+    shown_items = items if not compact else tuple(
+        replace(i, text=_clip(i.text)) for i in items
+    )
+    lines.append(render_items(shown_items))
+    accepted = {s.record.variance for s in standings if s.valid}
+    waiting: list[tuple[RuleResult, Variance | None]] = [
+        (r, v) for r in evaluation.results if r.outcome is Outcome.FAILED
+        for v in (r.variances or ()) if v.id not in accepted
+    ]
+    waiting += [(r, None) for r in evaluation.results
+                if r.outcome is Outcome.FAILED and not r.variances and r.rule != CHECKLIST_RULE]
+    if waiting:
+        lines += ["", "#### Variances awaiting sign-off", ""]
+        for res, v in waiting[: 50 if compact else 500]:
+            if v is None:
+                lines.append(f"- {escape.code(res.rule)}: {_maybe_clip(res.reason, compact)}")
+            else:
+                size = f" ({percent(v.magnitude)})" if v.magnitude is not None else ""
+                lines.append(f"- {escape.code(v.id)}: "
+                             f"{_maybe_clip(escape.inline(v.summary), compact)}{size}")
+        if len(waiting) > (50 if compact else 500):
+            lines.append(f"- … and {len(waiting) - 50} more: see the check run.")
+        lines += ["", "To accept one: `/perf signoff <id> --reason \"…\" --mitigation \"…\" "
+                  "[--owner @user|@org/team] [--due YYYY-MM-DD]`, by "
+                  f"{who_may_sign_off(settings)}."]
+    if standings:
+        lines += ["", "#### Sign-offs", ""]
+        for s in standings:
+            r = s.record
+            status = "accepted" if s.valid else (f"**no longer applies**: {s.why}"
+                                                 if s.variance is not None else "not needed now")
+            reason, plan = escape.inline(r.reason), escape.inline(r.mitigation)
+            lines.append(
+                f"- {escape.code(r.variance)} by {escape.login(r.by)} on {r.at[:10]} at "
+                f"`{r.head_sha[:7]}` ({percent(r.magnitude)}): {status}{owner_due(r)}"
+                f"<br>Reason: {_maybe_clip(reason, compact)}"
+                f"<br>Mitigation: {_maybe_clip(plan, compact)}"
+            )
+    lines += ["", FOOTER, block]
+    return "\n".join(lines)
+
+
+def _kept(variances: tuple[VarianceRecord, ...], state: ReviewState) -> tuple[VarianceRecord, ...]:
+    """The variances the state can carry within the comment limit, signed-off ones first."""
+    signed = {s.variance for s in state.signoffs}
+    ordered = sorted(variances, key=lambda v: v.id not in signed)
+    return tuple(replace(v, summary=v.summary[:STATE_SUMMARY]) for v in ordered[:STATE_VARIANCES])
+
+
+def _manual_item(m: ManualItem, display: Mapping[str, bool], state: ReviewState) -> Item:
+    tick = next((t for t in state.ticks if t.item == m.id), None)
+    note = f"ticked by {escape.login(tick.by)}" if tick and display.get(m.id) else ""
+    return Item(m.id, m.stage, escape.inline(m.text), display.get(m.id, False), False,
+                m.required, note)
+
+
+def _missing(missing: list[ManualItem]) -> RuleResult:
+    names = ", ".join(f"{escape.code(m.id)} ({escape.inline(m.text)})" for m in missing)
+    stage: Stage = missing[0].stage
+    return RuleResult(CHECKLIST_RULE, CHECKLIST_TITLE, stage, Outcome.FAILED, Severity.FAILURE,
+                      MISSING_REASON.format(items=names), MISSING_FIX)
+
+
+def _clip(text: str) -> str:
+    if len(text) <= _COMPACT_TEXT:
+        return text
+    # Never leave half an escape, entity or <br> behind.
+    cut = re.sub(r"(<[a-z]{0,3}|&[a-z]{0,4}|\\)$", "", text[: _COMPACT_TEXT - 1])
+    return cut + "…"
+
+
+def _maybe_clip(text: str, compact: bool) -> str:
+    return _clip(text) if compact else text

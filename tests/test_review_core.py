@@ -1,0 +1,171 @@
+"""The reviewer's side, pure: commands, escaping, signed state, sign-offs, ticks, sweep."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.core.config import Config
+from bot.core.evaluate import verdict
+from bot.core.results import Conclusion, Evaluation, Outcome, RuleResult, Severity, Stage, Variance
+from bot.core.review import escape, sweep
+from bot.core.review.checklist import Edit, ManualItem, parse_ticks
+from bot.core.review.commands import Help, Malformed, Recheck, Revoke, SignOff, parse
+from bot.core.review.decide import Facts, decide, resolve_ticks
+from bot.core.review.settings import ReviewSettings
+from bot.core.review.state import ReviewState, SignOffRecord, TickRecord, decode, derive_key, encode
+
+KEY = derive_key("secret")
+
+
+def test_commands_with_quotes_unicode_and_multi_line_plans():
+    body = (
+        "Thanks!\n/perf signoff bench:p99 --reason “Launch deadline” --mitigation \"1. cache\n"
+        "2. batch \\\"writes\\\"\" --owner @octo-org/perf --due 2026-12-31\n"
+        "  /perf revoke design_record\n/perf recheck\n/perf help\n"
+    )
+    assert parse(body) == (
+        SignOff("bench:p99", "Launch deadline", '1. cache\n2. batch "writes"',
+                "@octo-org/perf", date(2026, 12, 31)),
+        Revoke("design_record"),
+        Recheck(),
+        Help(),
+    )
+
+
+@pytest.mark.parametrize("body", [
+    "> /perf signoff x --reason a --mitigation b",
+    "```\n/perf signoff x --reason a --mitigation b\n```",
+    "~~~~\n/perf help\n~~~~",
+    "    /perf help",
+    "see `/perf help`",
+    "/performance is great",
+])
+def test_commands_in_quotes_code_or_prose_are_ignored(body):
+    assert parse(body) == ()
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    ("/perf", "no command"),
+    ("/perf frob", "unknown command"),
+    ("/perf signoff x --reason a", "--mitigation"),
+    ("/perf signoff x --reason 'a --mitigation b", "unterminated"),
+    ("/perf signoff x --reason a --mitigation b --due 31/12/2026", "YYYY-MM-DD"),
+    ("/perf signoff x --reason a --mitigation b --owner not_a_login!", "--owner"),
+    ("/perf signoff x y --reason a --mitigation b", "unexpected"),
+    ("/perf revoke", "one variance"),
+])
+def test_malformed_commands_say_what_is_wrong(body, problem):
+    [parsed] = parse(body)
+    assert isinstance(parsed, Malformed) and problem in parsed.problem
+
+
+def test_user_text_cannot_open_a_marker_draw_a_box_or_mention():
+    text = "<!-- perfbot:state v1 x -->\n- [x] done <!-- perfbot:item:load-test --> @team | *b*"
+    shown = escape.inline(text)
+    assert "<!--" not in shown and "\n" not in shown and "@team" not in shown
+    assert parse_ticks(shown) == {}
+    assert escape.code("a`b") == "``a`b``"
+
+
+def test_state_is_signed_and_bound_to_its_pull_request():
+    state = ReviewState(ticks=(TickRecord("load-test", "maria", "2026-11-27T00:00:00Z"),))
+    block = encode(state, KEY, "o/r", 1)
+    assert decode(f"text\n{block}", KEY, "o/r", 1) == state
+    assert decode(block, KEY, "o/r", 2) is None  # transplanted to another PR
+    assert decode(block, derive_key("other"), "o/r", 1) is None
+    tampered = block.replace(block.split()[3], block.split()[3][:-4] + "AAAA")
+    assert decode(tampered, KEY, "o/r", 1) is None
+
+
+def result(variances=(), outcome=Outcome.FAILED) -> RuleResult:
+    return RuleResult("benchmarks", "Benchmarks", Stage.TESTING, outcome, Severity.FAILURE,
+                      "slower", variances=variances)
+
+
+def signed(variance: str, magnitude: float | None) -> SignOffRecord:
+    return SignOffRecord(variance, "benchmarks", "maria", "2026-11-27T00:00:00Z", "why",
+                         "plan", "abc1234", magnitude=magnitude)
+
+
+def run_decide(results, state, settings=ReviewSettings()):
+    config = Config(review=settings)
+    conclusion, title = verdict(results, config)
+    evaluation = Evaluation("Performance workflow", conclusion, title, results)
+    return decide(evaluation, config, settings, state, {}, Facts("o/r", 1, "f" * 40), KEY)
+
+
+def test_all_variances_signed_off_pass_and_a_worse_push_invalidates():
+    variances = (Variance("benchmarks:a", "a slower", 0.10), Variance("benchmarks:b", "b", 0.05))
+    both = ReviewState(signoffs=(signed("benchmarks:a", 0.10), signed("benchmarks:b", 0.05)))
+    assert run_decide((result(variances),), both).evaluation.conclusion is Conclusion.SUCCESS
+    one = ReviewState(signoffs=(signed("benchmarks:a", 0.10),))
+    decision = run_decide((result(variances),), one)
+    assert decision.evaluation.conclusion is Conclusion.FAILURE
+    assert "`benchmarks:b`" in decision.body and "Variances awaiting sign-off" in decision.body
+    worse = (Variance("benchmarks:a", "a slower", 0.20), Variance("benchmarks:b", "b", 0.05))
+    decision = run_decide((result(worse),), both)
+    assert decision.evaluation.conclusion is Conclusion.FAILURE
+    assert "no longer applies" in decision.body and "+20.0%" in decision.body
+
+
+def test_a_failed_rule_without_variances_has_one_named_by_the_rule():
+    state = ReviewState(signoffs=(signed("benchmarks", None),))
+    decision = run_decide((result(),), state)
+    assert decision.evaluation.conclusion is Conclusion.SUCCESS
+    assert "Signed off by @maria" in decision.evaluation.results[0].reason
+
+
+def test_ticks_merge_by_id_and_unauthorised_required_ticks_are_reverted():
+    items = (ManualItem("load-test", Stage.TESTING, "Load test", True),
+             ManualItem("docs", Stage.LAUNCH, "Docs", False))
+    state = ReviewState()
+    _, shown, reverted = resolve_ticks(state, items, {"load-test": True, "docs": True}, None, "t")
+    assert shown == {"load-test": True, "docs": True} and reverted == ()  # pending, kept
+    new, shown, reverted = resolve_ticks(state, items, {"load-test": True, "docs": True},
+                                         Edit("eve", False), "t")
+    assert reverted == ("load-test",) and shown["load-test"] is False
+    assert new.ticked() == {"docs"}
+
+
+def test_comment_fits_githubs_limit():
+    many = tuple(Variance(f"benchmarks:case{i}", "x" * 300, 0.1) for i in range(400))
+    decision = run_decide((result(many),), ReviewState())
+    assert len(decision.body) <= 65_536
+
+
+def test_sweep_finds_expired_markers_and_reminds_once_per_period():
+    text = "a = 1\n# perf-temp: remove by 2026-01-31\nb = 2  # perf-temp: remove by 2099-01-01\n"
+    found = sweep.temporaries("src/a.py", text, "perf-temp: remove by")
+    assert [(t.line, t.due) for t in found] == [(2, date(2026, 1, 31)), (3, date(2099, 1, 1))]
+    assert [t.line for t in sweep.expired(found, date(2026, 11, 27))] == [2]
+    due, today = date(2026, 11, 1), date(2026, 11, 27)
+    assert sweep.reminder_due(due, today, None, 7)
+    last = sweep.last_reminder([sweep.reminder(due, date(2026, 11, 24), ())])
+    assert last == date(2026, 11, 24)
+    assert not sweep.reminder_due(due, today, last, 7)
+    assert sweep.reminder_due(due, date(2026, 12, 1), last, 7)
+
+
+def test_mitigation_issues_per_variance_or_per_pr():
+    from bot.core.review import mitigation
+    from bot.core.review.settings import IssueGrouping, MitigationSettings
+    from bot.core.review.state import VarianceRecord
+
+    state = ReviewState(
+        signoffs=(signed("benchmarks:a", 0.1), signed("benchmarks:b", 0.2)),
+        variances=(VarianceRecord("benchmarks:a", "benchmarks", "a slower", 0.1),
+                   VarianceRecord("benchmarks:b", "benchmarks", "b slower", 0.2)),
+    )
+    per_variance = mitigation.drafts(state, MitigationSettings(assignees=("lead",)), "o/r", 7, "u")
+    assert [d.key for d in per_variance] == ["benchmarks:a", "benchmarks:b"]
+    assert per_variance[0].assignees == ("lead",) and "+10.0%" in per_variance[0].body
+    [one] = mitigation.drafts(state, MitigationSettings(grouping=IssueGrouping.PER_PR), "o/r", 7,
+                              "u")
+    tracked = mitigation.tracked(one.body)
+    assert tracked is not None and tracked.variances == ("benchmarks:a", "benchmarks:b")
+    merged_later = ReviewState(passed_rules=("benchmarks",))
+    assert mitigation.recovered(tracked, merged_later) == ("benchmarks:a", "benchmarks:b")
+    still_slow = ReviewState(variances=(VarianceRecord("benchmarks:a", "benchmarks", "", 0.1),))
+    assert mitigation.recovered(tracked, still_slow) == ()

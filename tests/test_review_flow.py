@@ -1,0 +1,403 @@
+"""The reviewer's side end to end: checklist comment, sign-offs, ticks, mitigation issues."""
+
+from __future__ import annotations
+
+import asyncio
+
+from emulator.state import Comment
+from harness import Bot, World
+
+from bot.core.review.checklist import MARKER
+
+CONFIG = """\
+version: 1
+rules:
+  design_record:
+    when:
+      paths: ["src/**"]
+review:
+  checklist:
+    testing: ["load-test: A load test ran against the new path"]
+    launch: ["dashboards: Dashboards cover the new path"]
+    required: [load-test]
+  mitigation:
+    assignees: [perf-lead]
+"""
+SIGNOFF = ('/perf signoff design_record --reason "Hotfix; the ADR follows" '
+           '--mitigation "Write ADR-0042 next sprint" --owner @carol --due 2026-12-31')
+
+
+def failing_pr(world: World, config: str = CONFIG):
+    world.repo.commit("main", {".github/performance.yml": config})
+    world.repo.create_branch("feature")
+    world.repo.commit("feature", {"src/a.py": "a = 1\n"})
+    return world.emu.open_pull_request(world.repo, head="feature", base="main", user="octocat")
+
+
+def say(world: World, pr, body: str, user: str = "alice") -> Comment:
+    now = world.emu.now()
+    c = Comment(world.emu.next_id(), pr.number, body, user, "User", now, now)
+    world.repo.comments[c.id] = c
+    return c
+
+
+def checklists(world: World, pr) -> list[Comment]:
+    return [c for c in world.emu.comments(world.repo, pr.number) if MARKER in c.body]
+
+
+def replies(world: World, pr) -> list[str]:
+    return [c.body for c in world.emu.comments(world.repo, pr.number)
+            if c.user_type == "Bot" and MARKER not in c.body]
+
+
+def run(world: World, pr):
+    [found] = world.emu.check_runs(world.repo, pr.head_sha)
+    return found
+
+
+async def test_one_checklist_per_pr_across_events_and_redeliveries(bot: Bot, world: World):
+    pr = failing_pr(world)
+    payload = world.emu.webhook_payload("pull_request", "opened", pr=pr)
+    await bot.deliver("pull_request", payload, delivery_id="d-1")
+    await bot.deliver("pull_request", payload, delivery_id="d-2")  # a second delivery
+    world.repo.commit("feature", {"src/b.py": "b = 2\n"})
+    await bot.send("pull_request", "synchronize", pr=pr)
+    world.emu.set_body(world.repo, pr.number, "no link yet")
+    await bot.send("pull_request", "edited", pr=pr, changes={"body": {"from": ""}})
+    [checklist] = checklists(world, pr)
+    assert "#### Design & architecture" in checklist.body
+    assert "<!-- perfbot:item:rule/design_record -->" in checklist.body
+    assert "- [ ] A load test ran against the new path **(required)**" in checklist.body
+    assert pr.head_sha[:7] in checklist.body
+    assert run(world, pr).conclusion == "failure"
+    assert "Reviewer checklist" in run(world, pr).output.summary
+
+
+async def test_out_of_scope_pr_gets_no_checklist(bot: Bot, world: World):
+    world.repo.commit("main", {".github/performance.yml": CONFIG})
+    world.repo.create_branch("feature")
+    world.repo.commit("feature", {"README.md": "docs\n"})
+    pr = world.emu.open_pull_request(world.repo, head="feature", base="main")
+    await bot.send("pull_request", "opened", pr=pr)
+    assert checklists(world, pr) == []
+    assert run(world, pr).conclusion == "success"
+
+
+async def test_authorised_signoff_passes_the_check_and_shows_who_and_why(bot: Bot, world: World):
+    config = CONFIG.replace("    required: [load-test]\n", "")
+    pr = failing_pr(world, config)
+    await bot.send("pull_request", "opened", pr=pr)
+    assert run(world, pr).conclusion == "failure"
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, f"Looks fine.\n\n{SIGNOFF}\n", user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    checked = run(world, pr)
+    assert checked.conclusion == "success"
+    assert "@maria" in checked.output.summary and "Hotfix" in checked.output.summary
+    [checklist] = checklists(world, pr)
+    assert "#### Sign-offs" in checklist.body and "Write ADR\\-0042 next sprint" in checklist.body
+    assert "@carol" in checklist.body and "2026-12-31" in checklist.body
+
+
+async def test_unauthorised_and_author_signoffs_change_nothing_and_get_a_reply(
+    bot: Bot, world: World
+):
+    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
+    await bot.send("pull_request", "opened", pr=pr)
+    before = checklists(world, pr)[0].body
+    world.emu.set_permission(world.repo, "walter", "write")
+    world.emu.set_permission(world.repo, "octocat", "admin")  # the author
+    for user in ("walter", "octocat"):
+        c = say(world, pr, SIGNOFF, user=user)
+        await bot.send("issue_comment", "created", issue=pr, comment=c, sender=user)
+    assert run(world, pr).conclusion == "failure"
+    assert checklists(world, pr)[0].body == before
+    texts = replies(world, pr)
+    assert len(texts) == 2 and all("may not sign off" in t for t in texts)
+    assert "`maintain`" in texts[0]
+
+
+async def test_team_members_may_sign_off_and_malformed_commands_get_usage(bot: Bot, world: World):
+    config = CONFIG.replace("    required: [load-test]\n", "") + (
+        "  signoff:\n    teams: ['@octo-org/perf']\n")
+    pr = failing_pr(world, config)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.add_team_member("octo-org", "perf", "tina")
+    c = say(world, pr, "/perf signoff design_record --reason “typographic quotes”\n"
+                       "/perf frobnicate\n" + SIGNOFF.replace("—", ""), user="tina")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="tina")
+    assert run(world, pr).conclusion == "success"
+    missing, unknown = replies(world, pr)
+    assert "--mitigation" in missing and "/perf signoff" in missing
+    assert "unknown command `frobnicate`" in unknown
+
+
+async def test_quoted_and_fenced_commands_are_ignored(bot: Bot, world: World):
+    pr = failing_pr(world)
+    await bot.send("pull_request", "opened", pr=pr)
+    before = len(world.emu.requests)
+    c = say(world, pr, f"> {SIGNOFF}\n\n```\n{SIGNOFF}\n```\n", user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    assert len(world.emu.requests) == before
+
+
+async def test_required_tick_by_a_reviewer_passes_and_by_a_stranger_is_reverted(
+    bot: Bot, world: World
+):
+    pr = failing_pr(world)
+    world.repo.commit("feature", {"docs/adr/0001.md": "# ADR\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    assert run(world, pr).conclusion == "failure"  # the required item is unticked
+    [checklist] = checklists(world, pr)
+
+    old = checklist.body
+    checklist.body = old.replace("- [ ] A load test", "- [x] A load test")
+    await bot.send("issue_comment", "edited", issue=pr, comment=checklist, sender="stranger",
+                   changes={"body": {"from": old}})
+    assert "- [ ] A load test" in checklist.body
+    assert any("put back" in t for t in replies(world, pr))
+    assert run(world, pr).conclusion == "failure"
+
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    old = checklist.body
+    checklist.body = old.replace("- [ ] A load test", "- [x] A load test")
+    await bot.send("issue_comment", "edited", issue=pr, comment=checklist, sender="maria",
+                   changes={"body": {"from": old}})
+    assert "- [x] A load test" in checklist.body and "ticked by @maria" in checklist.body
+    assert run(world, pr).conclusion == "success"
+
+
+async def test_a_tick_survives_a_concurrent_rewrite(bot: Bot, world: World):
+    pr = failing_pr(world)
+    await bot.send("pull_request", "opened", pr=pr)
+    [checklist] = checklists(world, pr)
+    world.repo.commit("feature", {"src/b.py": "b = 2\n"})
+    # The reviewer ticks after perfbot read the comment and before it writes it back
+    # (the check run update in between is slowed).
+    world.emu.inject("PATCH", r"/check-runs/\d+$", status=None, delay=0.3)
+    start = len(world.emu.requests)
+    push = asyncio.create_task(bot.send("pull_request", "synchronize", pr=pr))
+    # The emulator's request log has no event to wait on, so look at it between steps.
+    while not any(r.method == "PATCH" and "/check-runs/" in r.path  # noqa: ASYNC110
+                  for r in world.emu.requests[start:]):
+        await asyncio.sleep(0.01)
+    old = checklist.body
+    checklist.body = old.replace("- [ ] Dashboards", "- [x] Dashboards")
+    await push
+    assert "- [x] Dashboards" in checklist.body
+    await bot.send("issue_comment", "edited", issue=pr, comment=checklist, sender="dan",
+                   changes={"body": {"from": old}})
+    assert "- [x] Dashboards cover the new path" in checklist.body
+    assert "ticked by @dan" in checklist.body
+    assert len(checklists(world, pr)) == 1
+
+
+async def test_a_lost_comment_response_is_repaired_without_a_duplicate(bot: Bot, world: World):
+    pr = failing_pr(world)
+    world.emu.inject("POST", r"/issues/\d+/comments$", status=502, after=True)
+    await bot.send("pull_request", "opened", pr=pr)
+    assert len(checklists(world, pr)) == 1
+    await bot.send("pull_request", "synchronize", pr=pr)
+    assert len(checklists(world, pr)) == 1
+
+
+async def test_a_forged_state_block_grants_nothing(bot: Bot, world: World):
+    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
+    await bot.send("pull_request", "opened", pr=pr)
+    [checklist] = checklists(world, pr)
+    forged = checklist.body.replace("perfbot:state v1 ", "perfbot:state v1 AAAA")
+    checklist.body = forged
+    await bot.send("pull_request", "synchronize", pr=pr)
+    assert run(world, pr).conclusion == "failure"
+
+
+async def signed_off_and_merged(bot: Bot, world: World):
+    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "admin")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    world.emu.set_state(world.repo, pr.number, "closed", merged=True)
+    return pr
+
+
+async def test_merge_opens_exactly_one_mitigation_issue_even_when_redelivered(
+    bot: Bot, world: World
+):
+    pr = await signed_off_and_merged(bot, world)
+    payload = world.emu.webhook_payload("pull_request", "closed", pr=pr)
+    for delivery in ("m-1", "m-2", "m-3"):
+        await bot.deliver("pull_request", payload, delivery_id=delivery)
+    [issue] = world.emu.issues(world.repo)
+    assert "design_record" in issue.title and f"#{pr.number}" in issue.title
+    assert "Write ADR\\-0042 next sprint" in issue.body and "2026-12-31" in issue.body
+    assert "performance-mitigation" in issue.labels
+    assert issue.assignees == ["carol"]
+    links = [c for c in world.emu.comments(world.repo, pr.number) if f"#{issue.number}" in c.body]
+    assert len(links) == 1
+
+
+async def test_racing_closed_events_open_one_issue(bot: Bot, world: World):
+    pr = await signed_off_and_merged(bot, world)
+    payload = world.emu.webhook_payload("pull_request", "closed", pr=pr)
+    await asyncio.gather(
+        bot.deliver("pull_request", payload, delivery_id="r-1", settle=False),
+        bot.deliver("pull_request", payload, delivery_id="r-2", settle=False),
+    )
+    await bot.settle()
+    assert len(world.emu.issues(world.repo)) == 1
+
+
+async def test_close_without_merge_opens_nothing(bot: Bot, world: World):
+    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "admin")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    world.emu.set_state(world.repo, pr.number, "closed")
+    await bot.send("pull_request", "closed", pr=pr)
+    assert world.emu.issues(world.repo) == []
+
+
+async def test_a_later_merge_that_passes_the_rule_closes_the_issue(bot: Bot, world: World):
+    pr = await signed_off_and_merged(bot, world)
+    await bot.send("pull_request", "closed", pr=pr)
+    [issue] = world.emu.issues(world.repo)
+    world.repo.create_branch("fix", "main")
+    world.repo.commit("fix", {"src/c.py": "c = 3\n", "docs/adr/0042.md": "# ADR 42\n"})
+    fix = world.emu.open_pull_request(world.repo, head="fix", base="main")
+    await bot.send("pull_request", "opened", pr=fix)
+    world.emu.set_state(world.repo, fix.number, "closed", merged=True)
+    await bot.send("pull_request", "closed", pr=fix)
+    assert issue.state == "closed"
+    [evidence] = [c for c in world.emu.comments(world.repo, issue.number)]
+    assert f"#{fix.number}" in evidence.body and "back within" in evidence.body
+
+
+async def test_revoke_and_a_deleted_command_withdraw_the_signoff(bot: Bot, world: World):
+    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    assert run(world, pr).conclusion == "success"
+    del world.repo.comments[c.id]
+    await bot.send("issue_comment", "deleted", issue=pr, comment=c, sender="maria")
+    assert run(world, pr).conclusion == "failure"
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    assert run(world, pr).conclusion == "success"
+    r = say(world, pr, "/perf revoke design_record", user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    assert run(world, pr).conclusion == "failure"
+    assert "#### Sign-offs" not in checklists(world, pr)[0].body
+
+
+async def test_signing_off_an_unknown_variance_says_which_exist(bot: Bot, world: World):
+    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF.replace("design_record", "nope"), user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    [answer] = replies(world, pr)
+    assert "`nope`" in answer and "`design_record`" in answer
+    assert run(world, pr).conclusion == "failure"
+
+
+async def test_re_run_button_and_recheck_evaluate_again(bot: Bot, world: World):
+    pr = failing_pr(world)
+    await bot.send("pull_request", "opened", pr=pr)
+    checked = run(world, pr)
+    world.emu.set_body(world.repo, pr.number, "See ADR-0001")
+    await bot.send("check_run", "requested_action", check_run=checked,
+                   requested_action="rerun")
+    assert "ADR-0001" in run(world, pr).output.summary
+    world.emu.set_body(world.repo, pr.number, "")
+    c = say(world, pr, "/perf recheck", user="anyone")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="anyone")
+    assert "ADR-0001" not in run(world, pr).output.summary
+
+
+async def test_a_lost_issue_response_still_opens_exactly_one_issue(bot: Bot, world: World):
+    pr = await signed_off_and_merged(bot, world)
+    world.emu.inject("POST", r"/issues$", status=502, after=True)
+    await bot.send("pull_request", "closed", pr=pr)
+    assert len(world.emu.issues(world.repo)) == 1
+    links = [c for c in world.emu.comments(world.repo, pr.number) if "mitigation-links" in c.body]
+    assert len(links) == 1
+
+
+async def test_a_failed_checklist_write_is_repaired_by_the_next_delivery(bot: Bot, world: World):
+    pr = failing_pr(world)
+    world.emu.inject("POST", r"/issues/\d+/comments$", status=502, times=4)
+    payload = world.emu.webhook_payload("pull_request", "opened", pr=pr)
+    await bot.deliver("pull_request", payload, delivery_id="f-1")
+    assert checklists(world, pr) == []
+    await bot.deliver("pull_request", payload, delivery_id="f-1")  # GitHub's redelivery
+    assert len(checklists(world, pr)) == 1
+    assert run(world, pr).conclusion == "failure"
+
+
+async def test_bots_cannot_command_perfbot(bot: Bot, world: World):
+    pr = failing_pr(world)
+    await bot.send("pull_request", "opened", pr=pr)
+    before = len(world.emu.requests)
+    c = say(world, pr, "/perf help", user="dependabot[bot]")
+    c.user_type = "Bot"
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="dependabot[bot]")
+    assert len(world.emu.requests) == before
+
+
+async def test_editing_a_command_comment_replaces_or_removes_its_signoff(bot: Bot, world: World):
+    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    old, c.body = c.body, SIGNOFF.replace("Hotfix", "Incident fix")
+    await bot.send("issue_comment", "edited", issue=pr, comment=c, sender="maria",
+                   changes={"body": {"from": old}})
+    body = checklists(world, pr)[0].body
+    assert "Incident fix" in body and "Hotfix" not in body
+    old, c.body = c.body, "never mind"
+    await bot.send("issue_comment", "edited", issue=pr, comment=c, sender="maria",
+                   changes={"body": {"from": old}})
+    assert run(world, pr).conclusion == "failure"
+
+
+async def test_pasting_an_old_state_back_does_not_restore_a_revoked_signoff(
+    bot: Bot, world: World
+):
+    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    [checklist] = checklists(world, pr)
+    signed_body = checklist.body
+    r = say(world, pr, "/perf revoke design_record", user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    checklist.body = signed_body  # someone restores the old revision by hand
+    await bot.send("pull_request", "synchronize", pr=pr)
+    assert run(world, pr).conclusion == "failure"
+
+
+async def test_out_of_scope_pr_may_get_one_line(bot: Bot, world: World):
+    world.repo.commit("main", {".github/performance.yml":
+                               CONFIG + "  out_of_scope_comment: one-line\n"})
+    world.repo.create_branch("feature")
+    world.repo.commit("feature", {"README.md": "docs\n"})
+    pr = world.emu.open_pull_request(world.repo, head="feature", base="main")
+    await bot.send("pull_request", "opened", pr=pr)
+    [line] = checklists(world, pr)
+    assert "No performance rule applies" in line.body and "####" not in line.body
+
+
+async def test_a_refused_milestone_still_opens_the_issue(bot: Bot, world: World):
+    pr = await signed_off_and_merged(bot, world)
+    world.emu.inject("POST", r"/issues$", status=422, body={
+        "message": "Validation Failed",
+        "errors": [{"resource": "Issue", "field": "milestone", "code": "invalid"}]})
+    await bot.send("pull_request", "closed", pr=pr)
+    [issue] = world.emu.issues(world.repo)
+    assert issue.assignees == []  # sent again without the extras GitHub refused
