@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.core.facts import PullRequest
 from bot.core.results import RuleResult
-from bot.core.rules import design_record
+from bot.core.rules import design_record, instrumentation, performance_tests, tuning_knobs
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,9 @@ def _nothing(pr: PullRequest, settings: Any) -> Wants:
 @dataclass(frozen=True, slots=True)
 class RuleSettings:
     design_record: design_record.Settings = design_record.Settings()
+    instrumentation: instrumentation.Settings = instrumentation.Settings()
+    tuning_knobs: tuning_knobs.Settings = tuning_knobs.Settings()
+    performance_tests: performance_tests.Settings = performance_tests.Settings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,4 +54,9 @@ class Rule:
     wants: Callable[[PullRequest, Any], Wants] = _nothing
 
 
-RULES: tuple[Rule, ...] = (Rule(design_record.ID, design_record.evaluate),)
+RULES: tuple[Rule, ...] = (
+    Rule(design_record.ID, design_record.evaluate),
+    Rule(instrumentation.ID, instrumentation.evaluate),
+    Rule(tuning_knobs.ID, tuning_knobs.evaluate, tuning_knobs.wants),
+    Rule(performance_tests.ID, performance_tests.evaluate),
+)
