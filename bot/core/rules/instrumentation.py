@@ -193,14 +193,18 @@ def _inspect(
             name = definition.name
             if (owner, name) in changed_names:
                 continue
+            if _too_small(corpus, definition, end, settings.min_function_lines):
+                continue
+            if instrumented.find(1, start, end) != -1:
+                checked += 1
+                continue
             if name not in ignored:
                 ignored[name] = patterns.first(settings.ignore_names, name) is not None
-            if ignored[name] or _too_small(corpus, definition, end, settings.min_function_lines):
+            if ignored[name]:
                 continue
             checked += 1
-            if instrumented.find(1, start, end) == -1:
-                path, line = corpus.where(definition.line)
-                missing.append(Uninstrumented(path, line, definition, language))
+            path, line = corpus.where(definition.line)
+            missing.append(Uninstrumented(path, line, definition, language))
     missing.sort(key=lambda m: (m.path, m.line))
     return checked, missing
 

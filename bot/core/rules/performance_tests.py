@@ -9,15 +9,18 @@ searched in the added lines of files under ``benchmark_files``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core import patterns
-from bot.core.addedtext import changed
+from bot.core.addedtext import Changed
 from bot.core.binding import Globs, Regexes
+from bot.core.corpus import build
 from bot.core.diff import first_changed_line
 from bot.core.facts import FileStatus, PullRequest
 from bot.core.globs import matches
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
+from bot.core.rules import sources
 from bot.core.rules.scope import Scope, match
 
 ID = "performance_tests"
@@ -68,7 +71,6 @@ FIX = (
     "Add or update a benchmark or load test that exercises the changed code: a file matching "
     "{paths}, or a Go `func BenchmarkX(b *testing.B)` in a `_test.go` file."
 )
-UNREAD = " GitHub sent no diff for {paths} (too large to show), so benchmarks in it were not seen."
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,30 +98,21 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         if matches(settings.test_paths, f.path):
             verb = "added" if f.status is FileStatus.ADDED else "changed"
             return result(Outcome.PASSED, CHANGED.format(path=f"`{f.path}`", verb=verb))
-    unread: list[str] = []
-    for f in present:
-        if f.binary or not matches(settings.benchmark_files, f.path):
-            continue
-        if f.patch is None:
-            if f.additions:
-                unread.append(f.path)
-            continue
-        lines = changed(f.patch)
-        try:
-            found = next((m for p in settings.benchmark_patterns
-                          for m in patterns.find_all(p, lines.text)[:1]), None)
-        except patterns.SlowPattern as slow:
-            return result(Outcome.FAILED, f"Could not search the change: {slow}.",
-                          "Simplify the pattern in the configuration.")
-        if found is not None:
-            line = lines.numbers[lines.text.count("\n", 0, found.start())]
-            name = found.group(0).strip()
-            return result(Outcome.PASSED,
-                          ADDED_BENCHMARK.format(path=f"`{f.path}`", name=name, line=line))
+    candidates = sources.select(
+        (f for f in present if matches(settings.benchmark_files, f.path)), keep_generated=True
+    )
+    try:
+        benchmark = _first_benchmark(candidates.files, settings.benchmark_patterns)
+    except patterns.SlowPattern as slow:
+        return result(Outcome.FAILED, f"Could not search the change: {slow}.",
+                      "Simplify the pattern in the configuration.")
+    if benchmark is not None:
+        path, line, name = benchmark
+        reason = ADDED_BENCHMARK.format(path=f"`{path}`", name=name, line=line)
+        return result(Outcome.PASSED, reason)
 
     reason = MISSING.format(scope=scope.describe())
-    if unread:
-        reason += UNREAD.format(paths=", ".join(f"`{p}`" for p in unread[:3]))
+    reason += candidates.note()
     shown = [p for p in settings.test_paths if not p.startswith("!")][:6]
     fix = FIX.format(paths=", ".join(f"`{p}`" for p in shown))
     significant = set(scope.paths)
@@ -136,3 +129,15 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
             ),
         )
     return result(Outcome.FAILED, reason, fix, *findings)
+
+
+def _first_benchmark(
+    files: Sequence[tuple[str, Changed]], searched: tuple[str, ...]
+) -> tuple[str, int, str] | None:
+    """The first added benchmark function: its file, line and signature."""
+    corpus = build(files)
+    for pattern in searched:
+        for found in patterns.find_all(pattern, corpus.text):
+            path, line = corpus.where(corpus.line_at(found.start()))
+            return path, line, found.group(0).strip()
+    return None

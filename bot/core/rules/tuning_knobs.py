@@ -1,12 +1,18 @@
 """Implementation stage: a new tuning knob is documented in the same PR.
 
 A knob (a timeout, a pool or concurrency limit, a batch size, a retry count, a cache
-TTL) is where operators tune performance; undocumented, nobody knows it exists. Each
-``patterns`` entry finds knobs in added code and names the knob with its group
-``knob`` (else its first group, else the whole match). A knob counts as documented
-when the added lines of a documentation file this PR changes mention its name
-(case-insensitively, as a whole word); a documentation file GitHub sent without a
-diff (too large) is read whole at the head instead.
+TTL) is where operators tune performance; undocumented, nobody knows it exists.
+
+Finding knobs takes two cheap steps: ``patterns`` find candidate names in added code
+(env reads, flags, constants set to a number) and ``config_patterns`` in added lines
+of ``config_files`` (keys set to a number), each naming the candidate with its group
+``knob`` (else its first group, else the whole match); a candidate is a knob when its
+name contains one of ``knob_words``. (One pattern per kind of knob with the words
+inside would backtrack at every line of a large change.)
+
+A knob counts as documented when the added lines of a documentation file this PR
+changes mention its name (case-insensitively, as a whole word); a documentation file
+GitHub sent without a diff (too large) is read whole at the head instead.
 """
 
 from __future__ import annotations
@@ -36,8 +42,8 @@ TITLE = "Tuning knobs documented"
 STAGE = Stage.IMPLEMENTATION
 MAX_FINDINGS = 50
 
-# Words that make a name a performance knob; ``{knob_words}`` in a pattern stands for
-# any of them, matched case-insensitively inside a name (``DB_POOL_SIZE``, ``cache.ttl``).
+# A name the patterns find is a knob when it contains one of these (case-insensitively):
+# DB_POOL_SIZE, cache.ttl, batch-size, maxConnections; PORT or NAME_PREFIX are not.
 KNOB_WORDS = (
     "timeout",
     "ttl",
@@ -57,31 +63,39 @@ KNOB_WORDS = (
     "deadline",
     "cache",
 )
-WORDS = "{knob_words}"
 DEFAULT_PATTERNS = (
     # Environment variables: Python, Go, Node, Java.
-    r"""\bos\.(?:getenv|environ\.get|environ\[|Getenv|LookupEnv)\(?\s*["'](?P<knob>\w*{knob_words}\w*)""",
-    r"""\bprocess\.env(?:\.|\[["'])(?P<knob>\w*{knob_words}\w*)""",
-    r'\bSystem\.getenv\(\s*"(?P<knob>\w*{knob_words}\w*)"',
+    r"""\bos\.(?:getenv|environ\.get|environ\[|Getenv|LookupEnv)\(?\s*["'](?P<knob>\w+)""",
+    r"""\bprocess\.env(?:\.|\[["'])(?P<knob>\w+)""",
+    r'\bSystem\.getenv\(\s*"(?P<knob>\w+)"',
     # Command-line flags (Go's flag package) and Spring properties.
-    r'\bflag\.\w+\(\s*(?:&[\w.]+,\s*)?"(?P<knob>[\w.-]*{knob_words}[\w.-]*)"',
-    r'@Value\(\s*"\$\{(?P<knob>[\w.-]*{knob_words}[\w.-]*)',
+    r'\bflag\.\w+\(\s*(?:&[\w.]+,\s*)?"(?P<knob>[\w.-]+)"',
+    r'@Value\(\s*"\$\{(?P<knob>[\w.-]+)',
     # Constants set to a number: REQUEST_TIMEOUT = 30, static final int MAX_RETRIES = 3.
-    r"^[ \t]*(?:export[ \t]+)?(?:(?:public|private|protected|static|final|const|readonly)"
-    r"[ \t]+)*(?:[\w<>\[\]]+[ \t]+)?(?P<knob>(?=[A-Z0-9_]*{knob_words})[A-Z][A-Z0-9]*"
-    r"(?:_[A-Z0-9]+)+)[ \t]*(?::[^=\n]+)?:?=[ \t]*\d",
+    r"\b(?P<knob>[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)[ \t]*(?::[^=\n]+)?:?=[ \t]*\d",
     # Go (or JavaScript) top-level constants: const defaultBatchSize = 500.
-    r"^const[ \t]+(?P<knob>(?=\w*{knob_words})[a-z]\w*)[ \t]*(?:[\w.]+[ \t]*)?=[ \t]*\d",
-    # Config keys set to a number or duration: YAML "max_connections: 100" at any depth,
-    # properties/TOML/INI/.env "pool.size = 10" at the start of a line.
-    r"""^[ \t]*(?P<knob>[\w.-]*{knob_words}[\w.-]*)[ \t]*:[ \t]*["']?\d""",
-    r"""^(?P<knob>[\w.-]*{knob_words}[\w.-]*)[ \t]*=[ \t]*["']?\d""",
+    r"^const[ \t]+(?P<knob>[a-z]\w*)[ \t]*(?:[\w.]+[ \t]*)?=[ \t]*\d",
+)
+CONFIG_FILES = (
+    "**/*.yml",
+    "**/*.yaml",
+    "**/*.properties",
+    "**/*.toml",
+    "**/*.ini",
+    "**/*.conf",
+    "**/*.env",
+    "**/.env*",
+)
+# Keys set to a number or duration, in config files only: YAML "max_connections: 100" at
+# any depth; properties, TOML, INI and .env "pool.size = 10" at the start of a line.
+CONFIG_PATTERNS = (
+    r"""^[ \t]*(?P<knob>[\w.-]+)[ \t]*:[ \t]*["']?\d""",
+    r"""^(?P<knob>[\w.-]+)[ \t]*=[ \t]*["']?\d""",
 )
 DOC_PATHS = ("docs/**", "README*", "**/*.md", "**/*.rst", "CONFIGURATION*")
 SOURCE_PATHS = (
     "**/*.py", "**/*.go", "**/*.js", "**/*.mjs", "**/*.cjs", "**/*.ts", "**/*.tsx",
-    "**/*.java", "**/*.kt", "**/*.yml", "**/*.yaml", "**/*.properties", "**/*.toml",
-    "**/*.ini", "**/*.env",
+    "**/*.java", "**/*.kt", *CONFIG_FILES,
 )
 
 NONE_FOUND = "No new tuning knob in the changed code."
@@ -105,6 +119,8 @@ class Settings:
     when: Scope = Scope(paths=SOURCE_PATHS)
     exclude: Globs = (*sources.TESTS_AND_GENERATED, ".github/**")
     patterns: Regexes = DEFAULT_PATTERNS
+    config_files: Globs = CONFIG_FILES
+    config_patterns: Regexes = CONFIG_PATTERNS
     knob_words: Regexes = KNOB_WORDS
     docs: Globs = DOC_PATHS
 
@@ -140,7 +156,13 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         exclude=settings.exclude,
     )
     try:
-        knobs = _knobs(selection.files, _expanded(settings))
+        config = [f for f in selection.files if matches(settings.config_files, f[0])]
+        code = [f for f in selection.files if not matches(settings.config_files, f[0])]
+        knobs = sorted(
+            _knobs(code, settings.patterns, settings.knob_words)
+            + _knobs(config, settings.config_patterns, settings.knob_words),
+            key=lambda k: (k.path, k.line),
+        )
     except patterns.SlowPattern as slow:
         return result(Outcome.FAILED, f"Could not search the change: {slow}.",
                       "Simplify the pattern in the configuration.")
@@ -172,19 +194,19 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     return result(Outcome.FAILED, reason + note, FIX.format(docs=where), *findings)
 
 
-def _expanded(settings: Settings) -> tuple[str, ...]:
-    """The patterns with ``{knob_words}`` replaced by the words, as one case-blind group."""
-    words = "(?i:" + "|".join(settings.knob_words) + ")"
-    return tuple(p.replace(WORDS, words) for p in settings.patterns)
-
-
-def _knobs(files: Sequence[tuple[str, Changed]], searched: tuple[str, ...]) -> list[Knob]:
+def _knobs(
+    files: Sequence[tuple[str, Changed]], searched: tuple[str, ...], words: tuple[str, ...]
+) -> list[Knob]:
     corpus = build(files)
+    knob_word = "(?i:" + "|".join(words) + ")"
     seen: dict[tuple[str, str], Knob] = {}
+    is_knob: dict[str, bool] = {}
     for pattern in searched:
         for found in patterns.find_all(pattern, corpus.text):
             name = _name(found)
-            if not name:
+            if name not in is_knob:
+                is_knob[name] = bool(name) and patterns.search(knob_word, name) is not None
+            if not is_knob[name]:
                 continue
             path, line = corpus.where(corpus.line_at(found.start()))
             key = (path, name)
