@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from gitrepo import GitRepo
@@ -17,14 +18,11 @@ def git_change(
     base_ref: str = "main",
 ) -> PullRequest:
     """The pull request that turns ``base`` (committed on main) into ``base`` + ``change``."""
+    path.mkdir(parents=True, exist_ok=True)
     repo = GitRepo(path)
     if base:
         repo.commit(dict(base), "base")
     repo.branch("feature")
     repo.commit(dict(change), "change")
     pr = Checkout(path).pull_request("main", "feature", labels=frozenset(labels), body="")
-    if base_ref != "main":
-        from dataclasses import replace
-
-        pr = replace(pr, base_ref=base_ref)
-    return pr
+    return pr if base_ref == "main" else replace(pr, base_ref=base_ref)
