@@ -138,8 +138,8 @@ def main() -> None:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         median = statistics.median(times)
         outcomes = " ".join(f"{r.rule}={r.outcome.value}" for r in evaluation.results)
-        print(f"{len(pr.files):>6} {total:>14,} {median * 1000:>7.0f}ms {min(times) * 1000:>7.0f}ms "
-              f"{median / total * 1e6:>8.2f} {rss:>7.0f}MB  {outcomes}")
+        print(f"{len(pr.files):>6} {total:>14,} {median * 1000:>7.0f}ms "
+              f"{min(times) * 1000:>7.0f}ms {median / total * 1e6:>8.2f} {rss:>7.0f}MB  {outcomes}")
 
 
 if __name__ == "__main__":

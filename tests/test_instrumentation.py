@@ -84,7 +84,7 @@ def test_function_added_to_an_existing_file_is_found_at_its_new_line(tmp_path: P
 
 def test_changing_a_signature_is_not_a_new_function(tmp_path: Path) -> None:
     base = {"svc/orders.py": PY_SERVICE}
-    changed = PY_SERVICE.replace("def load_invoices(customer):", "def load_invoices(customer, year):")
+    changed = PY_SERVICE.replace("load_invoices(customer):", "load_invoices(customer, year):")
     assert run(git_change(tmp_path, {"svc/orders.py": changed}, base)).outcome is Outcome.PASSED
 
 
@@ -102,7 +102,7 @@ def test_tiny_functions_and_ignored_names_do_not_nag(tmp_path: Path) -> None:
     )
     result = run(git_change(tmp_path, {"geo/point.py": code}))
     assert result.outcome is Outcome.PASSED
-    assert result.reason == "No new function, method, handler or endpoint in the changed source files."
+    assert result.reason == instrumentation.NOTHING_NEW
     assert run(git_change(tmp_path / "b", {"geo/point.py": code}), min_function_lines=2,
                ignore_names=()).findings
 
@@ -116,7 +116,8 @@ def test_endpoints_are_checked_however_short(tmp_path: Path) -> None:
 
 
 def test_a_decorator_counts_as_instrumentation(tmp_path: Path) -> None:
-    code = '@app.get("/health")\n@tracer.start_as_current_span("health")\ndef health():\n    return 1\n'
+    code = '@app.get("/health")\n@tracer.start_as_current_span("health")\ndef health():\n'
+    code += "    return 1\n"
     assert run(git_change(tmp_path, {"api/health.py": code})).outcome is Outcome.PASSED
 
 
@@ -242,8 +243,8 @@ def test_a_file_that_says_it_was_generated_is_excluded(tmp_path: Path) -> None:
 
 
 def test_own_patterns_and_presets_are_configurable(tmp_path: Path) -> None:
-    code = PY_SERVICE.replace('    rows = db.query("invoices", customer)',
-                              '    metrics.track("invoices")\n    rows = db.query("invoices", customer)')
+    query = '    rows = db.query("invoices", customer)'
+    code = PY_SERVICE.replace(query, '    metrics.track("invoices")\n' + query)
     pr = git_change(tmp_path, {"svc/orders.py": code})
     assert run(pr).outcome is Outcome.FAILED
     assert run(pr, patterns=(r"\bmetrics\.track\(",)).outcome is Outcome.PASSED

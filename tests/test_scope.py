@@ -19,7 +19,8 @@ def test_paths_with_negation_select_files() -> None:
 
 
 def test_label_alone_brings_a_change_in() -> None:
-    found = match(Scope(paths=("src/**",), labels=("perf",)), pr(("docs/a.md", 1), labels=("perf",)))
+    scope = Scope(paths=("src/**",), labels=("perf",))
+    found = match(scope, pr(("docs/a.md", 1), labels=("perf",)))
     assert found and found.labels == ("perf",) and found.paths == ()
 
 

@@ -46,7 +46,7 @@ def test_documenting_each_knob_in_a_changed_doc_passes(tmp_path: Path) -> None:
            "- DB_POOL_SIZE (env): connections kept open.\n")
     result = run(git_change(tmp_path, {"svc/settings.py": PY, "docs/tuning.md": doc}))
     assert result.outcome is Outcome.PASSED, result.reason
-    assert result.reason == "Every new tuning knob (2) is mentioned in the documentation this PR changes."
+    assert result.reason == tuning_knobs.DOCUMENTED.format(count=2)
 
 
 def test_a_partly_documented_change_names_the_changed_doc(tmp_path: Path) -> None:
@@ -56,9 +56,10 @@ def test_a_partly_documented_change_names_the_changed_doc(tmp_path: Path) -> Non
     assert "Document it in `README.md`" in result.findings[0].message
 
 
-def test_a_doc_that_mentions_the_knob_only_in_unchanged_lines_does_not_count(tmp_path: Path) -> None:
-    base = {"docs/tuning.md": "REQUEST_TIMEOUT: seconds.\n"}
-    change = {"svc/a.py": "REQUEST_TIMEOUT = 30\n", "docs/tuning.md": "REQUEST_TIMEOUT: seconds.\nmore\n"}
+def test_a_doc_mentioning_the_knob_only_in_unchanged_lines_does_not_count(tmp_path: Path) -> None:
+    doc = "REQUEST_TIMEOUT: seconds.\n"
+    base = {"docs/tuning.md": doc}
+    change = {"svc/a.py": "REQUEST_TIMEOUT = 30\n", "docs/tuning.md": doc + "more\n"}
     assert run(git_change(tmp_path, change, base)).outcome is Outcome.FAILED
 
 
@@ -111,7 +112,8 @@ def test_own_patterns_and_words(tmp_path: Path) -> None:
 
 
 def test_knob_only_found_in_a_doc_read_at_the_head_when_github_sent_no_diff() -> None:
-    code = ChangedFile("svc/a.py", FileStatus.ADDED, 1, 0, patch="@@ -0,0 +1 @@\n+REQUEST_TIMEOUT = 3")
+    patch = "@@ -0,0 +1 @@\n+REQUEST_TIMEOUT = 3"
+    code = ChangedFile("svc/a.py", FileStatus.ADDED, 1, 0, patch=patch)
     big_doc = ChangedFile("docs/all.md", FileStatus.MODIFIED, 30_000, 0, patch=None)
     pr = PullRequest(head_sha="h", base_ref="main", files=(code, big_doc))
     settings = tuning_knobs.Settings()

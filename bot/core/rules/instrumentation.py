@@ -83,8 +83,8 @@ PRESETS: dict[str, tuple[str, ...]] = {
 
 UNKNOWN_PRESET = "Unknown instrumentation preset {names} in `presets`; known presets: {known}."
 NOTHING_NEW = "No new function, method, handler or endpoint in the changed source files."
-ALL_INSTRUMENTED = "All {count} new {noun} in this PR are instrumented."
-MISSING = "{count} new {noun} in this PR {verb} no instrumentation: {shown}."
+ALL_INSTRUMENTED = "All {count:,} new {noun} in this PR are instrumented."
+MISSING = "{count:,} new {noun} in this PR {verb} no instrumentation: {shown}"
 FIX = (
     "Add a span, metric or profiling hook inside each one: a line matching the "
     "configured instrumentation patterns (presets {presets}{own}). Tests, generated code "
@@ -156,11 +156,12 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         return result(Outcome.PASSED, reason + note)
     shown = ", ".join(f"`{m.definition.name}` ({m.path}:{m.line})" for m in missing[:3])
     if len(missing) > 3:
-        shown += f" and {len(missing) - 3} more"
+        shown += f" and {len(missing) - 3:,} more"
     verb = "has" if len(missing) == 1 else "have"
     reason = MISSING.format(count=len(missing), noun=_noun(len(missing)), verb=verb, shown=shown)
     if len(missing) > MAX_FINDINGS:
         reason += SHOWN_FIRST.format(limit=MAX_FINDINGS)
+    reason += "."
     own = " and your own `patterns`" if settings.patterns else ""
     presets = ", ".join(f"`{p}`" for p in settings.presets) or "none"
     fix = FIX.format(presets=presets, own=own, least=settings.min_function_lines)

@@ -99,8 +99,8 @@ SOURCE_PATHS = (
 )
 
 NONE_FOUND = "No new tuning knob in the changed code."
-DOCUMENTED = "Every new tuning knob ({count}) is mentioned in the documentation this PR changes."
-UNDOCUMENTED = "{count} new tuning knob{s} {verb} not documented: {shown}."
+DOCUMENTED = "Every new tuning knob ({count:,}) is mentioned in the documentation this PR changes."
+UNDOCUMENTED = "{count:,} new tuning knob{s} {verb} not documented: {shown}{first}."
 FIX = (
     "Describe each knob (its name, default, unit and what raising or lowering it trades off) "
     "in {docs}, in this PR."
@@ -181,10 +181,11 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         note += f" Could not read {', '.join(f'`{p}`' for p in unread)} at the head."
     shown = ", ".join(f"`{k.name}` ({k.path}:{k.line})" for k in missing[:3])
     if len(missing) > 3:
-        shown += f" and {len(missing) - 3} more"
+        shown += f" and {len(missing) - 3:,} more"
+    first = f" (annotating the first {MAX_FINDINGS})" if len(missing) > MAX_FINDINGS else ""
     plural = len(missing) != 1
     reason = UNDOCUMENTED.format(count=len(missing), s="s" if plural else "",
-                                 verb="are" if plural else "is", shown=shown)
+                                 verb="are" if plural else "is", shown=shown, first=first)
     findings = tuple(
         Finding(path=k.path, start_line=k.line, severity=settings.severity,
                 title=f"Document tuning knob `{k.name}`",
