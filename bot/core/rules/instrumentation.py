@@ -83,7 +83,8 @@ PRESETS: dict[str, tuple[str, ...]] = {
 
 UNKNOWN_PRESET = "Unknown instrumentation preset {names} in `presets`; known presets: {known}."
 NOTHING_NEW = "No new function, method, handler or endpoint in the changed source files."
-ALL_INSTRUMENTED = "All {count:,} new {noun} in this PR are instrumented."
+ALL_INSTRUMENTED = "All {count:,} new functions in this PR are instrumented."
+ONE_INSTRUMENTED = "The new function in this PR is instrumented."
 MISSING = "{count:,} new {noun} in this PR {verb} no instrumentation: {shown}"
 FIX = (
     "Add a span, metric or profiling hook inside each one: a line matching the "
@@ -152,7 +153,7 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     if not missing:
         if not checked:
             return result(Outcome.PASSED, NOTHING_NEW + note)
-        reason = ALL_INSTRUMENTED.format(count=checked, noun=_noun(checked))
+        reason = (ONE_INSTRUMENTED if checked == 1 else ALL_INSTRUMENTED.format(count=checked))
         return result(Outcome.PASSED, reason + note)
     shown = ", ".join(f"`{m.definition.name}` ({m.path}:{m.line})" for m in missing[:3])
     if len(missing) > 3:
