@@ -84,9 +84,11 @@ def test_describe_reads_as_a_sentence() -> None:
                   min_changed_lines=10)
     change = pr(*((f"src/{n}.py", 5) for n in "abcde"), labels=("perf",))
     assert match(scope, change).describe() == (
-        "changes `src/a.py`, `src/b.py`, `src/c.py` and 2 more (50 changed lines) "
-        "and is labelled `perf` into `main`"
+        "targets `main`, changes `src/a.py`, `src/b.py`, `src/c.py` and 2 more "
+        "(50 changed lines) and is labelled `perf`"
     )
+    on_main = Scope(paths=("src/**",), base_branches=("main",))
+    assert match(on_main, pr(("src/a.py", 1))).describe() == "targets `main` and changes `src/a.py`"
     assert match(Scope(paths=("src/**",)), pr(("src/a.py", 1))).describe() == "changes `src/a.py`"
 
 

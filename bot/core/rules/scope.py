@@ -53,10 +53,11 @@ class ScopeMatch:
             parts.append(f"changes {shown}{more}{size}")
         if self.labels:
             parts.append("is labelled " + ", ".join(f"`{label}`" for label in self.labels))
-        text = " and ".join(parts)
         if self.base_ref:
-            text += f" into `{self.base_ref}`"
-        return text
+            parts.insert(0, f"targets `{self.base_ref}`")
+        if len(parts) > 2:
+            return ", ".join(parts[:-1]) + " and " + parts[-1]
+        return " and ".join(parts)
 
     def why_not(self, otherwise: str) -> str:
         """The reason a rule gives for skipping: the scope's own, else the rule's."""
