@@ -54,3 +54,17 @@ async def test_the_app_survives_a_non_utf8_source_file(bot: Bot, world: World) -
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.status == "completed"
     assert run.conclusion == "success"
+
+
+async def test_the_app_says_when_github_sent_no_diff_to_read(bot: Bot, world: World) -> None:
+    # GitHub omits the patch of a very large diff (the emulator beyond 20,000 lines):
+    # the rules that read code say so in the summary instead of guessing.
+    huge = "".join(f"def f{n}(a):\n    return a + {n}\n" for n in range(11_000))
+    world.repo.commit("main", {**BASE, ".github/performance.yml": "version: 1\n"})
+    world.repo.create_branch("feature")
+    world.repo.commit("feature", {"svc/huge.py": huge})
+    pr = world.emu.open_pull_request(world.repo, head="feature", base="main", body="")
+    await bot.send("pull_request", "opened", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "completed"
+    assert "GitHub sent no diff for `svc/huge.py` (too large to show)" in run.output.summary
