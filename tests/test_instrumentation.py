@@ -273,3 +273,46 @@ def test_many_findings_are_capped_and_said(tmp_path: Path) -> None:
     result = run(git_change(tmp_path, {"svc/many.py": code}))
     assert len(result.findings) == instrumentation.MAX_FINDINGS
     assert "60 new functions" in result.reason and "first 50" in result.reason
+
+
+def test_the_body_ends_where_the_indentation_returns(tmp_path: Path) -> None:
+    # A metric defined at module level after the function is not inside it.
+    code = (
+        "def handle(a):\n"
+        "    a += 1\n"
+        "    a += 2\n"
+        "    a += 3\n"
+        "    return a\n"
+        "\n"
+        "REQUESTS = Counter('requests', 'Requests served')\n"
+    )
+    result = run(git_change(tmp_path, {"svc/h.py": code}))
+    assert [f.start_line for f in result.findings] == [1]
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("svc/h.py", "def handle(\n    a,\n    b,\n):\n    a += 1\n    a += 2\n"
+                     "    REQUESTS.inc()\n    return a\n"),
+        ("svc/h.go", "func Handle(\n\tctx context.Context,\n\tid int,\n) error {\n\ta := 1\n"
+                     "\tb := 2\n\tctx, span := tracer.Start(ctx, \"Handle\")\n\tdefer span.End()\n"
+                     "\treturn nil\n}\n"),
+    ],
+)
+def test_a_multi_line_signature_does_not_end_the_body(tmp_path: Path, path: str, code: str) -> None:
+    assert run(git_change(tmp_path, {path: code})).outcome is Outcome.PASSED
+
+
+def test_a_closing_brace_ends_the_body(tmp_path: Path) -> None:
+    code = (
+        "export function plain(a: number): number {\n"
+        "  a += 1;\n"
+        "  a += 2;\n"
+        "  a += 3;\n"
+        "  return a;\n"
+        "}\n"
+        "const hits = new Counter({ name: 'hits' });\n"
+    )
+    result = run(git_change(tmp_path, {"web/plain.ts": code}))
+    assert [f.start_line for f in result.findings] == [1]

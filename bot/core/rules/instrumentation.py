@@ -2,8 +2,9 @@
 
 How "instrumented" is judged: per definition. A new function's region is its own
 added lines, from its decorators or annotations through its body, which ends at the
-next definition at the same or a lower indentation or where the run of added lines
-ends. The function is instrumented when a configured instrumentation pattern (a
+first line back at the definition's indentation (after it, if that line closes a
+brace), at the next definition at the same or a lower indentation, or where the run
+of added lines ends. The function is instrumented when a configured instrumentation pattern (a
 preset's or the team's own) matches a line of that region, so one span in a file
 does not excuse its other new functions, and a decorator such as ``@WithSpan``,
 ``@Timed`` or ``@tracer.start_as_current_span(...)`` counts.
@@ -222,7 +223,8 @@ def _regions(
     def close(until: int) -> None:
         definition, start, run_end, outermost = open_.pop()
         if outermost:
-            out.append((definition, start, min(run_end, until)))
+            end = _body_end(corpus.lines, definition, min(run_end, until))
+            out.append((definition, start, end))
 
     for definition in definitions:
         run = _run_index(runs, definition.line)
@@ -234,6 +236,23 @@ def _regions(
         close(len(corpus.lines))
     out.sort(key=lambda item: item[0].line)
     return out
+
+
+def _body_end(lines: list[str], definition: Definition, limit: int) -> int:
+    """Where the body ends, before ``limit``: at the first line back at the definition's
+    indentation, or just after it if that line closes a brace (``}``, ``});``). A line
+    opening with ``)`` or ``]`` there ends a multi-line signature, not the body."""
+    for index in range(definition.line + 1, limit):
+        line = lines[index]
+        text = line.lstrip()
+        if not text:
+            continue
+        lead = line[: len(line) - len(text)]
+        indent = len(lead.expandtabs(4)) if "\t" in lead else len(lead)
+        if indent > definition.indent or text[0] in ")]":
+            continue
+        return index + 1 if text[0] == "}" else index
+    return limit
 
 
 def _closes(top: tuple[Definition, int, int, bool], definition: Definition) -> bool:
