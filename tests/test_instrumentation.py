@@ -316,3 +316,9 @@ def test_a_closing_brace_ends_the_body(tmp_path: Path) -> None:
     )
     result = run(git_change(tmp_path, {"web/plain.ts": code}))
     assert [f.start_line for f in result.findings] == [1]
+
+
+def test_timing_by_hand_is_not_instrumentation(tmp_path: Path) -> None:
+    code = ("def handle(a):\n    start = time.time()\n    a += 1\n    a += 2\n"
+            "    log.info('took %s', time.time() - start)\n    return a\n")
+    assert run(git_change(tmp_path, {"svc/h.py": code})).outcome is Outcome.FAILED

@@ -59,7 +59,7 @@ PRESETS: dict[str, tuple[str, ...]] = {
         r"\.(?:observe|Observe)\(",
         r"\.(?:inc|Inc|dec|Dec)\(",
         r"\bprom(?:auto|etheus)\.New\w+\(",
-        r"\.(?:time|labels|WithLabelValues)\(",
+        r"\.(?:labels|WithLabelValues)\(",
     ),
     "micrometer": (
         r"@(?:Timed|Counted)\b",
