@@ -63,6 +63,9 @@ def test_huge_generated_files_are_skipped(tmp_path: Path) -> None:
     got = results(pr)
     assert got["instrumentation"].outcome is Outcome.PASSED
     assert got["instrumentation"].reason.startswith("No new function")
+    assert got["instrumentation"].reason.endswith(
+        # types.pb.go is excluded by its name; service_grpc.go says what it is.
+        "Skipped 1 generated file (`api/service_grpc.go`).")
 
 
 def test_non_utf8_patches_are_read_and_reported(tmp_path: Path) -> None:

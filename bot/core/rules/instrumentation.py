@@ -277,12 +277,16 @@ def _removed_names(
 
 
 def _too_small(corpus: Corpus, definition: Definition, end: int, least: int) -> bool:
+    """Fewer than ``least`` non-blank lines from the signature on; endpoints never are."""
     if definition.kind in (Kind.ENDPOINT, Kind.HANDLER):
         return False
-    body = corpus.lines[definition.line : end]
-    if len(body) >= least * 4:
-        return False
-    return sum(1 for line in body if line.strip()) < least
+    count = 0
+    for index in range(definition.line, end):
+        if corpus.lines[index].strip():
+            count += 1
+            if count >= least:
+                return False
+    return True
 
 
 def _finding(missing: Uninstrumented, severity: Severity) -> Finding:

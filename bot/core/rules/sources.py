@@ -50,6 +50,7 @@ GENERATED = (
 )
 TESTS_AND_GENERATED = TESTS + GENERATED
 
+GENERATED_SKIPPED = "Skipped {count:,} generated file{s} ({paths})."
 TOO_LARGE = "GitHub sent no diff for {paths} (too large to show), so {it} could not be inspected."
 
 
@@ -60,13 +61,21 @@ class Selection:
     generated: tuple[str, ...]  # files whose first added lines say a tool wrote them
 
     def note(self) -> str:
-        """A sentence for the rule's reason about the files it could not read, or ''."""
-        if not self.too_large:
-            return ""
-        shown = ", ".join(f"`{p}`" for p in self.too_large[:3])
-        more = f" and {len(self.too_large) - 3} more" if len(self.too_large) > 3 else ""
-        it = "it" if len(self.too_large) == 1 else "they"
-        return " " + TOO_LARGE.format(paths=shown + more, it=it)
+        """Sentences for the rule's reason about files it skipped or could not read, or ''."""
+        note = ""
+        if self.generated:
+            count = len(self.generated)
+            note += " " + GENERATED_SKIPPED.format(
+                count=count, s="" if count == 1 else "s", paths=_listed(self.generated))
+        if self.too_large:
+            it = "it" if len(self.too_large) == 1 else "they"
+            note += " " + TOO_LARGE.format(paths=_listed(self.too_large), it=it)
+        return note
+
+
+def _listed(paths: tuple[str, ...]) -> str:
+    shown = ", ".join(f"`{p}`" for p in paths[:3])
+    return shown + (f" and {len(paths) - 3:,} more" if len(paths) > 3 else "")
 
 
 def select(
