@@ -6,12 +6,14 @@ does, so these tests see the line numbers a user would.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from gitrepo import GitRepo
 
+from bot.core.facts import PullRequest
 from bot.core.results import RuleResult
 from bot.local.git import Checkout
 
@@ -39,3 +41,18 @@ def run_rule(
         pr = checkout.with_contents(pr, rule.wants(pr, settings), "main")
     result: RuleResult = rule.evaluate(pr, settings)
     return result
+
+
+def git_change(
+    path: Path, change: Files, base: Files | None = None, *, labels: tuple[str, ...] = (),
+    base_ref: str = "main",
+) -> PullRequest:
+    """The pull request that turns ``base`` (committed on main) into ``base`` + ``change``."""
+    path.mkdir(parents=True, exist_ok=True)
+    repo = GitRepo(path)
+    if base:
+        repo.commit(dict(base), "base")
+    repo.branch("feature")
+    repo.commit(dict(change), "change")
+    pr = Checkout(path).pull_request("main", "feature", labels=frozenset(labels), body="")
+    return pr if base_ref == "main" else replace(pr, base_ref=base_ref)

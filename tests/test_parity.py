@@ -61,6 +61,35 @@ CASES = {
     "record linked by path": (SECTIONS_CONFIG, {"src/a.py": "a\n"},
                               {"body": "Design: docs/adr/0001-store.md"}),
 }
+# Implementation and testing stages: instrumentation, tuning knobs, performance tests.
+V1 = "version: 1\n"
+FUNCTIONS = (
+    "def traced(a):\n    with tracer.start_as_current_span('traced'):\n        a += 1\n"
+    "        return a\n\n\ndef plain(a):\n    a += 1\n    a += 2\n    a += 3\n    return a\n"
+)
+GO_FUNCTIONS = (
+    "package s\n\nfunc (s *S) Put(k string) error {\n\ts.n++\n\ts.m[k] = 1\n\treturn nil\n}\n"
+)
+BIG = "".join(f"row_{n} = {n}\n" for n in range(60))
+CASES |= {
+    "new function uninstrumented": (V1, {"svc/orders.py": FUNCTIONS, "svc/s.go": GO_FUNCTIONS}),
+    "new functions instrumented": (
+        V1, {"svc/orders.py": FUNCTIONS.replace("    a += 2\n", "    HITS.inc()\n")}),
+    "tuning knob undocumented": (V1, {"svc/cfg.py": 'X = 1\nREQUEST_TIMEOUT = 30\n'}),
+    "tuning knob documented": (
+        V1, {"svc/cfg.py": "REQUEST_TIMEOUT = 30\n", "docs/ops.md": "`REQUEST_TIMEOUT`: s\n"}),
+    "performance test missing": (V1, {"src/engine.py": BIG}),
+    "go benchmark added": (
+        V1, {"src/engine.py": BIG,
+             "src/engine_test.go": "package e\n\nfunc BenchmarkRun(b *testing.B) {\n}\n"}),
+    # GitHub sends no patch for a doc this large; the App reads it whole at the head.
+    "knob documented in a doc too large to diff": (
+        V1, {"svc/cfg.py": "REQUEST_TIMEOUT = 30\n",
+             "docs/ops.md": "# Ops\n" * 20_000 + "REQUEST_TIMEOUT: seconds\n"}),
+    "generated code and binary": (
+        V1, {"api/x.pb.go": GO_FUNCTIONS, "svc/gen.go": "// Code generated. DO NOT EDIT.\n"
+             + GO_FUNCTIONS, "svc/blob.py": b"\x00def f():\x00"}),
+}
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -43,3 +43,21 @@ def first(patterns: tuple[str, ...], text: str) -> regex.Match[str] | None:
         if found:
             return found
     return None
+
+
+@lru_cache(maxsize=2048)
+def compiled_lines(pattern: str) -> regex.Pattern[str]:
+    """``pattern`` for text read as lines: ``^`` and ``$`` match at every line."""
+    return regex.compile(pattern, regex.VERSION0 | regex.MULTILINE)
+
+
+def find_all(pattern: str, text: str) -> list[regex.Match[str]]:
+    """Every match of ``pattern`` in ``text`` read as lines, in one time-bounded scan.
+
+    Rules search many files' added lines joined into one text, so one call per pattern
+    replaces one per line and pattern; ``TIMEOUT`` bounds the whole scan.
+    """
+    try:
+        return list(compiled_lines(pattern).finditer(text, timeout=TIMEOUT))
+    except TimeoutError:
+        raise SlowPattern(pattern) from None

@@ -17,7 +17,15 @@ from typing import Any
 
 from bot.core.facts import PullRequest
 from bot.core.results import RuleResult
-from bot.core.rules import alerts, design_record, objectives, rollout
+from bot.core.rules import (
+    alerts,
+    design_record,
+    instrumentation,
+    objectives,
+    performance_tests,
+    rollout,
+    tuning_knobs,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +51,9 @@ def _nothing(pr: PullRequest, settings: Any) -> Wants:
 class RuleSettings:
     objectives: objectives.Settings = objectives.Settings()
     design_record: design_record.Settings = design_record.Settings()
+    instrumentation: instrumentation.Settings = instrumentation.Settings()
+    tuning_knobs: tuning_knobs.Settings = tuning_knobs.Settings()
+    performance_tests: performance_tests.Settings = performance_tests.Settings()
     alerts: alerts.Settings = alerts.Settings()
     rollout: rollout.Settings = rollout.Settings()
 
@@ -57,6 +68,9 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule(objectives.ID, objectives.evaluate, objectives.wants),
     Rule(design_record.ID, design_record.evaluate, design_record.wants),
+    Rule(instrumentation.ID, instrumentation.evaluate),
+    Rule(tuning_knobs.ID, tuning_knobs.evaluate, tuning_knobs.wants),
+    Rule(performance_tests.ID, performance_tests.evaluate),
     Rule(alerts.ID, alerts.evaluate, alerts.wants),
     Rule(rollout.ID, rollout.evaluate),
 )

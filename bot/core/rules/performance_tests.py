@@ -1,0 +1,143 @@
+"""Testing stage: a change to performance-sensitive code comes with performance tests.
+
+Any added or changed file under ``test_paths`` (benchmarks, k6 scripts, locustfiles,
+JMH) counts, and so does an added benchmark function in an ordinary test file: Go
+keeps ``func BenchmarkX(b *testing.B)`` in ``*_test.go``, pytest-benchmark tests take
+the ``benchmark`` fixture, JMH marks methods ``@Benchmark`` (``benchmark_patterns``,
+searched in the added lines of files under ``benchmark_files``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.core import patterns
+from bot.core.addedtext import Changed
+from bot.core.binding import Globs, Regexes
+from bot.core.corpus import build
+from bot.core.diff import first_changed_line
+from bot.core.facts import FileStatus, PullRequest
+from bot.core.globs import matches
+from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
+from bot.core.rules import sources
+from bot.core.rules.scope import Scope, match
+
+ID = "performance_tests"
+TITLE = "Performance tests"
+STAGE = Stage.TESTING
+
+CODE_PATHS = (
+    "src/**",
+    "lib/**",
+    "pkg/**",
+    "internal/**",
+    "app/**",
+    "server/**",
+    "services/**",
+    "!**/tests/**",
+    "!**/test/**",
+    "!**/__tests__/**",
+    "!**/test_*.py",
+    "!**/*_test.py",
+    "!**/*_test.go",
+    "!**/*.test.*",
+    "!**/*.spec.*",
+    "!**/*.md",
+)
+TEST_PATHS = (
+    "benchmarks/**",
+    "**/benchmarks/**",
+    "**/bench_*.py",
+    "**/*_bench_test.go",
+    "**/*.bench.js",
+    "**/*.bench.ts",
+    "**/k6/**/*.js",
+    "**/*.k6.js",
+    "**/locustfile*.py",
+    "**/jmh/**",
+)
+BENCHMARK_FILES = ("**/*_test.go", "**/test_*.py", "**/*_test.py", "**/*.java", "**/*.kt")
+BENCHMARK_PATTERNS = (
+    r"^func[ \t]+Benchmark\w*\([ \t]*\w+[ \t]+\*testing\.B[ \t]*\)",
+    r"^[ \t]*(?:async[ \t]+)?def[ \t]+test_\w*\([^)\n]*\bbenchmark\b",
+    r"^[ \t]*@Benchmark\b",
+)
+
+CHANGED = "Performance test {path} {verb} in this PR."
+ADDED_BENCHMARK = "{path} adds the benchmark `{name}` (line {line})."
+MISSING = "This PR {scope} but adds or changes no performance test."
+FIX = (
+    "Add or update a benchmark or load test that exercises the changed code: a file matching "
+    "{paths}, or a Go `func BenchmarkX(b *testing.B)` in a `_test.go` file."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    enabled: bool = True
+    severity: Severity = Severity.FAILURE
+    when: Scope = Scope(paths=CODE_PATHS, labels=("performance",), min_changed_lines=50)
+    test_paths: Globs = TEST_PATHS
+    benchmark_files: Globs = BENCHMARK_FILES
+    benchmark_patterns: Regexes = BENCHMARK_PATTERNS
+
+
+def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
+    def result(outcome: Outcome, reason: str, fix: str = "", *findings: Finding) -> RuleResult:
+        return RuleResult(ID, TITLE, STAGE, outcome, settings.severity, reason, fix, findings)
+
+    if not settings.enabled:
+        return result(Outcome.SKIPPED, "Disabled in the configuration.")
+    scope = match(settings.when, pr)
+    if not scope:
+        return result(Outcome.SKIPPED, scope.why_not("No performance-sensitive path changed."))
+
+    present = [f for f in pr.files if f.status is not FileStatus.REMOVED]
+    for f in present:
+        if matches(settings.test_paths, f.path):
+            verb = "added" if f.status is FileStatus.ADDED else "changed"
+            return result(Outcome.PASSED, CHANGED.format(path=f"`{f.path}`", verb=verb))
+    candidates = sources.select(
+        (f for f in present if matches(settings.benchmark_files, f.path)), keep_generated=True
+    )
+    try:
+        benchmark = _first_benchmark(candidates.files, settings.benchmark_patterns)
+    except patterns.SlowPattern as slow:
+        return result(Outcome.FAILED, f"Could not search the change: {slow}.",
+                      "Simplify the pattern in the configuration.")
+    if benchmark is not None:
+        path, line, name = benchmark
+        reason = ADDED_BENCHMARK.format(path=f"`{path}`", name=name, line=line)
+        return result(Outcome.PASSED, reason)
+
+    reason = MISSING.format(scope=scope.describe())
+    reason += candidates.note()
+    shown = [p for p in settings.test_paths if not p.startswith("!")][:6]
+    fix = FIX.format(paths=", ".join(f"`{p}`" for p in shown))
+    significant = set(scope.paths)
+    first = next((f for f in present if f.path in significant), None)
+    findings: tuple[Finding, ...] = ()
+    if first is not None:
+        findings = (
+            Finding(
+                path=first.path,
+                start_line=first_changed_line(first.patch),
+                severity=settings.severity,
+                title="Performance test required",
+                message=f"{reason}\n{fix}",
+            ),
+        )
+    return result(Outcome.FAILED, reason, fix, *findings)
+
+
+def _first_benchmark(
+    files: Sequence[tuple[str, Changed]], searched: tuple[str, ...]
+) -> tuple[str, int, str] | None:
+    """The first added benchmark function: its file, line and signature."""
+    corpus = build(files)
+    for pattern in searched:
+        for found in patterns.find_all(pattern, corpus.text):
+            path, line = corpus.where(corpus.line_at(found.start()))
+            return path, line, found.group(0).strip()
+    return None

@@ -1,0 +1,100 @@
+"""Which changed files the code-reading rules read, and what they could not read.
+
+Tests and generated code are nobody's production code: the instrumentation and tuning
+knob rules skip them by default (``TESTS_AND_GENERATED``), and also any file whose
+first added lines say a tool wrote it ("Code generated ... DO NOT EDIT", ``@generated``).
+A file GitHub sent without a diff (it does so for large diffs) cannot be read; rules
+say so rather than guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.core.addedtext import Changed, changed
+from bot.core.facts import ChangedFile, FileStatus
+from bot.core.globs import matches
+
+TESTS = (
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/conftest.py",
+    "**/tests/**",
+    "**/test/**",
+    "**/*_test.go",
+    "**/testdata/**",
+    "**/*.test.js",
+    "**/*.test.jsx",
+    "**/*.test.ts",
+    "**/*.test.tsx",
+    "**/*.spec.js",
+    "**/*.spec.ts",
+    "**/*.spec.tsx",
+    "**/__tests__/**",
+    "**/__mocks__/**",
+    "**/src/test/**",
+)
+GENERATED = (
+    "**/*_pb2.py",
+    "**/*_pb2_grpc.py",
+    "**/*.pb.go",
+    "**/*.pb.gw.go",
+    "**/*_gen.go",
+    "**/zz_generated*",
+    "**/generated/**",
+    "**/*.generated.*",
+    "**/*.min.js",
+    "**/vendor/**",
+    "**/node_modules/**",
+)
+TESTS_AND_GENERATED = TESTS + GENERATED
+
+GENERATED_SKIPPED = "Skipped {count:,} generated file{s} ({paths})."
+TOO_LARGE = "GitHub sent no diff for {paths} (too large to show), so {it} could not be inspected."
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    files: tuple[tuple[str, Changed], ...]  # readable files and their changed lines
+    too_large: tuple[str, ...]  # changed text files that came without a diff
+    generated: tuple[str, ...]  # files whose first added lines say a tool wrote them
+
+    def note(self) -> str:
+        """Sentences for the rule's reason about files it skipped or could not read, or ''."""
+        note = ""
+        if self.generated:
+            count = len(self.generated)
+            note += " " + GENERATED_SKIPPED.format(
+                count=count, s="" if count == 1 else "s", paths=_listed(self.generated))
+        if self.too_large:
+            it = "it" if len(self.too_large) == 1 else "they"
+            note += " " + TOO_LARGE.format(paths=_listed(self.too_large), it=it)
+        return note
+
+
+def _listed(paths: tuple[str, ...]) -> str:
+    shown = ", ".join(f"`{p}`" for p in paths[:3])
+    return shown + (f" and {len(paths) - 3:,} more" if len(paths) > 3 else "")
+
+
+def select(
+    files: Iterable[ChangedFile], *, exclude: tuple[str, ...] = (), keep_generated: bool = False
+) -> Selection:
+    """The files among ``files`` that still exist, are text and are not excluded."""
+    chosen: list[tuple[str, Changed]] = []
+    too_large: list[str] = []
+    generated: list[str] = []
+    for f in files:
+        if f.status is FileStatus.REMOVED or f.binary or matches(exclude, f.path):
+            continue
+        if f.patch is None:
+            if f.additions or f.deletions:
+                too_large.append(f.path)
+            continue
+        lines = changed(f.patch)
+        if not keep_generated and lines.generated:
+            generated.append(f.path)
+            continue
+        chosen.append((f.path, lines))
+    return Selection(tuple(chosen), tuple(too_large), tuple(generated))

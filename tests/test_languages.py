@@ -1,0 +1,146 @@
+"""Where new functions begin, per language: the heuristics the instrumentation rule rests on."""
+
+import pytest
+
+from bot.core.languages import GO, JAVA, JAVASCRIPT, PYTHON, Kind, definitions, language_of
+
+
+@pytest.mark.parametrize(
+    ("path", "language"),
+    [
+        ("src/app.py", PYTHON),
+        ("cmd/main.go", GO),
+        ("web/a.js", JAVASCRIPT),
+        ("web/a.jsx", JAVASCRIPT),
+        ("web/a.mjs", JAVASCRIPT),
+        ("web/a.ts", JAVASCRIPT),
+        ("web/App.tsx", JAVASCRIPT),
+        ("src/main/java/A.java", JAVA),
+        ("SRC/UPPER.PY", PYTHON),
+        ("types/index.d.ts", None),
+        ("README.md", None),
+        ("Makefile", None),
+        ("dir.py/file", None),
+        ("stub.pyi", None),
+    ],
+)
+def test_language_is_told_by_extension(path: str, language: object) -> None:
+    assert language_of(path) is language
+
+
+def found(language, text: str) -> list[tuple[str, Kind, int]]:
+    return [(d.name, d.kind, d.line) for d in definitions(language, text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("def load(path):", [("load", Kind.FUNCTION, 0)]),
+        ("async def fetch(url, *, timeout=3):", [("fetch", Kind.FUNCTION, 0)]),
+        ("class A:\n    def get(self, key):", [("get", Kind.METHOD, 1)]),
+        ("class A:\n    @classmethod\n    def build(cls):", [("build", Kind.METHOD, 2)]),
+        ("    def helper(x):", [("helper", Kind.FUNCTION, 0)]),
+        ('@app.get("/items")\nasync def items():', [("items", Kind.ENDPOINT, 1)]),
+        ('@router.post("/x", status_code=201)\ndef create():', [("create", Kind.ENDPOINT, 1)]),
+        ('@bp.route("/")\n@login_required\ndef index():', [("index", Kind.ENDPOINT, 2)]),
+        ("x = 'def not_a_function():'", []),
+        ("# def commented(): no", []),
+        ("undef = 1\nredefine(x)", []),
+    ],
+)
+def test_python(text: str, expected: list) -> None:
+    assert found(PYTHON, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("func Parse(s string) (int, error) {", [("Parse", Kind.FUNCTION, 0)]),
+        ("func (s *Store) Get(key string) string {", [("Get", Kind.METHOD, 0)]),
+        ("func Map[T any](xs []T) []T {", [("Map", Kind.FUNCTION, 0)]),
+        (
+            "func (s *Server) Users(w http.ResponseWriter, r *http.Request) {",
+            [("Users", Kind.HANDLER, 0)],
+        ),
+        ("func ping(c *gin.Context) {", [("ping", Kind.HANDLER, 0)]),
+        (
+            '\tmux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {',
+            [("/health", Kind.ENDPOINT, 0)],
+        ),
+        ('\tr.GET("/users/:id", func(c *gin.Context) {', [("GET /users/:id", Kind.ENDPOINT, 0)]),
+        ("\tgo func() {", []),
+        ("\tdefer func() { recover() }()", []),
+        ("type Handler func(int) error", []),
+    ],
+)
+def test_go(text: str, expected: list) -> None:
+    assert found(GO, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("function load(id) {", [("load", Kind.FUNCTION, 0)]),
+        ("export async function load(id: string): Promise<User> {", [("load", Kind.FUNCTION, 0)]),
+        ("export default function* gen() {", [("gen", Kind.FUNCTION, 0)]),
+        ("const add = (a, b) => a + b;", [("add", Kind.FUNCTION, 0)]),
+        ("export const get = async (id: string): Promise<void> => {", [("get", Kind.FUNCTION, 0)]),
+        ("const one = x => x + 1;", [("one", Kind.FUNCTION, 0)]),
+        ("let cb = function () {", [("cb", Kind.FUNCTION, 0)]),
+        ("class A {\n  async save(x: number): Promise<void> {", [("save", Kind.METHOD, 1)]),
+        ("class A {\n  static create() {", [("create", Kind.METHOD, 1)]),
+        ("class A {\n  private get name(): string {", [("name", Kind.METHOD, 1)]),
+        ("app.get('/users/:id', async (req, res) => {", [("GET /users/:id", Kind.ENDPOINT, 0)]),
+        ('router.post("/login", login);', [("POST /login", Kind.ENDPOINT, 0)]),
+        ("apiRouter.delete(`/items/${id}`, del);", [("DELETE /items/${id}", Kind.ENDPOINT, 0)]),
+        ("@Get(':id')\n  findOne(id) {", [("findOne", Kind.ENDPOINT, 1)]),
+        ("const limit = 10;", []),
+        ("const m = cache.get('/key');", []),
+        ("  if (ready) {", []),
+        ("  } else if (x) {", []),
+        ("  for (const x of xs) {", []),
+        ("  while (true) {", []),
+        ("  switch (kind) {", []),
+        ("  it('works', () => {", []),
+    ],
+)
+def test_javascript_and_typescript(text: str, expected: list) -> None:
+    assert found(JAVASCRIPT, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("    public int size() {", [("size", Kind.METHOD, 0)]),
+        ("    private static <T> List<T> copy(List<T> xs) throws IOException {",
+         [("copy", Kind.METHOD, 0)]),
+        ("    Map<String, List<Integer>> index(String s) {", [("index", Kind.METHOD, 0)]),
+        ("    public Store(int capacity) {", [("Store", Kind.METHOD, 0)]),
+        ("    public byte[] read(Path p) {", [("read", Kind.METHOD, 0)]),
+        ('    @GetMapping("/users/{id}")\n    public User get(@PathVariable Long id) {',
+         [("get", Kind.ENDPOINT, 1)]),
+        ("    @PostMapping\n    @Timed\n    public void save(User u) {",
+         [("save", Kind.ENDPOINT, 2)]),
+        ('    @GET\n    @Path("/x")\n    public Response x() {', [("x", Kind.ENDPOINT, 2)]),
+        ("        if (x > 0) {", []),
+        ("        return compute(x);", []),
+        ("        } else if (y) {", []),
+        ("        new Thread(r) {", []),
+        ("        synchronized (lock) {", []),
+        ("    int size();", []),
+        ("        foo.bar(x);", []),
+    ],
+)
+def test_java(text: str, expected: list) -> None:
+    assert found(JAVA, text) == expected
+
+
+def test_definitions_come_in_order_with_their_indentation() -> None:
+    text = "class A:\n    def a(self):\n        def inner():\n            pass\n\tdef b(self):"
+    got = [(d.name, d.line, d.indent) for d in definitions(PYTHON, text)]
+    assert got == [("a", 1, 4), ("inner", 2, 8), ("b", 4, 4)]
+
+
+def test_a_line_matched_by_two_patterns_is_one_definition() -> None:
+    # Both the function-declaration and the express-route patterns could claim it.
+    assert len(definitions(JAVASCRIPT, "export function handler() {\n")) == 1
