@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -216,11 +217,11 @@ class RepoRoutes(World):
         for c in repo.commits.values():
             for data in c.tree.values():
                 if git.blob_sha(data) == want:
-                    file = render.content_file(self.api, repo, "blob", data, c.sha)
+                    # The blob API serves files up to 100 MB, unlike the contents API.
                     return Reply(200, shape(
                         "blob", sha=want, node_id=f"B_{want}", size=len(data),
                         url=f"{self.api}/repos/{repo.full_name}/git/blobs/{want}",
-                        content=file["content"], encoding="base64"))
+                        content=base64.b64encode(data).decode(), encoding="base64"))
         raise not_found()
 
     # --- pull requests
