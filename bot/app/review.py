@@ -8,6 +8,8 @@ from typing import Any
 
 from gidgethub import HTTPException
 
+from bot.app import evidence
+from bot.app.deadlines import Deadlines
 from bot.app.locks import KeyedLocks
 from bot.core import config as config_model
 from bot.core.evaluate import (
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 class Reviewer:
     app_id: int
     locks: KeyedLocks
+    deadlines: Deadlines | None = None
 
     async def review(self, gh: GitHub, repo: str, pull: dict[str, Any]) -> Evaluation:
         """Evaluate a pull request (as a webhook or the REST API describes it) on its head."""
@@ -49,7 +52,9 @@ class Reviewer:
             evaluation = config_failure(error)
         else:
             run = await publish.start(gh, repo, head_sha, config.check_name, self.app_id)
-            evaluation = await self._evaluate(gh, repo, pull, config, source.origin)
+            evaluation, found = await self._evaluate(gh, repo, pull, config, source.origin, run)
+            if found is not None and found.waiting:
+                return await self._wait(gh, repo, pull, run, evaluation, found)
         changed = await publish.complete(
             gh, repo, run, check_output(evaluation), evaluation.conclusion
         )
@@ -59,6 +64,24 @@ class Reviewer:
         )
         return evaluation
 
+    async def _wait(
+        self,
+        gh: GitHub,
+        repo: str,
+        pull: dict[str, Any],
+        run: publish.CheckRun,
+        evaluation: Evaluation,
+        found: evidence.Found,
+    ) -> Evaluation:
+        """CI results are still to come: show the check in progress, saying what it awaits."""
+        await publish.progress(gh, repo, run, check_output(evaluation))
+        if self.deadlines is not None and found.deadline is not None:
+            self.deadlines.wake(gh, repo, int(pull["number"]), pull["head"]["sha"],
+                                found.deadline, self.review)
+        log.info("%s#%s@%s: waiting for %s", repo, pull["number"], pull["head"]["sha"][:12],
+                 found.evidence.artifact)
+        return evaluation
+
     async def _evaluate(
         self,
         gh: GitHub,
@@ -66,15 +89,17 @@ class Reviewer:
         pull: dict[str, Any],
         config: config_model.Config,
         origin: str,
-    ) -> Evaluation:
+        run: publish.CheckRun,
+    ) -> tuple[Evaluation, evidence.Found | None]:
         try:
             pr = await fetch.pull_request(gh, repo, pull)
             pr = await fetch.with_contents(
                 gh, repo, pr, wanted(pr, config), pull["base"]["sha"]
             )
+            pr, found = await evidence.attach(gh, repo, pr, pull, config, run.started_at)
         except HTTPException as exc:
             # The run exists by now; finish it honestly rather than leave it spinning.
             log.warning("could not fetch %s#%s: %s", repo, pull["number"], exc)
             why = f"GitHub answered {int(exc.status_code)} while perfbot read the pull request."
-            return could_not_evaluate(config.check_name, why, origin=origin)
-        return evaluate(pr, config, origin=origin)
+            return could_not_evaluate(config.check_name, why, origin=origin), None
+        return evaluate(pr, config, origin=origin), found

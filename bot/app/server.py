@@ -12,6 +12,7 @@ from gidgethub.sansio import Event
 
 from bot.app import delivery
 from bot.app.context import Context
+from bot.app.deadlines import Deadlines
 from bot.app.intake import Intake
 from bot.app.locks import KeyedLocks
 from bot.app.metrics import CONTENT_TYPE, Metrics
@@ -31,6 +32,7 @@ METRICS = web.AppKey("metrics", Metrics)
 INTAKE = web.AppKey("intake", Intake)
 GITHUB = web.AppKey("github", GitHubApp)
 POLICY = web.AppKey("policy", RetryPolicy)
+DEADLINES = web.AppKey("deadlines", Deadlines)
 # A refused request's headers are anyone's words: they never become a metric label,
 # or a stranger could grow the metrics without bound.
 REFUSED = "(refused)"
@@ -68,18 +70,21 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
             policy=app[POLICY],
             before_request=intake.yield_to_acknowledgements,
         )
-        context = Context(github, Reviewer(github.app_id, KeyedLocks()))
+        deadlines = Deadlines(github)
+        context = Context(github, Reviewer(github.app_id, KeyedLocks(), deadlines))
 
         async def handle(event: Event) -> None:
             await router.dispatch(event, context)
 
         app[GITHUB] = github
         app[INTAKE] = intake
+        app[DEADLINES] = deadlines
         await intake.start(handle)
         try:
             yield
         finally:
             await intake.stop()
+            await deadlines.close()
 
 
 async def webhook(request: web.Request) -> web.Response:

@@ -2,6 +2,8 @@
 
 from gidgethub import routing
 
-from bot.app.routers import checks, installations, pull_requests
+from bot.app.routers import checks, installations, pull_requests, workflows
 
-router = routing.Router(checks.router, installations.router, pull_requests.router)
+router = routing.Router(
+    checks.router, installations.router, pull_requests.router, workflows.router
+)

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.core.facts import PullRequest
 from bot.core.results import RuleResult
-from bot.core.rules import design_record
+from bot.core.rules import benchmarks, design_record
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,7 @@ def _nothing(pr: PullRequest, settings: Any) -> Wants:
 @dataclass(frozen=True, slots=True)
 class RuleSettings:
     design_record: design_record.Settings = design_record.Settings()
+    benchmarks: benchmarks.Settings = benchmarks.Settings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,4 +52,7 @@ class Rule:
     wants: Callable[[PullRequest, Any], Wants] = _nothing
 
 
-RULES: tuple[Rule, ...] = (Rule(design_record.ID, design_record.evaluate),)
+RULES: tuple[Rule, ...] = (
+    Rule(design_record.ID, design_record.evaluate),
+    Rule(benchmarks.ID, benchmarks.evaluate, benchmarks.wants),
+)
