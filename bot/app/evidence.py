@@ -48,6 +48,14 @@ class Found:
     def waiting(self) -> bool:
         return self.evidence.state in (EvidenceState.WAITING, EvidenceState.STALE)
 
+    @property
+    def title(self) -> str:
+        """The in-progress check's title: what it waits for."""
+        workflows = ", ".join(self.evidence.workflows)
+        if self.evidence.state is EvidenceState.STALE:
+            return f"Benchmark results are stale; waiting for {workflows} on this commit"
+        return f"Waiting for benchmark results ({self.evidence.artifact} from {workflows})"
+
 
 def configured(config: Config) -> Artifacts | None:
     settings = config.rules.benchmarks

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gidgethub import HTTPException
@@ -74,7 +74,8 @@ class Reviewer:
         found: evidence.Found,
     ) -> Evaluation:
         """CI results are still to come: show the check in progress, saying what it awaits."""
-        await publish.progress(gh, repo, run, check_output(evaluation))
+        output = replace(check_output(evaluation), title=found.title)
+        await publish.progress(gh, repo, run, output)
         if self.deadlines is not None and found.deadline is not None:
             self.deadlines.wake(gh, repo, int(pull["number"]), pull["head"]["sha"],
                                 found.deadline, self.review)
