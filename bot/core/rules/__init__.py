@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.core.facts import PullRequest
 from bot.core.results import RuleResult
-from bot.core.rules import benchmarks, design_record
+from bot.core.rules import alerts, benchmarks, design_record, objectives, rollout
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,9 @@ def _nothing(pr: PullRequest, settings: Any) -> Wants:
 class RuleSettings:
     design_record: design_record.Settings = design_record.Settings()
     benchmarks: benchmarks.Settings = benchmarks.Settings()
+    objectives: objectives.Settings = objectives.Settings()
+    alerts: alerts.Settings = alerts.Settings()
+    rollout: rollout.Settings = rollout.Settings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,9 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule(design_record.ID, design_record.evaluate),
+    Rule(design_record.ID, design_record.evaluate, design_record.wants),
+    Rule(objectives.ID, objectives.evaluate, objectives.wants),
+    Rule(alerts.ID, alerts.evaluate, alerts.wants),
     Rule(benchmarks.ID, benchmarks.evaluate, benchmarks.wants),
+    Rule(rollout.ID, rollout.evaluate),
 )

@@ -49,7 +49,7 @@ FIX_REGRESSION = (
 FIX_UNREADABLE = "Commit result files the benchmark tool wrote, unedited, or set `format:`."
 REGRESSION_MESSAGE = (
     "{benchmark} ({metric}) regressed {change} against the merge base "
-    "({base} → {head}, by {statistic}). {reason}\nSign-off id: `{id}`."
+    "({base} → {head}, by {statistic}). {reason}"
 )
 BREACH_MESSAGE = (
     "{benchmark} ({metric}) is {actual}, outside the {source} `{limit}`.\nSign-off id: `{id}`."
@@ -367,9 +367,9 @@ def _regression_finding(c: Change, severity: Severity) -> Finding:
         benchmark=c.benchmark, metric=c.metric, change=_percent(c.worse),
         base=_quantity(c.base, c.unit), head=_quantity(c.head, c.unit),
         statistic=c.statistic or "its statistic", reason=c.reason,
-        id=variance_id(c.benchmark, c.metric),
     )
-    return Finding(c.path, message.replace("  ", " "), severity,
+    message = f"{message.rstrip()}\nSign-off id: `{variance_id(c.benchmark, c.metric)}`."
+    return Finding(c.path, message, severity,
                    start_line=c.line or 1, title=f"Benchmark regressed: {c.benchmark}")
 
 

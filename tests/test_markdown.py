@@ -1,0 +1,41 @@
+from bot.core.markdown import find, headings, section_text
+
+RECORD = """\
+# ADR 7: Cache the catalogue
+
+Status: Accepted
+
+## 1. Context
+```sh
+# Performance (a shell comment in a fence, not a heading)
+```
+
+Performance impact
+------------------
+p95 drops to 80 ms.
+
+## Non-performance goals
+none
+"""
+
+
+def test_headings_skip_fenced_code_and_read_setext() -> None:
+    assert [(h.line, h.level, h.text) for h in headings(RECORD)] == [
+        (1, 1, "ADR 7: Cache the catalogue"), (5, 2, "1. Context"),
+        (10, 2, "Performance impact"), (14, 2, "Non-performance goals")]
+
+
+def test_sections_match_by_name_case_insensitively_ignoring_numbering() -> None:
+    assert find(RECORD, "performance").line == 10
+    assert find(RECORD, "CONTEXT").line == 5
+    assert find(RECORD, "Goals") is None
+    assert find("## **Rollout plan**\n", "rollout") is not None
+    assert find("## Rollouts\n", "rollout") is None
+
+
+def test_section_text_stops_at_the_next_heading_and_drops_comments() -> None:
+    assert section_text(RECORD, find(RECORD, "performance")) == "p95 drops to 80 ms."
+    body = "## Rollout\n<!-- how will this ship? -->\n\n## Testing\nunit\n"
+    assert section_text(body, find(body, "rollout")) == ""
+    body = "## Rollout\nCanary 5% for a day.\n### Steps\n1. ship\n## Other\n"
+    assert section_text(body, find(body, "rollout")) == "Canary 5% for a day.\n### Steps\n1. ship"
