@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from bot.core import objectives as objectives_file
+from bot.core import objectives as objectives_doc
 from bot.core import units
 from bot.core.bench import budgets as budget_check
 from bot.core.bench import readers, table
@@ -41,6 +41,9 @@ RESULT_PATHS = (
     "**/BenchmarkDotNet.Artifacts/**/*-report-full.json",
 )
 ARTIFACT_PREFIX = "artifact:"
+# The comparison table's share of the check run's 65,535 characters; the rest is for
+# notes, budget breaches and the other rules' details.
+TABLE_LIMIT = 40_000
 
 FIX_REGRESSION = (
     "Make the regressed benchmarks fast again (the table in the details compares each with "
@@ -112,6 +115,7 @@ class Settings:
     policy: Policy = Policy()
     budgets: tuple[Budget, ...] = ()
     objectives: bool = True
+    objectives_file: str = objectives_doc.DEFAULT_PATH
     artifacts: Artifacts = Artifacts()
 
 
@@ -122,7 +126,7 @@ def wants(pr: PullRequest, settings: Settings) -> Wants:
     base = [f.previous_path or f.path for f in _result_files(pr, settings)
             if f.status is not FileStatus.ADDED]
     if settings.objectives and (head or settings.artifacts.workflows):
-        head.append(objectives_file.DEFAULT_PATH)
+        head.append(settings.objectives_file)
     return Wants.of(head, base)
 
 
@@ -286,7 +290,7 @@ def _budgets(
             continue
         held.append(budget_check.Budget(budget.benchmarks, limit, "budget"))
     if settings.objectives:
-        held += _objective_budgets(pr, notes)
+        held += _objective_budgets(pr, settings.objectives_file, notes)
     if not held:
         return budget_check.Held(), notes
     checked = budget_check.check(head, held)
@@ -294,14 +298,20 @@ def _budgets(
     return checked, notes
 
 
-def _objective_budgets(pr: PullRequest, notes: list[str]) -> list[budget_check.Budget]:
-    """Targets of journeys that name their benchmarks, held as budgets on those benchmarks."""
-    text = pr.head.text(objectives_file.DEFAULT_PATH)
+def _objective_budgets(
+    pr: PullRequest, path: str, notes: list[str]
+) -> list[budget_check.Budget]:
+    """Targets of journeys that name their benchmarks, held as budgets on those benchmarks.
+
+    A target binds every metric of those benchmarks measured in its unit (``p95 latency
+    <= 250ms`` binds their times), taking its statistic from the samples.
+    """
+    text = pr.head.text(path)
     if text is None:
         return []
-    found, problems = objectives_file.parse(text)
+    found, problems = objectives_doc.parse(text, path)
     if problems:
-        notes.append(f"`{objectives_file.DEFAULT_PATH}` has {len(problems)} problem(s); "
+        notes.append(f"`{path}` has {len(problems)} problem(s); "
                      "only the targets perfbot could read are held.")
     out = []
     for journey in found.journeys:
@@ -335,7 +345,7 @@ def _details(
     parts = [f"> {note}" for note in notes]
     parts += [f"> **Error:** {error}" for error in errors]
     if changes:
-        parts.append(table.render(changes))
+        parts.append(table.render(changes, limit=TABLE_LIMIT))
     if held.breaches:
         rows = ["| Benchmark | Metric | Head | Limit | Set by |", "|---|---|---|---|---|"]
         for b in held.breaches:
