@@ -299,3 +299,36 @@ async def test_a_timer_concludes_the_wait_when_no_event_comes(
 
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.status == "completed" and run.conclusion == "neutral"  # on_timeout default
+
+
+async def test_the_baseline_is_the_newest_run_at_or_before_the_merge_base(bot: Bot,
+                                                                          world: World):
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    at_base = base_run(world)  # on an ancestor of the merge base
+    world.repo.commit("main", {"docs/notes.md": "no benchmark run here\n"})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    world.repo.commit("main", {"src/faster.py": "after the branch point\n"})
+    base_run(world, data=pytest_benchmark({"test_parse": samples(0.0005),
+                                           "test_render": samples(0.001)}))
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success", run.output.text
+    assert f"from `{at_base.head_sha[:7]}`" in run.output.text
+
+
+async def test_a_failed_head_run_fails_the_rule_and_says_so(bot: Bot, world: World):
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    head_run = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
+                                          conclusion="failure")
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "failure"
+    assert "concluded `failure`" in run.output.summary

@@ -116,9 +116,14 @@ async def gather(
 async def _stale(gh: GitHub, repo: str, pull: Json, settings: Artifacts) -> str:
     """The commit of the newest results on the head branch, when they are for another commit."""
     head = pull["head"]
+    source = (head.get("repo") or {}).get("full_name")
     for workflow in settings.workflows:
         for run in await actions.runs(gh, repo, workflow, per_page=5, branch=head["ref"],
                                       status="success"):
+            # A fork's branch may share its name with one here (a fork's "main").
+            origin = (run.get("head_repository") or {}).get("full_name")
+            if source and origin and origin != source:
+                continue
             if run.get("head_sha") != head["sha"]:
                 return str(run["head_sha"])
     return ""
