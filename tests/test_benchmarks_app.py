@@ -332,3 +332,15 @@ async def test_a_failed_head_run_fails_the_rule_and_says_so(bot: Bot, world: Wor
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.conclusion == "failure"
     assert "concluded `failure`" in run.output.summary
+
+
+async def test_a_change_outside_the_rules_scope_waits_for_nothing(bot: Bot, world: World):
+    config = ARTIFACTS.format(extra="    when:\n      paths: ['src/**']\n")
+    world.repo.commit("main", {".github/performance.yml": config})
+    pr = open_pr(world, {"docs/readme.md": "words\n"})
+
+    await bot.send("pull_request", "opened", pr=pr)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "completed" and run.conclusion == "success"
+    assert not [r for r in world.emu.requests if "/actions/" in r.path]

@@ -29,6 +29,7 @@ from bot.core.bench.archive import Limits
 from bot.core.config import Config
 from bot.core.facts import ArtifactEvidence, EvidenceState, PullRequest
 from bot.core.rules.benchmarks import Artifacts, Baseline
+from bot.core.rules.scope import match
 from bot.github import artifacts as actions
 from bot.github.client import GitHub
 
@@ -69,8 +70,8 @@ async def attach(
 ) -> tuple[PullRequest, Found | None]:
     """``pr`` with its artifact evidence, when the config asks for artifacts."""
     settings = configured(config)
-    if settings is None:
-        return pr, None
+    if settings is None or not match(config.rules.benchmarks.when, pr):
+        return pr, None  # an out-of-scope change waits for nothing
     found = await gather(gh, repo, pull, settings, started_at)
     return replace(pr, artifacts=found.evidence), found
 
