@@ -251,6 +251,8 @@ def _gather(
         more_head, more_base = _artifact_results(evidence, settings, notes, errors)
         head += more_head
         base += more_base
+    # Benchmarks the tool itself reports as failed have no result; say so beside the table.
+    notes += [f"`{r.path}` reports a failed benchmark: {error}" for r in head for error in r.errors]
     return list(head), list(base), findings, notes, errors
 
 
