@@ -1,0 +1,94 @@
+"""BenchmarkDotNet's JSON exporters (``*-report-full.json``, ``*-report-brief.json``, ...).
+
+``Statistics`` are nanoseconds per operation. The full exporter also keeps
+``Measurements``; the workload's result iterations (``IterationMode: Workload``,
+``IterationStage: Result``) divided by their operation count are the samples.
+``Memory.BytesAllocatedPerOperation`` (``[MemoryDiagnoser]``) is a second metric.
+A benchmark without statistics failed to run and is reported as an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.bench.model import Direction, Measurement, Summary
+from bot.core.bench.readers._common import (
+    LineFinder,
+    mapping,
+    number,
+    optional_number,
+    sequence,
+    text,
+)
+
+NAME = "benchmarkdotnet"
+NS = 1e-9
+NO_STATISTICS = "{name}: no statistics (the benchmark failed or was not run)"
+
+
+def looks_like(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("Benchmarks"), list)
+
+
+def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
+    top = mapping(doc, "the top level", NAME)
+    lines = LineFinder(data)
+    out, errors = [], []
+    for index, item in enumerate(sequence(top.get("Benchmarks"), '"Benchmarks"', NAME)):
+        bench = mapping(item, f"benchmark {index + 1}", NAME)
+        name = text(
+            bench.get("FullName") or bench.get("DisplayInfo"), f"benchmark {index + 1}", NAME
+        )
+        line = lines.find(name)
+        stats = bench.get("Statistics")
+        if not isinstance(stats, dict):
+            errors.append(NO_STATISTICS.format(name=name))
+            continue
+        samples = _samples(bench.get("Measurements"), name)
+        count = optional_number(stats, "N", name)
+
+        summary = Summary(
+            count=int(count) if count is not None else None,
+            mean=_ns(stats, "Mean", name),
+            median=_ns(stats, "Median", name),
+            minimum=_ns(stats, "Min", name),
+            maximum=_ns(stats, "Max", name),
+            stddev=_ns(stats, "StandardDeviation", name),
+        )
+        out.append(Measurement(name, "time", "s", Direction.LOWER, samples, summary, line))
+        memory = bench.get("Memory")
+        if isinstance(memory, dict) and memory.get("BytesAllocatedPerOperation") is not None:
+            allocated = number(memory["BytesAllocatedPerOperation"], name, "Memory")
+            out.append(
+                Measurement(
+                    name,
+                    "bytes/op",
+                    "B",
+                    Direction.LOWER,
+                    summary=Summary(mean=allocated, median=allocated),
+                    line=line,
+                )
+            )
+    return out, errors
+
+
+def _samples(measurements: Any, name: str) -> tuple[float, ...]:
+    if not isinstance(measurements, list):
+        return ()
+    out = []
+    for m in measurements:
+        if not isinstance(m, dict):
+            continue
+        if m.get("IterationMode") != "Workload" or m.get("IterationStage") != "Result":
+            continue
+        operations = number(m.get("Operations"), name, "Measurements.Operations")
+        if operations > 0:
+            out.append(
+                number(m.get("Nanoseconds"), name, "Measurements.Nanoseconds") / operations * NS
+            )
+    return tuple(out)
+
+
+def _ns(stats: Any, key: str, name: str) -> float | None:
+    value = optional_number(stats, key, name)
+    return value * NS if value is not None else None

@@ -1,0 +1,93 @@
+"""perfbot's own generic JSON, for tools without a reader (see README, "Benchmark result
+formats")::
+
+    {"benchmarks": [{"name": "parse", "metric": "time", "unit": "ms",
+                     "direction": "lower", "samples": [1.2, 1.3]},
+                    {"name": "rps", "unit": "ops/s", "value": 1200}]}
+
+``unit`` is normalised like every reader's; ``direction`` defaults from the unit.
+Instead of ``samples``: ``value`` (one number) or any of ``mean``, ``median``, ``min``,
+``max``, ``stddev`` and ``count``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.bench.model import Direction, Measurement, Summary
+from bot.core.bench.readers._common import (
+    LineFinder,
+    Malformed,
+    direction_for,
+    mapping,
+    normalise,
+    numbers,
+    optional_number,
+    sequence,
+    text,
+)
+
+NAME = "generic"
+BAD_DIRECTION = "benchmark {name!r}: direction must be 'lower' or 'higher', not {value!r}"
+NO_VALUES = (
+    'benchmark {name!r} has neither samples nor a value; give "samples": [...] or '
+    '"value" (or mean/median/min/max)'
+)
+NO_UNIT = 'benchmark {name!r} has no "unit" (e.g. "s", "ms", "B", "ops/s")'
+
+
+def looks_like(doc: Any) -> bool:
+    return (
+        isinstance(doc, dict)
+        and isinstance(doc.get("benchmarks"), list)
+        and all(isinstance(b, dict) and "unit" in b for b in doc["benchmarks"][:3])
+    )
+
+
+def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
+    top = mapping(doc, "the top level", NAME)
+    lines = LineFinder(data)
+    out = []
+    for index, item in enumerate(sequence(top.get("benchmarks"), '"benchmarks"', NAME)):
+        bench = mapping(item, f"benchmark {index + 1}", NAME)
+        name = text(bench.get("name"), f"benchmark {index + 1} name", NAME)
+        line = lines.find(name)
+        if not isinstance(bench.get("unit"), str):
+            raise Malformed(NO_UNIT.format(name=name), line)
+        unit, scale = normalise(bench["unit"])
+        metric = bench.get("metric") or ("time" if unit == "s" else unit or "value")
+        metric = text(metric, f"benchmark {name!r} metric", NAME)
+        raw_direction = bench.get("direction")
+        if raw_direction is None:
+            direction = direction_for(unit, metric)
+        elif raw_direction in ("lower", "higher"):
+            direction = Direction(raw_direction)
+        else:
+            raise Malformed(BAD_DIRECTION.format(name=name, value=raw_direction), line)
+        raw = bench.get("samples")
+        samples = numbers(raw, name, "samples", scale) if raw is not None else ()
+
+        value = _scaled(bench, "value", name, scale)
+        count = optional_number(bench, "count", name)
+        summary = Summary(
+            count=int(count) if count is not None else (1 if value is not None else None),
+            mean=_scaled(bench, "mean", name, scale) if value is None else value,
+            median=_scaled(bench, "median", name, scale) if value is None else value,
+            minimum=_scaled(bench, "min", name, scale),
+            maximum=_scaled(bench, "max", name, scale),
+            stddev=_scaled(bench, "stddev", name, scale),
+        )
+        if (
+            not samples
+            and summary.mean is None
+            and summary.median is None
+            and (summary.minimum is None and summary.maximum is None)
+        ):
+            raise Malformed(NO_VALUES.format(name=name), line)
+        out.append(Measurement(name, metric, unit, direction, samples, summary, line))
+    return out, []
+
+
+def _scaled(bench: Any, key: str, name: str, scale: float) -> float | None:
+    value = optional_number(bench, key, name)
+    return value * scale if value is not None else None
