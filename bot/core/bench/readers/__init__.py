@@ -174,7 +174,9 @@ def _read(path: str, data: bytes, format: str) -> tuple[str, list[Measurement], 
     doc = load_json(data)
     actual = _json_format(path, doc, strict=format == "auto")
     name = actual if format == "auto" else format
-    if format != "auto" and actual != format and not _compatible(format, doc):
+    # A file that matches no known shape goes to the named reader, whose errors say what is
+    # missing; one that matches another tool's shape is named as that tool's.
+    if format not in ("auto", actual) and actual != "unknown" and not _compatible(format, doc):
         raise Malformed(_wrong(format, actual))
     if name == "criterion":
         measurements = criterion.read_file(path, doc)

@@ -162,14 +162,16 @@ def normalise(unit: str) -> tuple[str, float]:
 HIGHER_HINTS = ("throughput", "per_second", "per second", "ops/s", "rate", "speed", "score")
 
 
+LOWER_HINTS = ("fail", "error", "miss", "drop", "loss", "alloc", "gc", "latency", "time")
+
+
 def direction_for(unit: str, metric: str = "") -> Direction:
-    """Rates (anything per second, throughput) are better higher; all else lower."""
-    if unit.endswith("/s"):
-        return Direction.HIGHER
+    """Rates (per second, throughput) are better higher; all else lower. Costs measured
+    per second (allocation rate, error rate, GC time) stay lower-is-better."""
     lowered = metric.lower()
-    if any(h in lowered for h in HIGHER_HINTS) and not any(
-        w in lowered for w in ("fail", "error", "miss", "drop", "loss")
-    ):
+    if any(w in lowered for w in LOWER_HINTS):
+        return Direction.LOWER
+    if unit.endswith("/s") or any(h in lowered for h in HIGHER_HINTS):
         return Direction.HIGHER
     return Direction.LOWER
 
