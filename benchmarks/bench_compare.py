@@ -3,7 +3,7 @@
     python benchmarks/bench_compare.py [--benchmarks 10000] [--samples 100] [--repeat 5]
 
 Builds two pytest-benchmark JSON files with raw samples (every benchmark +/-2 % noise,
-one in fifty 10 % slower in head), then reads both with perfbot's readers and compares
+one in fifty 20 % slower in head), then reads both with perfbot's readers and compares
 them at the default policy, as the check run and ``perfbot bench compare`` do. Prints
 the median of several runs, and each run.
 """
@@ -30,7 +30,7 @@ def result_file(benchmarks: int, samples: int, seed: int, slower_every: int) -> 
     rng = random.Random(seed)
     rows = []
     for i in range(benchmarks):
-        scale = 1e-3 * (1 + i % 97) * (1.1 if slower_every and i % slower_every == 0 else 1.0)
+        scale = 1e-3 * (1 + i % 97) * (1.2 if slower_every and i % slower_every == 0 else 1.0)
         data = [scale * rng.uniform(0.98, 1.02) for _ in range(samples)]
         rows.append(
             {
@@ -86,7 +86,7 @@ def main() -> None:
         f"({len(base) / 1e6:.1f} MB a side): median {statistics.median(timings):.2f} s "
         f"(parsing {statistics.median(parsing):.2f} s) over {args.repeat} runs "
         f"({', '.join(f'{t:.2f}' for t in timings)}); "
-        f"{regressed} regressed of {args.benchmarks // 50} made 10 % slower"
+        f"{regressed} regressed of {args.benchmarks // 50} made 20 % slower"
     )
 
 

@@ -181,6 +181,17 @@ def measure(rule: Rule, pairs: Iterable[tuple[list[str], list[str], dict[str, fl
     return tally
 
 
+def calibration(tool: str | None = None) -> dict[float, float]:
+    """Per true effect, the median measured change of the minimum: are the labels right?"""
+    changes: dict[float, list[float]] = {}
+    for base, head, effects in single_pairs(tool):
+        for c in compare([results(p) for p in base], [results(p) for p in head], DEFAULT):
+            effect = effects.get(workload_of(c.benchmark), 0.0)
+            if c.change is not None:
+                changes.setdefault(effect, []).append(c.change)
+    return {e: sorted(v)[len(v) // 2] for e, v in sorted(changes.items())}
+
+
 def row(name: str, t: Tally) -> str:
     cells = [f"{t.rate(e) * 100:.1f} %" for e in EFFECTS]
     return (
@@ -228,6 +239,12 @@ def main() -> None:
         f"Corpus: {len(corpus['runs'])} runs, {len(corpus['pairs'])} labelled pairs "  # type: ignore[arg-type]
         f"(base run, head run) of 8 workloads each.\n"
     )
+    if not args.candidates:
+        print("True effect -> median measured change of the minimum, per tool:")
+        for tool in ("pytest-benchmark", "pyperf"):
+            cells = ", ".join(f"{e:+.0%}: {m:+.1%}" for e, m in calibration(tool).items())
+            print(f"  {tool}: {cells}")
+        print()
     rules = candidates() if args.candidates else {**REFERENCES, **ALTERNATIVES}
     for title, pairs in (("One run a side", single_pairs), ("Three runs a side", repeated_pairs)):
         for tool in (None,) if args.candidates else (None, "pytest-benchmark", "pyperf"):
