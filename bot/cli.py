@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import __version__
+from bot import __version__, bench_cli
 from bot.core import config as config_model
 from bot.core.evaluate import config_failure, evaluate, wanted
 from bot.core.render import json_report, markdown_report
@@ -40,10 +40,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--body-file", type=Path, help="read the PR description from a file")
 
     commands.add_parser("serve", help="run the GitHub App (settings from the environment)")
+    bench_cli.register(commands)
 
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve()
+    if args.command == "bench":
+        return bench_cli.run(args)
     return run_check(args)
 
 

@@ -47,11 +47,34 @@ def variants(aa: int, mix: int, global_: int) -> list[tuple[str, dict[str, float
 
 def command(tool: str, python: str, out: Path) -> list[str]:
     if tool == "pytest-benchmark":
-        return [python, "-m", "pytest", "bench_pytest.py", "-q", f"--benchmark-json={out}",
-                "--benchmark-save-data", "--benchmark-max-time=0.15",
-                "--benchmark-min-rounds=20"]
-    return [python, "bench_pyperf.py", "-o", str(out), "-p", "4", "-n", "5", "-w", "1",
-            "--min-time", "0.01", "--quiet", "--inherit-environ", "CORPUS_EFFECTS"]
+        return [
+            python,
+            "-m",
+            "pytest",
+            "bench_pytest.py",
+            "-q",
+            f"--benchmark-json={out}",
+            "--benchmark-save-data",
+            "--benchmark-max-time=0.15",
+            "--benchmark-min-rounds=20",
+        ]
+    return [
+        python,
+        "bench_pyperf.py",
+        "-o",
+        str(out),
+        "-p",
+        "4",
+        "-n",
+        "5",
+        "-w",
+        "1",
+        "--min-time",
+        "0.01",
+        "--quiet",
+        "--inherit-environ",
+        "CORPUS_EFFECTS",
+    ]
 
 
 def compact(path: Path) -> None:
@@ -64,8 +87,13 @@ def main() -> None:
     parser.add_argument("--python", required=True, help="interpreter with the tools installed")
     parser.add_argument("--aa", type=int, default=16, help="unchanged runs per tool")
     parser.add_argument("--mix", type=int, default=16, help="mixed-change runs per tool")
-    parser.add_argument("--global", dest="global_", type=int, default=4,
-                        help="runs per tool where every workload slows")
+    parser.add_argument(
+        "--global",
+        dest="global_",
+        type=int,
+        default=4,
+        help="runs per tool where every workload slows",
+    )
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -83,8 +111,13 @@ def main() -> None:
         out = HERE / "data" / str(run["tool"]) / f"run{i:03d}-{run['variant']}.json"
         out.unlink(missing_ok=True)
         env = {**os.environ, "CORPUS_EFFECTS": json.dumps(run["effects"])}
-        subprocess.run(command(str(run["tool"]), args.python, out), cwd=HERE, env=env,
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            command(str(run["tool"]), args.python, out),
+            cwd=HERE,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         compact(out)
         run["file"] = str(out.relative_to(HERE))
         run["finished"] = round(time.monotonic() - started, 1)
@@ -102,8 +135,15 @@ def main() -> None:
                     continue
                 seen.add(key)
                 effects = {n: float(head["effects"].get(n, 0.0)) for n in NAMES}  # type: ignore[attr-defined]
-                pairs.append({"tool": tool, "base": base["file"], "head": head["file"],
-                              "variant": head["variant"], "effects": effects})
+                pairs.append(
+                    {
+                        "tool": tool,
+                        "base": base["file"],
+                        "head": head["file"],
+                        "variant": head["variant"],
+                        "effects": effects,
+                    }
+                )
     labels = {
         "about": "Each pair compares base with head; effects[w] is the true relative change "
         "in the cost of workload w in head (+0.10 = 10 % more work; -0.20 = 20 % less). "

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +28,7 @@ Array = npt.NDArray[np.float64]
 # Drift control needs this many benchmarks of a metric measured on both sides: with
 # fewer, their median change is no control at all.
 DRIFT_MIN_BENCHMARKS = 4
-RESAMPLES = 200
+RESAMPLES = 400
 SEED = 5  # the bootstrap is seeded: the same files always give the same verdicts
 
 NEW = "Only in the head results: nothing to compare with yet."
@@ -44,7 +45,10 @@ NOT_CONFIDENT = (
     "The {size} change of the {statistic} is beyond the {margin} threshold, but its "
     "{confidence} confidence interval includes no change: not distinguishable from noise."
 )
-DRIFT = "; every benchmark of this metric moved by {drift} in this run, which was divided out"
+DRIFT = (
+    " (every benchmark of this metric moved by {drift} in this run; drift control counts "
+    "only the part of the change beyond that)"
+)
 
 
 @dataclass(slots=True)
@@ -60,7 +64,9 @@ class _Side:
 @dataclass(frozen=True, slots=True)
 class _Estimate:
     value: float | None
-    spread: float  # relative standard deviation when only a summary was compared
+    # Relative standard deviation when only a summary was compared; median / min - 1 of the
+    # noisiest run when samples were.
+    spread: float
     sampled: bool
 
 
@@ -123,7 +129,11 @@ def _estimate(side: _Side, knobs: Knobs) -> _Estimate:
     runs = [r for r in side.runs if r.size]
     if runs and all(r.size >= knobs.min_samples for r in runs):
         per_run = [_statistic(r, knobs.statistic) for r in runs]
-        return _Estimate(float(np.median(per_run)), 0.0, sampled=True)
+        value = per_run[0] if len(per_run) == 1 else float(np.median(per_run))
+        spread = 0.0
+        if knobs.spread_margin:
+            spread = max(float(np.median(r) / r.min() - 1.0) if r.min() > 0 else 0.0 for r in runs)
+        return _Estimate(value, spread, sampled=True)
     values = [_from_summary(s, knobs.statistic) for s in side.summaries]
     if runs and not any(v is not None for v in values):
         # Too few samples and no summary: the samples are all there is.
@@ -166,7 +176,7 @@ def _interval(base: _Side, head: _Side, knobs: Knobs) -> tuple[float, float] | N
         if len(base.runs) >= 2 and len(head.runs) >= 2:
             per_run = np.array([_statistic(r, knobs.statistic) for r in side.runs])
             picks = per_run[rng.integers(0, per_run.size, (RESAMPLES, per_run.size))]
-            return np.median(picks, axis=1)
+            return np.asarray(np.median(picks, axis=1), dtype=np.float64)
         samples = np.concatenate(side.runs)
         picks = samples[rng.integers(0, samples.size, (RESAMPLES, samples.size))]
         return _statistics_by_row(picks, knobs.statistic)
@@ -181,14 +191,14 @@ def _interval(base: _Side, head: _Side, knobs: Knobs) -> tuple[float, float] | N
 
 def _statistics_by_row(picks: Array, statistic: Statistic) -> Array:
     if statistic is Statistic.MIN:
-        return picks.min(axis=1)
+        return np.asarray(picks.min(axis=1), dtype=np.float64)
     if statistic is Statistic.MEDIAN:
-        return np.median(picks, axis=1)
+        return np.asarray(np.median(picks, axis=1), dtype=np.float64)
     if statistic is Statistic.MEAN:
-        return picks.mean(axis=1)
+        return np.asarray(picks.mean(axis=1), dtype=np.float64)
     ordered = np.sort(picks, axis=1)
     cut = ordered.shape[1] // 4
-    return ordered[:, cut : ordered.shape[1] - cut].mean(axis=1)
+    return np.asarray(ordered[:, cut : ordered.shape[1] - cut].mean(axis=1), dtype=np.float64)
 
 
 def _lone(side: _Side, knobs: Knobs, verdict: Verdict, reason: str) -> Change:
@@ -237,20 +247,19 @@ def _judge(
         return _with(unjudged, reason=NO_VALUE.format(statistic=knobs.statistic.value, side=side))
     change = h.value / b.value - 1.0
     sampled = b.sampled and h.sampled
-    interval = _interval(base, head, knobs) if sampled else None
     run_drift = drift.get(m.metric, 1.0) if knobs.drift_control else 1.0
-    judged = (1.0 + change) / run_drift - 1.0
-    if interval is not None:
-        interval = ((1.0 + interval[0]) / run_drift - 1.0, (1.0 + interval[1]) / run_drift - 1.0)
+    judged = _guarded(change, (1.0 + change) / run_drift - 1.0)
     margin = knobs.threshold
-    if not sampled:
+    if sampled:
+        margin += knobs.spread_margin * max(b.spread, h.spread)
+    else:
         margin += knobs.noise_margin * math.hypot(b.spread, h.spread)
     worse = judged if direction is Direction.LOWER else -judged
     words = {
         "statistic": knobs.statistic.value.capitalize(),
         "worse": "rose" if direction is Direction.LOWER else "fell",
         "better": "fell" if direction is Direction.LOWER else "rose",
-        "size": f"{abs(judged) * 100:.1f} %",
+        "size": f"{abs(change if run_drift == 1.0 else judged) * 100:.1f} %",
         "margin": f"{margin * 100:.1f} %",
         "threshold": f"{knobs.threshold * 100:.1f} %",
         "confidence": f"{knobs.confidence * 100:.0f} %",
@@ -259,8 +268,11 @@ def _judge(
         if run_drift != 1.0
         else "",
     }
-    verdict, template = Verdict.UNCHANGED, WITHIN
+    verdict, template, interval = Verdict.UNCHANGED, WITHIN, None
     if abs(worse) > margin:
+        # The interval is drawn where a reader will look at it (a change beyond the
+        # threshold); drawing it for every quiet benchmark would cost most of the time.
+        interval = _interval(base, head, knobs) if sampled else None
         verdict, template = (
             (Verdict.REGRESSED, REGRESSED) if worse > 0 else (Verdict.IMPROVED, IMPROVED)
         )
@@ -274,7 +286,13 @@ def _judge(
     return _with(unjudged, verdict=verdict, change=change, interval=interval, reason=reason)
 
 
-def _with(change: Change, **fields: object) -> Change:
-    from dataclasses import replace
+def _guarded(raw: float, corrected: float) -> float:
+    """The drift may only argue for "unchanged": of the raw and the drift-corrected change,
+    the one nearer zero, and zero when they disagree on the sign."""
+    if raw * corrected <= 0.0:
+        return 0.0
+    return raw if abs(raw) < abs(corrected) else corrected
 
-    return replace(change, **fields)  # type: ignore[arg-type]
+
+def _with(original: Change, **fields: Any) -> Change:
+    return replace(original, **fields)

@@ -11,7 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from bot.core.bench.model import Change, Verdict
+from bot.core.bench.model import Change, Direction, Verdict
 
 SEVERITY = (Verdict.REGRESSED, Verdict.MISSING, Verdict.NEW, Verdict.IMPROVED, Verdict.UNCHANGED)
 MARK = {
@@ -38,10 +38,10 @@ def geometric_mean(changes: Sequence[Change]) -> float | None:
     """
     logs = []
     for change in changes:
-        worse = change.worse
-        if worse is None or worse <= -1.0 or not math.isfinite(worse):
+        if change.change is None or change.change <= -1.0 or not math.isfinite(change.change):
             continue
-        logs.append(math.log1p(worse))
+        ratio = math.log1p(change.change)
+        logs.append(ratio if change.direction is Direction.LOWER else -ratio)
     if not logs:
         return None
     return math.expm1(math.fsum(logs) / len(logs))
