@@ -1,6 +1,7 @@
 """Readers on real files from pytest-benchmark, Google Benchmark, hyperfine, go test and pyperf,
 and the errors a user sees when a file is broken."""
 
+import json
 import re
 from pathlib import Path
 
@@ -76,6 +77,14 @@ def test_google_benchmark_reports_rows_with_errors_instead_of_measuring_them() -
     assert not [m for m in results.measurements if m.benchmark == "BM_Broken"]
 
 
+def test_google_benchmark_skipped_rows_are_neither_measured_nor_errors() -> None:
+    doc = json.loads((FIXTURES / "google-benchmark/single.json").read_text())
+    doc["benchmarks"][0].update(skipped=True, skip_message="needs AVX-512")
+    results = read("g.json", json.dumps(doc).encode())
+    assert "BM_StringCopy/64" not in {m.benchmark for m in results.measurements}
+    assert results.errors == ()
+
+
 def test_google_benchmark_aggregates_only_fill_the_summary() -> None:
     sort = find(load("google-benchmark/aggregates-only.json"), "BM_Sort")
     assert sort.samples == ()
@@ -145,6 +154,31 @@ def test_go_with_several_cpu_settings_keeps_them_apart() -> None:
     extra = "BenchmarkJoin-4   \t    1000\t        20.00 ns/op\n"
     results = read("bench.txt", (text + extra).encode())
     assert {"BenchmarkJoin", "BenchmarkJoin-4"} <= {m.benchmark for m in results.measurements}
+
+
+def test_go_benchmarks_of_the_same_name_in_two_packages_stay_apart() -> None:
+    text = (FIXTURES / "go/count3.txt").read_text()
+    other = text.replace("example.com/benchfx", "example.com/other")
+    results = read("two.txt", (text + other).encode())
+    names = {m.benchmark for m in results.measurements}
+    assert {"example.com/benchfx.BenchmarkJoin", "example.com/other.BenchmarkJoin"} <= names
+    assert len(find(results, "example.com/other.BenchmarkJoin").samples) == 3
+
+
+def test_go_test_json_events_read_like_the_text_with_lines_in_the_event_file() -> None:
+    results = load("go/json-count2.jsonl")
+    assert results.format == "go"
+    join = find(results, "BenchmarkJoin")
+    assert join.samples == pytest.approx((29.68e-9, 22.21e-9))  # the second line was split
+    assert join.line == 6
+    assert find(results, "BenchmarkSort/size-100", "compares/op").samples == (350.0, 350.0)
+    assert results.errors == ("BenchmarkFails: failed (line 21)",)
+
+
+def test_go_test_json_cut_off_is_truncated() -> None:
+    data = (FIXTURES / "go/json-count2.jsonl").read_bytes()
+    error = problem("go.jsonl", data[: data.index(b"22.21")])
+    assert "truncated" in error.problem and error.line == 8
 
 
 # pyperf ---------------------------------------------------------------------------------

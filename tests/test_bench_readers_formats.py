@@ -2,13 +2,14 @@
 JSON, on real files, and each one's malformed cases."""
 
 import re
+import statistics
 from pathlib import Path
 
 import orjson
 import pytest
 
 from bot.core.bench.model import BenchFileError, Direction, Measurement, Results
-from bot.core.bench.readers import detect, read, read_all
+from bot.core.bench.readers import detect, normalise_unit, read, read_all
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bench"
 CRITERION = FIXTURES / "criterion"
@@ -79,6 +80,13 @@ def test_criterion_single_file_is_detected_and_read_by_its_path() -> None:
     assert (measurement.benchmark, len(measurement.samples)) == ("sort/16", 10)
 
 
+def test_criterion_benchmark_id_file_alone_says_where_the_figures_are() -> None:
+    path = "target/criterion/sort/16/new/benchmark.json"
+    data = criterion_tree()[path]
+    assert detect(path, data) == "criterion"
+    assert "estimates.json and sample.json" in problem(path, data).problem
+
+
 def test_criterion_broken_file_in_a_directory_is_reported_on_that_file() -> None:
     tree = criterion_tree()
     path = "target/criterion/sort/16/new/sample.json"
@@ -134,6 +142,8 @@ def test_jmh_throughput_is_higher_is_better_per_second_with_params_in_the_name()
         (15889.612079979479, 21009.04195728958, 24119.562527568988)  # ops/ms x 1000
     )
     assert enforce.line == 4
+    same_method = find(results, name.replace("useCache=false", "useCache=true"), "throughput")
+    assert same_method.line == 58  # the second entry of the same method, not the first
     single_shot = find(
         results, "org.casbin.jcasbin.main.benchmark.BenchmarkMemory.measureMemory(scenario=ACL)"
     )
@@ -146,6 +156,7 @@ def test_jmh_average_time_is_lower_is_better_in_seconds() -> None:
     get = find(results, "com.twineworks.collections.shapemap.BigMapBenchmark.accessor_get")
     assert len(get.samples) == 10
     assert get.summary.mean == pytest.approx(3.7778171562020145e-9)
+    assert get.summary.median == pytest.approx(statistics.median(get.samples))
     assert get.direction is Direction.LOWER
 
 
@@ -382,3 +393,18 @@ def test_criterion_and_asv_malformed_cases() -> None:
     assert "no benchmarks" in problem("r.json", asv_empty, "asv").problem
     old_asv = b'{"commit_hash": "a", "results": {"x": 1}, "version": 1}'
     assert "version 2" in problem("r.json", old_asv, "asv").problem
+
+
+@pytest.mark.parametrize(
+    ("unit", "canonical", "factor"),
+    [
+        ("ns", "s", 1e-9), ("µs", "s", 1e-6), ("ms", "s", 1e-3), ("s", "s", 1.0),
+        ("us/op", "s", 1e-6), ("ms/op", "s", 1e-3), ("ops/ms", "ops/s", 1e3),
+        ("ops/us", "ops/s", 1e6), ("MB/s", "B/s", 1e6), ("KiB", "B", 1024.0),
+        ("B/op", "B", 1.0), ("widgets/op", "widgets/op", 1.0), ("", "", 1.0),
+    ],
+)  # fmt: skip
+def test_units_normalise_to_seconds_bytes_and_per_second(
+    unit: str, canonical: str, factor: float
+) -> None:
+    assert normalise_unit(unit) == (canonical, pytest.approx(factor))

@@ -8,7 +8,6 @@ results" silently.
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -33,10 +32,20 @@ from bot.core.bench.readers._common import (
     NO_BENCHMARKS,
     TOO_LARGE,
     Malformed,
+    first_non_space,
     load_json,
 )
+from bot.core.bench.readers._common import normalise as normalise_unit
 
-__all__ = ["FORMATS", "MAX_BYTES", "BenchFileError", "detect", "read", "read_all"]
+__all__ = [
+    "FORMATS",
+    "MAX_BYTES",
+    "BenchFileError",
+    "detect",
+    "normalise_unit",
+    "read",
+    "read_all",
+]
 
 FORMATS = (
     "pytest-benchmark",
@@ -91,7 +100,6 @@ JSON_SHAPES: tuple[tuple[str, Callable[[Any], bool]], ...] = (
     ("criterion", lambda doc: criterion.is_estimates(doc) or criterion.is_sample(doc)),
     ("generic", generic.looks_like),
 )
-LEADING_SPACE = re.compile(rb"\s*")
 
 
 def read(path: str, data: bytes, format: str = "auto") -> Results:
@@ -209,19 +217,21 @@ def _gunzip(data: bytes) -> bytes:
 
 def _text_format(data: bytes) -> str | None:
     """ "go" or "cargo-criterion" for the line-oriented formats, None for a JSON document."""
-    start = LEADING_SPACE.match(data)
-    first = data[start.end() : start.end() + 1] if start else b""
+    start = first_non_space(data)
+    first = data[start : start + 1]
     if first not in (b"{", b"["):
         return "go" if go.looks_like(data) else "unknown text"
     if first == b"{":
-        end = data.find(b"\n", start.end() if start else 0)
-        if end > 0 and data[end:].strip(b" \t\r\n")[:1] == b"{":
+        end = data.find(b"\n", start)
+        if end > 0 and data[first_non_space(data, end) : first_non_space(data, end) + 1] == b"{":
             try:
                 head = load_json(data[:end])
             except Malformed:
                 return None
             if isinstance(head, dict) and "reason" in head:
                 return "cargo-criterion"
+            if go.is_test2json(head):
+                return "go"
     return None
 
 
@@ -229,6 +239,8 @@ def _json_format(path: str, doc: Any, strict: bool = True) -> str:
     for name, looks_like in JSON_SHAPES:
         if looks_like(doc):
             return name
+    if criterion.is_benchmark_info(doc) and criterion.benchmark_dir(path):
+        return "criterion"  # only the name and place say this id file is Criterion's
     if not strict:
         return "unknown"
     raise Malformed(UNRECOGNISED.format(hint=_hint(doc), known=", ".join(FORMATS)))
@@ -256,7 +268,7 @@ def _safe_detect(path: str, data: bytes) -> str:
 def _wrong(expected: str, actual: str) -> str:
     if actual in FORMATS:
         return WRONG_FORMAT.format(expected=expected, actual=LOOKS_LIKE.format(actual=actual))
-    detail = "; it is JSON" if actual == "unknown" else f"; it is {actual}"
+    detail = "; it is JSON" if actual == "unknown" else "; it is text, not JSON"
     if expected == "go" and actual == "unknown text":
         detail = "; it has no 'BenchmarkName  N  value unit' lines"
     return WRONG_FORMAT.format(expected=expected, actual=detail)

@@ -7,7 +7,8 @@ Readers raise ``Malformed(problem, line)``; ``read`` adds the path and turns it 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -39,6 +40,20 @@ class Malformed(Exception):
         self.line = line
 
 
+SPACE = re.compile(rb"\s*")
+
+
+def only_space_after(data: bytes, pos: int) -> bool:
+    """Whether nothing but whitespace follows ``pos`` (without copying the rest)."""
+    match = SPACE.match(data, pos)
+    return match is not None and match.end() >= len(data)
+
+
+def first_non_space(data: bytes, pos: int = 0) -> int:
+    match = SPACE.match(data, pos)
+    return match.end() if match else pos
+
+
 def line_of(data: bytes, pos: int) -> int:
     return data.count(b"\n", 0, max(0, min(pos, len(data)))) + 1
 
@@ -53,9 +68,25 @@ def load_json(data: bytes) -> Any:
         rest = data[pos : pos + 9].lstrip(b"-+")
         if rest.startswith((b"NaN", b"Infinity", b"nan", b"inf", b"Inf")):
             raise Malformed(NAN_LITERAL.format(line=line), line) from None
-        if not data[pos:].strip():
+        if only_space_after(data, pos):
             raise Malformed(TRUNCATED.format(line=line), line) from None
         raise Malformed(NOT_JSON.format(detail=exc.msg, line=line), line) from None
+
+
+def json_lines(data: bytes) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) of each non-blank line of a JSON-lines stream."""
+    start, number_ = 0, 1
+    size = len(data)
+    while start < size:
+        end = data.find(b"\n", start)
+        end = size if end < 0 else end
+        if not only_space_after(data[start:end], 0):
+            try:
+                yield number_, load_json(data[start:end])
+            except Malformed as exc:
+                problem = exc.problem.replace("(line 1)", f"(line {number_})")
+                raise Malformed(problem, number_) from None
+        start, number_ = end + 1, number_ + 1
 
 
 def number(value: Any, name: str, what: str) -> float:
@@ -115,7 +146,6 @@ TIME_SCALE = {
     "sec": 1.0,
     "second": 1.0,
     "seconds": 1.0,
-    "m": 60.0,
     "min": 60.0,
     "h": 3600.0,
 }
@@ -141,7 +171,7 @@ def normalise(unit: str) -> tuple[str, float]:
     raw = unit.strip()
     if raw in TIME_SCALE:
         return "s", TIME_SCALE[raw]
-    if raw.lower() in SIZE_SCALE and raw not in ("m", "M"):
+    if raw.lower() in SIZE_SCALE and raw != "b":  # a lone "b" may be bits
         return "B", SIZE_SCALE[raw.lower()]
     if "/" in raw:
         top, _, bottom = raw.partition("/")
@@ -200,5 +230,5 @@ class LineFinder:
             at = self._data.find(token)
             return None if at < 0 else line_of(self._data, at)
         self._line += self._data.count(b"\n", self._pos, at)
-        self._pos = at
+        self._pos = at + len(token)  # the next search (even for the same name) looks further
         return self._line

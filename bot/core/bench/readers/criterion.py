@@ -8,13 +8,13 @@ One Criterion benchmark spans files, so ``read_all`` groups a ``new/`` directory
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from bot.core.bench.model import Direction, Measurement, Summary
 from bot.core.bench.readers._common import (
     Malformed,
-    load_json,
+    json_lines,
     mapping,
     normalise,
     number,
@@ -30,6 +30,10 @@ ZERO_ITERS = "benchmark {name!r}: a sample of zero iterations"
 NOT_NEW_DIR = (
     "is not inside a Criterion 'new' directory, so its benchmark has no name; "
     "read target/criterion/<benchmark>/new/"
+)
+ONLY_ID = (
+    "holds only Criterion's benchmark id; its figures are in estimates.json and sample.json "
+    "beside it, so read the whole directory"
 )
 NO_MESSAGES = "holds no cargo-criterion 'benchmark-complete' messages"
 
@@ -87,7 +91,10 @@ def read_file(path: str, doc: Any) -> list[Measurement]:
     if directory is None:
         raise Malformed(NOT_NEW_DIR)
     leaf = path.replace("\\", "/").rsplit("/", 1)[-1]
-    return read_group(directory, {leaf: (b"", doc)})
+    measurements = read_group(directory, {leaf: (b"", doc)})
+    if not measurements and is_benchmark_info(doc):
+        raise Malformed(ONLY_ID)
+    return measurements
 
 
 def _per_iteration(doc: Any, name: str) -> tuple[float, ...]:
@@ -121,34 +128,11 @@ def _summary(doc: Any, name: str, count: int | None) -> Summary:
 # cargo-criterion ---------------------------------------------------------------------
 
 
-def json_lines(data: bytes) -> Iterator[tuple[int, int]]:
-    """(line number, start offset) of each non-blank line."""
-    start, number_ = 0, 1
-    while start < len(data):
-        end = data.find(b"\n", start)
-        end = len(data) if end < 0 else end
-        if data[start:end].strip():
-            yield number_, start
-        start, number_ = end + 1, number_ + 1
-
-
-def looks_like_messages(data: bytes) -> bool:
-    head = data[:4096].lstrip()
-    return head.startswith(b"{") and b'"reason"' in head and b"\n{" in data[: 1 << 20]
-
-
 def read_messages(data: bytes) -> list[Measurement]:
     out = []
-    for line, start in json_lines(data):
-        end = data.find(b"\n", start)
-        end = len(data) if end < 0 else end
-        try:
-            message = load_json(data[start:end])
-        except Malformed as exc:
-            raise Malformed(exc.problem.replace("(line 1)", f"(line {line})"), line) from None
-        if not isinstance(message, dict) or message.get("reason") != "benchmark-complete":
-            continue
-        out.append(_message(message, line))
+    for line, message in json_lines(data):
+        if isinstance(message, dict) and message.get("reason") == "benchmark-complete":
+            out.append(_message(message, line))
     if not out:
         raise Malformed(NO_MESSAGES)
     return out

@@ -80,6 +80,8 @@ def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
     for index, item in enumerate(sequence(top.get("benchmarks"), '"benchmarks"', NAME)):
         row = mapping(item, f"benchmark row {index + 1}", NAME)
         name = text(row.get("run_name") or row.get("name"), f"benchmark row {index + 1}", NAME)
+        if row.get("skipped") and not row.get("error_occurred"):
+            continue  # SkipWithMessage (Google Benchmark 1.8+): skipped on purpose, not failed
         if row.get("error_occurred"):
             message = row.get("error_message") or "error_occurred"
             errors.setdefault(name, f"{name}: {message}")

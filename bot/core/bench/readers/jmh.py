@@ -76,7 +76,15 @@ def _metric(name: str, metric: str, data: Any, line: int | None, mode: Any) -> M
             values = sequence(fork, "rawData", NAME)
             samples.extend(number(v, name, "rawData") * scale for v in values)
     score = optional_number(data, "score", name)
-    summary = Summary(count=len(samples) or None, mean=score * scale if score is not None else None)
+    percentiles = data.get("scorePercentiles")
+    percentiles = percentiles if isinstance(percentiles, dict) else {}
+    summary = Summary(
+        count=len(samples) or None,
+        mean=score * scale if score is not None else None,
+        median=_scaled(percentiles, "50.0", name, scale),
+        minimum=_scaled(percentiles, "0.0", name, scale),
+        maximum=_scaled(percentiles, "100.0", name, scale),
+    )
     if mode == "thrpt":
         direction = Direction.HIGHER
     elif mode in ("avgt", "sample", "ss"):
@@ -84,3 +92,8 @@ def _metric(name: str, metric: str, data: Any, line: int | None, mode: Any) -> M
     else:
         direction = direction_for(unit, metric)
     return Measurement(name, metric, unit, direction, tuple(samples), summary, line)
+
+
+def _scaled(obj: Any, key: str, name: str, scale: float) -> float | None:
+    value = optional_number(obj, key, name)
+    return value * scale if value is not None else None
