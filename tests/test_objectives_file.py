@@ -124,3 +124,8 @@ def test_malformed_files_say_where(text: str, line: int, words: str) -> None:
 def test_an_oversized_file_is_refused_without_parsing() -> None:
     _, [problem] = parse("#" * (2 * 1024 * 1024))
     assert "larger than" in problem.message
+
+
+def test_a_target_without_a_metric_asks_for_one() -> None:
+    with pytest.raises(ValueError, match="no metric"):
+        parse_target("p95 <= 250ms")

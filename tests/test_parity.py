@@ -12,13 +12,52 @@ from harness import TEAM_CONFIG, Bot, World
 
 from bot.cli import main
 
-BASE = {"README.md": "hello\n", "src/store.py": "".join(f"k{i} = {i}\n" for i in range(12))}
+OBJECTIVES_FILE = "docs/performance/objectives.yml"
+OBJECTIVES = """\
+journeys:
+  - name: store
+    targets: [p95 latency <= 250ms, rss <= 512MiB]
+    paths: ["src/store.py"]
+    owners: ["@octo-org/storage"]
+"""
+BASE = {
+    "README.md": "hello\n",
+    "src/store.py": "".join(f"k{i} = {i}\n" for i in range(12)),
+    OBJECTIVES_FILE: OBJECTIVES,
+    "docs/adr/0001-store.md": "# Store\n\n## Performance\nO(1) reads.\n",
+}
+ALERTS = """\
+groups:
+  - name: api
+    rules:
+      - alert: Slow
+        expr: latency > 0.25
+        labels: {severity: page}
+        annotations: {summary: slow, runbook_url: "https://runbooks/slow"}
+"""
+INCOMPLETE_ALERT = "      - alert: Down\n        expr: up == 0\n"
+OBJECTIVES_CONFIG = "version: 1\nrules:\n  objectives:\n    enabled: true\n    required: true\n"
+SECTIONS_CONFIG = TEAM_CONFIG + "    required_sections: [Performance]\n"
 CASES = {
     "fails without a record": (
         TEAM_CONFIG, {"src/store.py": "k0 = 0\nk1 = 100\n", "src/new.py": "x = 1\n"}),
     "passes with a record": (TEAM_CONFIG, {"src/new.py": "x\n", "docs/adr/0002-store.md": "#\n"}),
     "built-in defaults": (None, {"svc/api/v1.proto": "syntax = 1;\n", "logo.png": b"\x00\x01"}),
     "invalid config": ("rules:\n  design_record:\n    severity: [x]\n", {"src/a.py": "a\n"}),
+    # The rules that read whole files at the head, or the PR's labels and description.
+    "alerts without runbooks": (TEAM_CONFIG, {"ops/alerts/api.yml": ALERTS + INCOMPLETE_ALERT}),
+    "alerts with runbooks": (TEAM_CONFIG, {"ops/alerts/api.yml": ALERTS}),
+    "malformed alert file": (TEAM_CONFIG, {"ops/prometheus/x.rules.yml": "groups: [\n"}),
+    "rollout undeclared": (TEAM_CONFIG, {"deploy/api.yaml": "replicas: 3\n"}),
+    "rollout by label": (TEAM_CONFIG, {"deploy/api.yaml": "replicas: 3\n"},
+                         {"labels": ["rollout:canary"]}),
+    "rollout by section": (TEAM_CONFIG, {"deploy/api.yaml": "replicas: 3\n"},
+                           {"body": "## Rollout\nCanary 5% for a day.\n"}),
+    "objectives at stake": (OBJECTIVES_CONFIG, {"src/store.py": "k0 = 1\n"}),
+    "objectives malformed": (OBJECTIVES_CONFIG, {OBJECTIVES_FILE: "journeys:\n  - name: x\n"}),
+    "record lacks sections": (SECTIONS_CONFIG, {"src/a.py": "a\n", "docs/adr/3.md": "# Cache\n"}),
+    "record linked by path": (SECTIONS_CONFIG, {"src/a.py": "a\n"},
+                              {"body": "Design: docs/adr/0001-store.md"}),
 }
 # Benchmark results committed on the base, then changed by the PR (compared at the merge base).
 BENCH = "benchmarks/results/bench.json"
@@ -32,7 +71,10 @@ CASES["benchmark A/A"] = (TEAM_CONFIG, {BENCH: pytest_benchmark(
 @pytest.mark.parametrize("case", CASES)
 async def test_cli_and_app_give_the_same_verdict(case: str, bot: Bot, world: World,
                                                  tmp_path: Path, capsys) -> None:
-    config, change = CASES[case]
+    config, change, *extra = CASES[case]
+    pull: dict = extra[0] if extra else {}
+    body = pull.get("body", "")
+    labels = pull.get("labels", [])
     base: dict[str, str | bytes | None] = dict(BASE)
     if config is not None:
         base[".github/performance.yml"] = config
@@ -41,13 +83,16 @@ async def test_cli_and_app_give_the_same_verdict(case: str, bot: Bot, world: Wor
     local.commit(base, "base")
     local.branch("feature")
     local.commit(dict(change), "change")
-    main(["check", "--repo", str(tmp_path), "--base", "main", "--body", "", "--format", "json"])
+    flags = [arg for label in labels for arg in ("--label", label)]
+    main(["check", "--repo", str(tmp_path), "--base", "main", "--body", body, "--format", "json",
+          *flags])
     cli = json.loads(capsys.readouterr().out)
 
     world.repo.commit("main", base)
     world.repo.create_branch("feature")
     world.repo.commit("feature", dict(change))
-    pr = world.emu.open_pull_request(world.repo, head="feature", base="main", body="")
+    pr = world.emu.open_pull_request(world.repo, head="feature", base="main", body=body,
+                                     labels=labels)
     await bot.send("pull_request", "opened", pr=pr)
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
 
@@ -59,3 +104,31 @@ async def test_cli_and_app_give_the_same_verdict(case: str, bot: Bot, world: Wor
     pairs = zip(run.annotations, cli["annotations"], strict=True)
     shown = [{key: a.get(key) for key in c} for a, c in pairs]
     assert cli["annotations"] == shown
+    assert cli["conclusion"] == EXPECTED.get(case, cli["conclusion"])
+    assert SUMMARY.get(case, "") in cli["summary"]
+    for path, line in LINES.get(case, ()):
+        assert {"path": path, "start_line": line} in [
+            {"path": a["path"], "start_line": a["start_line"]} for a in cli["annotations"]]
+
+
+# What a user sees, beyond the two fronts agreeing.
+EXPECTED = {
+    "alerts without runbooks": "failure", "alerts with runbooks": "success",
+    "malformed alert file": "failure", "rollout undeclared": "failure",
+    "rollout by label": "success", "rollout by section": "success",
+    "objectives at stake": "success", "objectives malformed": "failure",
+    "record lacks sections": "failure", "record linked by path": "success",
+}
+SUMMARY = {
+    "objectives at stake": "**store** (owners @octo-org/storage)",
+    "rollout by label": "labelled `rollout:canary`",
+    "rollout by section": "has a `Rollout` section",
+    "record linked by path": "`docs/adr/0001-store.md` has every required section",
+}
+LINES = {
+    "alerts without runbooks": [("ops/alerts/api.yml", 8)],
+    "malformed alert file": [("ops/prometheus/x.rules.yml", 2)],
+    "rollout undeclared": [("deploy/api.yaml", 1)],
+    "objectives malformed": [(OBJECTIVES_FILE, 2)],
+    "record lacks sections": [("docs/adr/3.md", 1)],
+}

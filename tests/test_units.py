@@ -1,6 +1,14 @@
 import pytest
 
-from bot.core.units import Kind, Quantity, UnitError, describe, normalise, parse
+from bot.core.units import (
+    Kind,
+    Quantity,
+    UnitError,
+    describe,
+    normalise,
+    normalise_or_keep,
+    parse,
+)
 
 
 @pytest.mark.parametrize(
@@ -51,3 +59,9 @@ def test_a_tools_value_and_unit_normalise_the_same_way() -> None:
 )
 def test_quantities_are_described_for_people(text: str, shown: str) -> None:
     assert describe(parse(text)) == shown == str(parse(text))
+
+
+def test_a_tools_own_unit_can_be_kept_as_written() -> None:
+    assert normalise_or_keep(12, "allocs/op") == Quantity(12, "allocs/op", Kind.CUSTOM)
+    assert normalise_or_keep(12, "ms") == Quantity(pytest.approx(0.012), "s", Kind.TIME)
+    assert describe(Quantity(12, "allocs/op", Kind.CUSTOM)) == "12 allocs/op"

@@ -17,6 +17,9 @@ value, so a mistake is reported where it was made::
         owners: ["@octo-org/payments", "alice"]
         benchmarks: ["benchmarks/bench_checkout.py::*"]   # optional
 
+``benchmarks`` are shell-style patterns (``*``, ``?``, ``[...]``) over benchmark names as
+their tool reports them; they say which benchmarks a journey's targets bind as budgets.
+
 A target is ``[statistic] metric op value``: the statistic is ``pNN`` (``p95``, ``p99.9``),
 ``mean`` (or ``avg``), ``median``, ``min`` or ``max``, or left out; the op is ``<=``, ``<``,
 ``>=`` or ``>``; the value a quantity ``bot.core.units`` understands.
@@ -49,6 +52,7 @@ _TARGET = re.compile(
     r"(?P<metric>[A-Za-z_][\w.\- ]*?)\s*(?P<op><=|>=|<|>|≤|≥)\s*(?P<value>\S.*?)\s*$",
     re.IGNORECASE,
 )
+_STATISTIC = re.compile(r"^(?:p\d{1,3}(?:\.\d+)?|mean|avg|average|median|min|max)$", re.I)
 _OWNER = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$")
 _STATISTIC_ALIASES = {"avg": "mean", "average": "mean"}
 TARGET_FORMAT = "write targets as `[statistic] metric op value`, e.g. `p95 latency <= 250ms`"
@@ -110,7 +114,7 @@ class Journey:
     targets: tuple[Target, ...] = ()
     paths: tuple[str, ...] = ()  # gitignore-style globs of the code the journey runs through
     owners: tuple[str, ...] = ()  # GitHub users or "@org/team"
-    benchmarks: tuple[str, ...] = ()  # globs naming the benchmarks its targets bind
+    benchmarks: tuple[str, ...] = ()  # shell-style patterns over benchmark names
 
     def covers(self, paths: Iterable[str]) -> tuple[str, ...]:
         """Which of ``paths`` this journey runs through."""
@@ -156,6 +160,8 @@ def parse_target(text: str, position: Position | None = None) -> Target:
     except units.UnitError as exc:
         raise ValueError(f"target {text!r}: {exc}") from None
     statistic = found.group("statistic")
+    if statistic is None and _STATISTIC.match(found.group("metric")):
+        raise ValueError(f"target {text!r} names a statistic but no metric; {TARGET_FORMAT}")
     if statistic:
         statistic = statistic.lower()
         statistic = _STATISTIC_ALIASES.get(statistic, statistic)

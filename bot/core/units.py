@@ -20,6 +20,9 @@ number        no unit                                                     ``""``
 ============  ==========================================================  ===========
 
 ``KB`` is 1000 bytes and ``KiB`` 1024, as SI and IEC define them; ``m`` alone is minutes.
+``parse("250ms")`` reads written quantities, ``normalise(3.2, "ms")`` a tool's value and
+unit; both raise ``UnitError`` on an unknown unit, while ``normalise_or_keep`` keeps it as
+written (kind ``custom``). ``describe`` writes a quantity back for people (``250 ms``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Kind(StrEnum):
     RATE = "rate"
     PERCENT = "percent"
     NUMBER = "number"
+    CUSTOM = "custom"  # a tool's own unit ("allocs/op"), kept as written
 
 
 SECONDS = "s"
@@ -145,6 +149,15 @@ def normalise(value: float, written_unit: str) -> Quantity:
         # 800 / 1e6, not 800 * 1e-6: keeps "800us" at exactly 0.0008.
         return Quantity(value / round(inverse), known.normal, known.kind)
     return Quantity(value * known.factor, known.normal, known.kind)
+
+
+def normalise_or_keep(value: float, written_unit: str) -> Quantity:
+    """Like ``normalise``, but a unit perfbot does not know stays as written (``CUSTOM``):
+    benchmark readers keep a tool's own metrics (``allocs/op``) rather than drop them."""
+    try:
+        return normalise(value, written_unit)
+    except UnitError:
+        return Quantity(value, written_unit.strip(), Kind.CUSTOM)
 
 
 def parse(text: str) -> Quantity:

@@ -41,9 +41,9 @@ def _nothing(pr: PullRequest, settings: Any) -> Wants:
 
 @dataclass(frozen=True, slots=True)
 class RuleSettings:
+    objectives: objectives.Settings = objectives.Settings()
     design_record: design_record.Settings = design_record.Settings()
     benchmarks: benchmarks.Settings = benchmarks.Settings()
-    objectives: objectives.Settings = objectives.Settings()
     alerts: alerts.Settings = alerts.Settings()
     rollout: rollout.Settings = rollout.Settings()
 
@@ -56,8 +56,8 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule(design_record.ID, design_record.evaluate, design_record.wants),
     Rule(objectives.ID, objectives.evaluate, objectives.wants),
+    Rule(design_record.ID, design_record.evaluate, design_record.wants),
     Rule(alerts.ID, alerts.evaluate, alerts.wants),
     Rule(benchmarks.ID, benchmarks.evaluate, benchmarks.wants),
     Rule(rollout.ID, rollout.evaluate),

@@ -30,7 +30,7 @@ STAGE = Stage.LAUNCH
 
 ALERT_FILES = ("**/alerts/**/*.y*ml", "**/*.rules.y*ml", "**/prometheus/**/*.y*ml")
 
-MISSING = "Alert `{alert}` has no {missing}."
+MISSING = "Alert `{alert}` lacks {missing}."
 MISSING_FIX = "Add {how} to the alert `{alert}`."
 HOW = {
     "annotations.runbook_url": "`annotations.runbook_url` (a link to what the on-call does)",
@@ -96,7 +96,8 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     if check.findings:
         failures = []
         if check.incomplete:
-            failures.append(f"{check.incomplete} of {check.alerts} alerts lack {needs}")
+            verb = "lacks" if check.incomplete == 1 else "lack"
+            failures.append(f"{check.incomplete} of {check.alerts} alerts {verb} {needs}")
         if check.malformed:
             failures.append(f"{check.malformed} file{_s(check.malformed)} cannot be read")
         joined = _join(failures)

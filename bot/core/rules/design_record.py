@@ -122,16 +122,17 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     if not candidates:
         shown = ", ".join(_code(link) for link in links[:3])
         example = (settings.record_paths[0].rstrip("*").rstrip("/") or "docs/adr") + "/0012-x.md"
-        return result(Outcome.FAILED, UNCHECKABLE.format(links=shown),
-                      UNCHECKABLE_FIX.format(example=example))
+        reason = UNCHECKABLE.format(links=shown)
+        fix = UNCHECKABLE_FIX.format(example=example)
+        return result(Outcome.FAILED, reason, fix, *_on_first_change(pr, scope.paths, settings,
+                                                                      f"{reason}\n{fix}"))
     problems: list[str] = []
     fixes: list[str] = []
     findings: list[Finding] = []
-    for path in candidates:
-        _check_record(pr, path, settings, problems, fixes, findings)
-    if problems:
-        count = len({f.path for f in findings} | {p for p in candidates if p not in pr.head.texts})
-        count = max(count, 1)
+    short = [path for path in candidates
+             if _check_record(pr, path, settings, problems, fixes, findings)]
+    if short:
+        count = len(short)
         reason = INCOMPLETE.format(count=count, s=_s(count), v="s" if count == 1 else "",
                                    problems=" ".join(problems))
         return result(Outcome.FAILED, reason, " ".join(dict.fromkeys(fixes)), *findings)
@@ -151,8 +152,10 @@ def _check_record(
     problems: list[str],
     fixes: list[str],
     findings: list[Finding],
-) -> None:
-    """Hold one record, as it stands at the head, to the required sections and status."""
+) -> bool:
+    """Hold one record, as it stands at the head, to the required sections and status;
+    True when it falls short (what and how to fix are appended to the lists)."""
+    before = len(problems)
     text = pr.head.text(path)
     if text is None:
         why = pr.head.unreadable.get(path)
@@ -162,7 +165,7 @@ def _check_record(
         else:
             problems.append(NO_SUCH_RECORD.format(path=path))
             fixes.append("Correct the record's path in the PR description.")
-        return
+        return True
     found = markdown.headings(text)
     anchor = found[0].line if found else 1
     missing = [
@@ -184,7 +187,7 @@ def _check_record(
         except patterns.SlowPattern as slow:
             problems.append(f"The status pattern {slow.pattern!r} took too long on `{path}`.")
             fixes.append("Simplify `required_status` in the configuration.")
-            return
+            return True
         if status is None:
             shown = ", ".join(f"`{p}`" for p in settings.required_status)
             problem = MISSING_STATUS.format(path=path, patterns=shown)
@@ -194,6 +197,7 @@ def _check_record(
                          if _STATUS_LINE.match(row)), anchor)
             findings.append(Finding(path, f"{problem}\n{MISSING_STATUS_FIX}", settings.severity,
                                     start_line=line, title="Design record not accepted"))
+    return len(problems) > before
 
 
 def _reads_records(settings: Settings) -> bool:

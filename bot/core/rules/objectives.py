@@ -47,9 +47,15 @@ class Settings:
 
 
 def wants(pr: PullRequest, settings: Settings) -> rules.Wants:
-    if not settings.enabled or not match(settings.when, pr):
+    if not settings.enabled or not _in_scope(pr, settings):
         return rules.Wants()
     return rules.Wants.of(head=[settings.file])
+
+
+def _in_scope(pr: PullRequest, settings: Settings) -> bool:
+    """In the configured scope, or changing the objectives file itself: a broken file
+    must not merge whatever else the PR touches."""
+    return bool(match(settings.when, pr)) or settings.file in _changed_paths(pr)
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
@@ -60,7 +66,7 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
 
     if not settings.enabled:
         return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    if not match(settings.when, pr):
+    if not _in_scope(pr, settings):
         return result(Outcome.SKIPPED, "No path or label in this change brings it in scope.")
 
     file = settings.file
