@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import __version__, sweep_cli
+from bot import __version__, bench_cli, sweep_cli
 from bot.core import config as config_model
 from bot.core.config_report import with_proposed_config
 from bot.core.evaluate import config_failure, evaluate, wanted
@@ -52,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sweep", help="remind overdue mitigations and find expired temporary instrumentation",
         description=sweep_cli.__doc__,
     ))
+    bench_cli.register(commands)
 
     args = parser.parse_args(argv)
     if args.command == "serve":
@@ -60,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate.run(args)
     if args.command == "sweep":
         return sweep_cli.run(args)
+    if args.command == "bench":
+        return bench_cli.run(args)
     return run_check(args)
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from benchfiles import pytest_benchmark, samples
 from gitrepo import GitRepo
 from harness import TEAM_CONFIG, Bot, World
 
@@ -90,6 +91,13 @@ CASES |= {
         V1, {"api/x.pb.go": GO_FUNCTIONS, "svc/gen.go": "// Code generated. DO NOT EDIT.\n"
              + GO_FUNCTIONS, "svc/blob.py": b"\x00def f():\x00"}),
 }
+# Benchmark results committed on the base, then changed by the PR (compared at the merge base).
+BENCH = "benchmarks/results/bench.json"
+BASE[BENCH] = pytest_benchmark({"test_get": samples(0.001), "test_put": samples(0.003)})
+CASES["benchmark regression"] = (TEAM_CONFIG, {BENCH: pytest_benchmark(
+    {"test_get": samples(0.0014, seed=2), "test_put": samples(0.003, seed=2)})})
+CASES["benchmark A/A"] = (TEAM_CONFIG, {BENCH: pytest_benchmark(
+    {"test_get": samples(0.001, seed=3), "test_put": samples(0.003, seed=3)})})
 
 
 @pytest.mark.parametrize("case", CASES)

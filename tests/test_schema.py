@@ -126,13 +126,13 @@ def test_a_missing_required_key_and_a_float_for_an_int_are_errors(
 
 def test_regenerating_rewrites_schema_and_readme_together(tmp_path, monkeypatch) -> None:
     (tmp_path / "config").mkdir()
-    readme = f"# x\n\n{schema_module.README_START}\nold\n{schema_module.README_END}\n\nend\n"
+    readme = f"# x\n\n{schema_module.README_START}\nstale-table-row\n{schema_module.README_END}\n\nend\n"
     (tmp_path / "README.md").write_text(readme)
     monkeypatch.setattr(schema_module, "__file__", str(tmp_path / "bot" / "core" / "schema.py"))
     assert schema_module.main(["schema", "--write"]) == 0
     assert (tmp_path / "config" / "schema.json").read_text() == schema_module.schema_text()
     written = (tmp_path / "README.md").read_text()
-    assert "`rules.design_record.when.paths`" in written and "old" not in written
+    assert "`rules.design_record.when.paths`" in written and "stale-table-row" not in written
     assert written.endswith(f"{schema_module.README_END}\n\nend\n")
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gidgethub import HTTPException
 
+from bot.app import evidence
+from bot.app.deadlines import Deadlines
 from bot.app.locks import KeyedLocks
 from bot.app.steward import Change, Steward
 from bot.core import config as config_model
@@ -32,6 +34,7 @@ class Reviewer:
     app_id: int
     locks: KeyedLocks
     steward: Steward | None = None  # the reviewer's side: checklist and sign-offs
+    deadlines: Deadlines | None = None  # concludes checks that wait for CI results
 
     async def review(
         self, gh: GitHub, repo: str, pull: dict[str, Any], change: Change | None = None
@@ -57,7 +60,10 @@ class Reviewer:
             evaluation = config_failure(error)
         else:
             run = await publish.start(gh, repo, head_sha, config.check_name, self.app_id)
-            evaluation, proposed = await self._evaluate(gh, repo, pull, config, source.origin)
+            gathered = await self._evaluate(gh, repo, pull, config, source.origin, run)
+            evaluation, proposed, found = gathered
+            if found is not None and found.waiting:
+                return await self._wait(gh, repo, pull, run, evaluation, found)
             if self.steward is not None and evaluation.results:
                 evaluation, finish = await self.steward.prepare(
                     gh, repo, pull, config, evaluation, run.id, change
@@ -76,6 +82,25 @@ class Reviewer:
         )
         return evaluation
 
+    async def _wait(
+        self,
+        gh: GitHub,
+        repo: str,
+        pull: dict[str, Any],
+        run: publish.CheckRun,
+        evaluation: Evaluation,
+        found: evidence.Found,
+    ) -> Evaluation:
+        """CI results are still to come: show the check in progress, saying what it awaits."""
+        output = replace(check_output(evaluation), title=found.title)
+        await publish.progress(gh, repo, run, output)
+        if self.deadlines is not None and found.deadline is not None:
+            self.deadlines.wake(gh, repo, int(pull["number"]), pull["head"]["sha"],
+                                found.deadline, self.review)
+        log.info("%s#%s@%s: waiting for %s", repo, pull["number"], pull["head"]["sha"][:12],
+                 found.evidence.artifact)
+        return evaluation
+
     async def _evaluate(
         self,
         gh: GitHub,
@@ -83,20 +108,22 @@ class Reviewer:
         pull: dict[str, Any],
         config: config_model.Config,
         origin: str,
-    ) -> tuple[Evaluation, config_model.ConfigError | None]:
+        run: publish.CheckRun,
+    ) -> tuple[Evaluation, config_model.ConfigError | None, evidence.Found | None]:
         try:
             pr = await fetch.pull_request(gh, repo, pull)
             pr = await fetch.with_contents(
                 gh, repo, pr, wanted(pr, config), pull["base"]["sha"]
             )
+            pr, found = await evidence.attach(gh, repo, pr, pull, config, run.started_at)
             # The PR's own config is not its rules, but it must not merge broken.
             proposed = await fetch.proposed_config_error(gh, repo, pr)
         except HTTPException as exc:
             # The run exists by now; finish it honestly rather than leave it spinning.
             log.warning("could not fetch %s#%s: %s", repo, pull["number"], exc)
             why = f"GitHub answered {int(exc.status_code)} while perfbot read the pull request."
-            return could_not_evaluate(config.check_name, why, origin=origin), None
-        return evaluate(pr, config, origin=origin), proposed
+            return could_not_evaluate(config.check_name, why, origin=origin), None, None
+        return evaluate(pr, config, origin=origin), proposed, found
 
 
 def pull_key(repo: str, number: int) -> tuple[str, str, int]:

@@ -12,6 +12,7 @@ from gidgethub.sansio import Event
 
 from bot.app import delivery
 from bot.app.context import Context
+from bot.app.deadlines import Deadlines
 from bot.app.intake import Intake
 from bot.app.locks import KeyedLocks
 from bot.app.metrics import CONTENT_TYPE, Metrics
@@ -34,6 +35,7 @@ METRICS = web.AppKey("metrics", Metrics)
 INTAKE = web.AppKey("intake", Intake)
 GITHUB = web.AppKey("github", GitHubApp)
 POLICY = web.AppKey("policy", RetryPolicy)
+DEADLINES = web.AppKey("deadlines", Deadlines)
 # A refused request's headers are anyone's words: they never become a metric label,
 # or a stranger could grow the metrics without bound.
 REFUSED = "(refused)"
@@ -72,7 +74,9 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
             before_request=intake.yield_to_acknowledgements,
         )
         steward = Steward(github.app_id, derive_key(settings.webhook_secret))
-        context = Context(github, Reviewer(github.app_id, KeyedLocks(), steward))
+        deadlines = Deadlines(github)
+        reviewer = Reviewer(github.app_id, KeyedLocks(), steward=steward, deadlines=deadlines)
+        context = Context(github, reviewer)
 
         sweeper = Sweeper(github)
 
@@ -82,6 +86,7 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
 
         app[GITHUB] = github
         app[INTAKE] = intake
+        app[DEADLINES] = deadlines
         await intake.start(handle)
         sweeper.start()
         try:
@@ -89,6 +94,7 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
         finally:
             await sweeper.stop()
             await intake.stop()
+            await deadlines.close()
 
 
 async def webhook(request: web.Request) -> web.Response:

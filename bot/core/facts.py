@@ -46,6 +46,37 @@ class Tree:
         return self.texts.get(path)
 
 
+class EvidenceState(StrEnum):
+    """Where the wait for a CI artifact stands for the pull request's head commit."""
+
+    READY = "ready"  # the head's results arrived (``base`` may still be missing)
+    WAITING = "waiting"  # no finished run for the head commit yet
+    STALE = "stale"  # only results for an older commit exist; still waiting for the head's
+    TIMEOUT = "timeout"  # the head's results did not arrive within the configured time
+    REFUSED = "refused"  # a run finished but its artifact is absent, too large or unsafe
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactEvidence:
+    """Benchmark result files CI uploaded, as the App found them for one head commit.
+
+    ``head`` and ``base`` map each file's name inside the artifact to its bytes;
+    ``base`` is None when no baseline run was found (``problem``-free: a head-only verdict).
+    """
+
+    state: EvidenceState
+    workflows: tuple[str, ...]
+    artifact: str
+    head: Mapping[str, bytes] = field(default_factory=dict)
+    base: Mapping[str, bytes] | None = None
+    head_sha: str = ""  # the commit the head results are for (an older one when STALE)
+    base_sha: str = ""  # the commit the baseline results are for
+    base_ref: str = ""
+    problem: str = ""  # why REFUSED, or why there is no baseline
+    deadline: str = ""  # ISO time after which a wait concludes per the config
+    run_url: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class PullRequest:
     """A pull request, or a local change described as one."""
@@ -66,3 +97,5 @@ class PullRequest:
     # merge base, the baseline a pull request is judged against.
     head: Tree = Tree()
     base: Tree = Tree()
+    # Benchmark results CI uploaded as an artifact, when the config asks for them (App only).
+    artifacts: ArtifactEvidence | None = None

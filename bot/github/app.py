@@ -53,7 +53,7 @@ class GitHubApp:
         cache = self._caches.get(installation_id)
         if cache is None:
             cache = self._caches[installation_id] = LRUCache(maxsize=self._cache_entries)
-        return GitHub(
+        client = GitHub(
             self.session,
             base_url=self.base_url,
             oauth_token=token,
@@ -62,3 +62,5 @@ class GitHubApp:
             observer=self.observer,
             before_request=self._before_request,
         )
+        client.installation_id = installation_id
+        return client

@@ -7,10 +7,11 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from http import HTTPStatus
 from typing import Any, Protocol
 
 import aiohttp
-from gidgethub import HTTPException
+from gidgethub import BadRequest, GitHubBroken, HTTPException, sansio
 from gidgethub import aiohttp as gh_aiohttp
 
 from bot.github.retry import RetryPolicy, delay
@@ -31,6 +32,9 @@ class Observer(Protocol):
 
 
 class GitHub(gh_aiohttp.GitHubAPI):
+    # Set on installation clients, so work scheduled for later can ask for a fresh token.
+    installation_id: int | None = None
+
     def __init__(
         self,
         session: aiohttp.ClientSession,
@@ -53,6 +57,34 @@ class GitHub(gh_aiohttp.GitHubAPI):
 
     async def sleep(self, seconds: float) -> None:
         await self._sleep(seconds)
+
+    async def download(self, url: str, *, limit: int) -> bytes:
+        """The bytes behind an API URL that redirects to storage (an Actions artifact zip).
+
+        The redirect is followed by hand and without credentials: the storage URL is
+        signed, and the installation token must not travel to another host. More than
+        ``limit`` bytes raise ``DownloadTooLarge`` before they are all read.
+        """
+        if self._before_request is not None:
+            await self._before_request()
+        target = sansio.format_url(url, {}, base_url=self.base_url)
+        headers = sansio.create_headers(USER_AGENT, oauth_token=self.oauth_token)
+        async with self._session.get(target, headers=headers, allow_redirects=False) as reply:
+            self._observe("GET", reply.status, reply.headers)
+            location = reply.headers.get("Location")
+            if reply.status not in (301, 302, 303, 307, 308) or not location:
+                body = await reply.read()
+                error = GitHubBroken if reply.status >= 500 else BadRequest
+                raise error(HTTPStatus(reply.status), body.decode("utf-8", "replace")[:200])
+        async with self._session.get(location, headers={"User-Agent": USER_AGENT}) as blob:
+            if blob.status != 200:
+                raise BadRequest(HTTPStatus(blob.status), f"storage answered {blob.status}")
+            data = bytearray()
+            async for chunk in blob.content.iter_chunked(64 * 1024):
+                data += chunk
+                if len(data) > limit:
+                    raise DownloadTooLarge(limit)
+            return bytes(data)
 
     async def manage_rate_limit(self, *, method: str, url: str) -> None:
         """gidgethub's hook before every request: where the server's priorities apply."""
@@ -121,6 +153,12 @@ class GitHub(gh_aiohttp.GitHubAPI):
         remaining = headers.get("x-ratelimit-remaining")
         if remaining is not None and remaining.isdigit():
             self.observer.rate_limit(int(remaining))
+
+
+class DownloadTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"larger than {limit:,} bytes")
+        self.limit = limit
 
 
 def _path(url: str) -> str:

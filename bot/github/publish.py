@@ -42,6 +42,7 @@ class CheckRun:
     status: str
     external_id: str
     annotations_count: int
+    started_at: str = ""
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> CheckRun:
@@ -50,6 +51,7 @@ class CheckRun:
             status=item.get("status") or "",
             external_id=item.get("external_id") or "",
             annotations_count=int((item.get("output") or {}).get("annotations_count") or 0),
+            started_at=item.get("started_at") or "",
         )
 
 
@@ -146,6 +148,27 @@ async def complete(
         return True
 
     return await _converge(attempt, gh)
+
+
+async def progress(gh: GitHub, repo: str, run: CheckRun, output: CheckOutput) -> bool:
+    """Show ``output`` on a run that is still in progress (waiting for CI results).
+
+    Annotations wait for the verdict. Returns False when the run already showed this.
+    """
+    wanted = "perfbot:waiting:" + digest(output, Conclusion.NEUTRAL)[len("perfbot:"):][:24]
+    if run.status == "in_progress" and run.external_id == wanted:
+        return False
+    text = {"title": output.title, "summary": output.summary}
+    if output.text:
+        text["text"] = output.text
+    await _converge(
+        lambda: gh.patch(
+            f"/repos/{repo}/check-runs/{run.id}",
+            data={"status": "in_progress", "external_id": wanted, "output": text},
+        ),
+        gh,
+    )
+    return True
 
 
 async def _missing_annotations(

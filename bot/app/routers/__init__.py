@@ -2,8 +2,8 @@
 
 from gidgethub import routing
 
-from bot.app.routers import checks, comments, installations, pull_requests
+from bot.app.routers import checks, comments, installations, pull_requests, workflows
 
 router = routing.Router(
-    checks.router, comments.router, installations.router, pull_requests.router
+    checks.router, comments.router, installations.router, pull_requests.router, workflows.router
 )

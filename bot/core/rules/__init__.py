@@ -19,6 +19,7 @@ from bot.core.facts import PullRequest
 from bot.core.results import RuleResult
 from bot.core.rules import (
     alerts,
+    benchmarks,
     design_record,
     instrumentation,
     objectives,
@@ -54,6 +55,7 @@ class RuleSettings:
     instrumentation: instrumentation.Settings = instrumentation.Settings()
     tuning_knobs: tuning_knobs.Settings = tuning_knobs.Settings()
     performance_tests: performance_tests.Settings = performance_tests.Settings()
+    benchmarks: benchmarks.Settings = benchmarks.Settings()
     alerts: alerts.Settings = alerts.Settings()
     rollout: rollout.Settings = rollout.Settings()
 
@@ -71,6 +73,7 @@ RULES: tuple[Rule, ...] = (
     Rule(instrumentation.ID, instrumentation.evaluate),
     Rule(tuning_knobs.ID, tuning_knobs.evaluate, tuning_knobs.wants),
     Rule(performance_tests.ID, performance_tests.evaluate),
+    Rule(benchmarks.ID, benchmarks.evaluate, benchmarks.wants),
     Rule(alerts.ID, alerts.evaluate, alerts.wants),
     Rule(rollout.ID, rollout.evaluate),
 )

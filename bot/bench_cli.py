@@ -1,0 +1,143 @@
+"""``perfbot bench compare BASE HEAD``: the App's benchmark comparison, run on local files.
+
+The same readers and the same ``compare`` as the check run, so a developer sees
+before pushing what the App will say. Exit 0 when nothing regressed, 1 when
+something did, 2 when an input cannot be read (the message names the file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bot.core.bench import table
+from bot.core.bench.compare import compare, geometric_mean
+from bot.core.bench.model import BenchFileError, Change, Results, Verdict
+from bot.core.bench.policy import Policy, Statistic
+from bot.core.bench.readers import FORMATS, MAX_BYTES, read_all
+
+EXIT_PASS, EXIT_REGRESSED, EXIT_UNREADABLE = 0, 1, 2
+
+NOT_FOUND = "no such file or folder"
+NO_FILES = "the folder holds no result files"
+TOO_LARGE = "{size:,} bytes is more than the {cap:,} perfbot reads"
+UNREADABLE = "cannot be read ({detail})"
+TOOL_ERRORS = "perfbot: {path}: the tool reports benchmark {name} failed"
+
+
+def register(commands: Any) -> None:
+    """Add ``bench compare`` to the ``perfbot`` parser's subcommands."""
+    bench = commands.add_parser("bench", help="work with benchmark result files")
+    actions = bench.add_subparsers(dest="bench_command", required=True)
+    cmp = actions.add_parser(
+        "compare",
+        help="compare benchmark results as the App compares base and head",
+        description="Compare two benchmark result files, or two folders of them, with the "
+        "rule the App applies. Exit 0 when nothing regressed, 1 on a regression, 2 when an "
+        "input cannot be read.",
+    )
+    cmp.add_argument("base", type=Path, help="baseline result file or folder")
+    cmp.add_argument("head", type=Path, help="result file or folder to judge")
+    cmp.add_argument("--format", default="auto", choices=("auto", *FORMATS), help="result format")
+    cmp.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    cmp.add_argument(
+        "--threshold",
+        type=float,
+        help=f"relative change that counts (default {Policy().threshold})",
+    )
+    cmp.add_argument(
+        "--statistic",
+        choices=[s.value for s in Statistic],
+        help=f"statistic compared (default {Policy().statistic.value})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    policy = Policy()
+    if args.threshold is not None:
+        policy = replace(policy, threshold=args.threshold)
+    if args.statistic is not None:
+        policy = replace(policy, statistic=Statistic(args.statistic))
+    base, base_problems = load(args.base, args.format)
+    head, head_problems = load(args.head, args.format)
+    if base_problems or head_problems:
+        for problem in (*base_problems, *head_problems):
+            print(f"perfbot: {problem}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    for results in (*base, *head):
+        for name in results.errors:
+            print(TOOL_ERRORS.format(path=results.path, name=name), file=sys.stderr)
+    changes = compare(base, head, policy)
+    if args.json:
+        sys.stdout.write(json.dumps(as_json(changes), indent=2) + "\n")
+    else:
+        sys.stdout.write(table.render(changes, limit=10_000_000))
+    regressed = any(c.verdict is Verdict.REGRESSED for c in changes)
+    return EXIT_REGRESSED if regressed else EXIT_PASS
+
+
+def load(root: Path, format: str) -> tuple[list[Results], list[BenchFileError]]:
+    """Every result file at ``root`` (a file, or a folder searched recursively), read.
+
+    Hidden files and folders inside a folder are skipped; an empty folder is an error,
+    never "no regressions".
+    """
+    if root.is_file():
+        paths = [root]
+    elif root.is_dir():
+        paths = sorted(
+            p
+            for p in root.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        )
+        if not paths:
+            return [], [BenchFileError(str(root), NO_FILES)]
+    else:
+        return [], [BenchFileError(str(root), NOT_FOUND)]
+    files: dict[str, bytes] = {}
+    problems: list[BenchFileError] = []
+    for path in paths:
+        try:
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                problems.append(
+                    BenchFileError(str(path), TOO_LARGE.format(size=size, cap=MAX_BYTES))
+                )
+                continue
+            files[str(path)] = path.read_bytes()
+        except OSError as exc:
+            problems.append(BenchFileError(str(path), UNREADABLE.format(detail=exc.strerror)))
+    results, unread = read_all(files, format)
+    return results, [*problems, *unread]
+
+
+def as_json(changes: Sequence[Change]) -> dict[str, Any]:
+    tally = Counter(c.verdict.value for c in changes)
+    return {
+        "benchmarks": [
+            {
+                "name": c.benchmark,
+                "metric": c.metric,
+                "base": c.base,
+                "head": c.head,
+                "unit": c.unit,
+                "change": c.change,
+                "interval": list(c.interval) if c.interval is not None else None,
+                "verdict": c.verdict.value,
+                "direction": c.direction.value,
+                "statistic": c.statistic,
+                "reason": c.reason,
+                "path": c.path,
+                "line": c.line,
+            }
+            for c in sorted(changes, key=table.severity_key)
+        ],
+        "counts": {v.value: tally.get(v.value, 0) for v in Verdict},
+        "geometric_mean": geometric_mean(changes),
+    }

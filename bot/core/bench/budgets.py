@@ -1,0 +1,195 @@
+"""Absolute limits on benchmark results (``p95 <= 250ms``), held on the head whatever the baseline.
+
+A limit reads ``[METRIC] [STATISTIC] OP QUANTITY``:
+
+* ``time <= 2ms``: the metric ``time``, its central value (median of the samples, else the
+  median or mean the tool reports);
+* ``p95 <= 250ms``: the 95th percentile of every metric measured in the quantity's unit
+  (here seconds); a metric the tool already names by the statistic
+  (k6's ``http_req_duration p95``) is taken as it stands;
+* ``http_req_duration p99 < 400ms``, ``throughput >= 1200 rps``, ``bytes/op <= 512KiB``.
+
+Statistics: ``min``, ``max``, ``mean``, ``median`` and percentiles ``p50`` … ``p99.9``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.core import units
+from bot.core.bench.model import Measurement, Results
+from bot.core.globs import matches
+
+OPS = ("<=", ">=", "<", ">")
+_LIMIT = re.compile(r"^\s*(?P<lhs>.*?)\s*(?P<op><=|>=|<|>)\s*(?P<rhs>.+?)\s*$")
+_PERCENTILE = re.compile(r"^p(?P<rank>\d{1,2}(?:\.\d+)?)$", re.IGNORECASE)
+NAMED_STATISTICS = ("min", "max", "mean", "median")
+LIMIT_HELP = (
+    "write a limit as `[metric] [statistic] <= value unit`, e.g. `p95 <= 250ms`, "
+    "`time <= 2ms`, `throughput >= 1200 rps`"
+)
+
+
+class LimitError(ValueError):
+    """A limit that cannot be read; the message says why and how to write one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    text: str  # as written
+    metric: str  # "" holds every metric measured in ``unit``
+    statistic: str  # "" is the metric's central value
+    op: str
+    value: float  # normalised (seconds, bytes, per second)
+    unit: str
+
+    def holds(self, actual: float) -> bool:
+        if self.op == "<=":
+            return actual <= self.value
+        if self.op == "<":
+            return actual < self.value
+        if self.op == ">=":
+            return actual >= self.value
+        return actual > self.value
+
+    @property
+    def upper(self) -> bool:
+        return self.op in ("<=", "<")
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """A limit and the benchmarks it holds (globs over benchmark names)."""
+
+    benchmarks: tuple[str, ...]
+    limit: Limit
+    source: str  # where it was set, e.g. "budget" or "objective `checkout`"
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    benchmark: str
+    metric: str
+    budget: Budget
+    actual: float
+    unit: str
+    path: str
+    line: int | None
+
+    @property
+    def excess(self) -> float:
+        """How far past the limit, relative to it: 0.2 is 20 % over (or under, for ``>=``)."""
+        limit = self.budget.limit.value
+        if limit == 0:
+            return math.inf
+        ratio = self.actual / limit
+        return ratio - 1 if self.budget.limit.upper else (1 / ratio - 1 if ratio else math.inf)
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What checking budgets found: breaches, how many held, and budgets that measured nothing."""
+
+    breaches: tuple[Breach, ...] = ()
+    held: int = 0
+    unmeasured: tuple[str, ...] = ()
+
+
+def parse_limit(text: str) -> Limit:
+    found = _LIMIT.match(text)
+    if not found or not found.group("lhs"):
+        raise LimitError(f"cannot read the limit {text!r}: {LIMIT_HELP}")
+    try:
+        quantity = units.parse(found.group("rhs"))
+    except units.UnitError as exc:
+        raise LimitError(f"cannot read the limit {text!r}: {exc}") from None
+    words = found.group("lhs").split()
+    statistic = ""
+    if is_statistic(words[-1]):
+        statistic = words.pop().lower()
+    return Limit(text.strip(), " ".join(words), statistic, found.group("op"),
+                 quantity.value, quantity.unit)
+
+
+def is_statistic(word: str) -> bool:
+    if word.lower() in NAMED_STATISTICS:
+        return True
+    rank = _PERCENTILE.match(word)
+    return rank is not None and 0 < float(rank.group("rank")) < 100
+
+
+def check(results: Sequence[Results], budgets: Iterable[Budget]) -> Held:
+    breaches: list[Breach] = []
+    unmeasured: list[str] = []
+    held = 0
+    for budget in budgets:
+        measured = False
+        for result in results:
+            for m in result.measurements:
+                if not matches(budget.benchmarks, m.benchmark):
+                    continue
+                actual = value(m, budget.limit)
+                if actual is None:
+                    continue
+                measured = True
+                if budget.limit.holds(actual):
+                    held += 1
+                else:
+                    breaches.append(
+                        Breach(m.benchmark, m.metric, budget, actual, m.unit, result.path, m.line)
+                    )
+        if not measured:
+            unmeasured.append(f"{budget.source} `{budget.limit.text}`")
+    return Held(tuple(breaches), held, tuple(unmeasured))
+
+
+def value(m: Measurement, limit: Limit) -> float | None:
+    """The measurement's value for ``limit``, or None when the limit does not apply to it."""
+    if m.unit != limit.unit:
+        return None
+    metric, _, named = m.metric.rpartition(" ")
+    if named and is_statistic(named):
+        # The tool reports this statistic as its own metric (k6's "http_req_duration p95").
+        if limit.statistic and named.lower() != limit.statistic:
+            return None
+        if limit.metric and metric != limit.metric:
+            return None
+        return central(m)
+    if limit.metric and m.metric != limit.metric:
+        return None
+    return statistic(m, limit.statistic) if limit.statistic else central(m)
+
+
+def central(m: Measurement) -> float | None:
+    if m.samples:
+        return float(statistics.median(m.samples))
+    return m.summary.median if m.summary.median is not None else m.summary.mean
+
+
+def statistic(m: Measurement, name: str) -> float | None:
+    samples = sorted(m.samples)
+    summary = m.summary
+    if name == "min":
+        return samples[0] if samples else summary.minimum
+    if name == "max":
+        return samples[-1] if samples else summary.maximum
+    if name == "mean":
+        return statistics.fmean(samples) if samples else summary.mean
+    if name == "median" or name == "p50":
+        return central(m)
+    rank = _PERCENTILE.match(name)
+    if rank is None or not samples:
+        return None
+    return _percentile(samples, float(rank.group("rank")) / 100)
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks, as numpy's default."""
+    at = (len(ordered) - 1) * q
+    low = math.floor(at)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (at - low)

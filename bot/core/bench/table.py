@@ -1,0 +1,133 @@
+"""The comparison as a Markdown table, shared by ``perfbot bench compare`` and the check run.
+
+Rows go worst first so the regressions are read before anything else; unchanged
+benchmarks fold into ``<details>``; the whole fits ``limit`` characters (GitHub caps a
+check run's summary and text at 65 535), dropping the least important rows first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+from bot.core.bench.model import Change, Direction, Verdict
+
+SEVERITY = (Verdict.REGRESSED, Verdict.MISSING, Verdict.NEW, Verdict.IMPROVED, Verdict.UNCHANGED)
+MARK = {
+    Verdict.REGRESSED: "🔴 regressed",
+    Verdict.MISSING: "⚪ missing",
+    Verdict.NEW: "🆕 new",
+    Verdict.IMPROVED: "🟢 improved",
+    Verdict.UNCHANGED: "unchanged",
+}
+HEADER = "| Benchmark | Metric | Base | Head | Change (CI) | Verdict |\n|---|---|--:|--:|--:|---|\n"
+TRUNCATED = "\n_{count} more rows not shown: the table is limited to {limit} characters._\n"
+GITHUB_LIMIT = 65_535
+
+_TIME_STEPS = ((1e-9, "ns"), (1e-6, "µs"), (1e-3, "ms"), (1.0, "s"))
+_SIZE_STEPS = ((1.0, "B"), (1024.0, "KiB"), (1024.0**2, "MiB"), (1024.0**3, "GiB"))
+
+
+def geometric_mean(changes: Sequence[Change]) -> float | None:
+    """The geometric mean of the changes, signed so that positive is worse.
+
+    Each change enters as its ratio (head / base, inverted for higher-is-better
+    metrics), so +10 % and -10 % on two benchmarks do not cancel to a false zero as
+    an arithmetic mean would. ``None`` when no benchmark was measured on both sides.
+    """
+    logs = []
+    for change in changes:
+        if change.change is None or change.change <= -1.0 or not math.isfinite(change.change):
+            continue
+        ratio = math.log1p(change.change)
+        logs.append(ratio if change.direction is Direction.LOWER else -ratio)
+    if not logs:
+        return None
+    return math.expm1(math.fsum(logs) / len(logs))
+
+
+def severity_key(change: Change) -> tuple[int, float, str, str]:
+    worse = change.worse if change.worse is not None else 0.0
+    return (SEVERITY.index(change.verdict), -worse, change.benchmark, change.metric)
+
+
+def value(number: float | None, unit: str) -> str:
+    """A measured value in the unit a reader expects: 1.23 ms, not 0.00123 s."""
+    if number is None:
+        return "—"
+    steps = _TIME_STEPS if unit == "s" else _SIZE_STEPS if unit == "B" else None
+    if steps is None:
+        return f"{number:.4g} {unit}".rstrip()
+    scale, name = steps[0]
+    for step, step_name in steps:
+        if abs(number) >= step:
+            scale, name = step, step_name
+    return f"{number / scale:.3g} {name}"
+
+
+def percent(fraction: float) -> str:
+    return f"{fraction * 100:+.1f} %"
+
+
+def change_text(change: Change) -> str:
+    if change.change is None:
+        return "—"
+    text = percent(change.change)
+    if change.interval is not None:
+        low, high = change.interval
+        text += f" ({low * 100:+.1f} … {high * 100:+.1f})"
+    return text
+
+
+def row(change: Change) -> str:
+    name = change.benchmark.replace("|", "\\|")
+    return (
+        f"| `{name}` | {change.metric} | {value(change.base, change.unit)} | "
+        f"{value(change.head, change.unit)} | {change_text(change)} | {MARK[change.verdict]} |\n"
+    )
+
+
+def counts(changes: Sequence[Change]) -> str:
+    tally = Counter(c.verdict for c in changes)
+    return " · ".join(f"{tally[v]} {v.value}" for v in SEVERITY)
+
+
+def render(changes: Sequence[Change], limit: int = GITHUB_LIMIT) -> str:
+    """Counts, geometric mean, the table worst first, unchanged folded, within ``limit``."""
+    ordered = sorted(changes, key=severity_key)
+    head = f"**{counts(ordered)}**"
+    mean = geometric_mean(ordered)
+    if mean is not None:
+        head += f" · geometric mean of changes {percent(mean)} (positive is worse)"
+    head += "\n\n"
+    notable = [row(c) for c in ordered if c.verdict is not Verdict.UNCHANGED]
+    quiet = [row(c) for c in ordered if c.verdict is Verdict.UNCHANGED]
+
+    def assemble(n_notable: int, n_quiet: int) -> str:
+        text = head
+        if n_notable:
+            text += HEADER + "".join(notable[:n_notable])
+        if n_quiet:
+            text += (
+                f"\n<details><summary>{len(quiet)} unchanged</summary>\n\n"
+                + HEADER
+                + "".join(quiet[:n_quiet])
+                + "\n</details>\n"
+            )
+        left = len(notable) - n_notable + len(quiet) - n_quiet
+        if left:
+            text += TRUNCATED.format(count=left, limit=limit)
+        return text
+
+    n_notable, n_quiet = len(notable), len(quiet)
+    text = assemble(n_notable, n_quiet)
+    # Drop unchanged rows first, then the least severe notable ones, until it fits.
+    while len(text) > limit and (n_quiet or n_notable):
+        excess = len(text) - limit
+        if n_quiet:
+            n_quiet = max(0, n_quiet - max(1, excess // 80))
+        else:
+            n_notable = max(0, n_notable - max(1, excess // 80))
+        text = assemble(n_notable, n_quiet)
+    return text[:limit]

@@ -1,0 +1,423 @@
+"""Testing stage: benchmark results hold against the merge base, and within their budgets.
+
+Results come from result files committed in the pull request (compared with the same
+files at the merge base) and, in the App, from a CI artifact (``pr.artifacts``, gathered
+by ``bot.app.evidence``). A regression or a budget breach fails the rule unless a
+reviewer signs off its variance; each variance's id is ``benchmarks:<benchmark>:<metric>``
+for a regression and ``benchmarks:<benchmark>:<metric>:budget`` for a budget breach
+(whitespace in names becomes ``_``), so a sign-off follows it across pushes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from bot.core import objectives as objectives_doc
+from bot.core import units
+from bot.core.bench import budgets as budget_check
+from bot.core.bench import readers, table
+from bot.core.bench.compare import compare, geometric_mean
+from bot.core.bench.model import Change, Results, Verdict
+from bot.core.bench.policy import Policy
+from bot.core.binding import Globs
+from bot.core.facts import ArtifactEvidence, ChangedFile, EvidenceState, FileStatus, PullRequest
+from bot.core.globs import matches
+from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage, Variance
+from bot.core.rules.scope import Scope, match
+
+if TYPE_CHECKING:  # bot.core.rules imports this module to register it
+    from bot.core.rules import Wants
+
+ID = "benchmarks"
+TITLE = "Benchmarks"
+STAGE = Stage.TESTING
+
+RESULT_PATHS = (
+    "benchmarks/results/**/*.json",
+    "**/BenchmarkDotNet.Artifacts/**/*-report-full.json",
+)
+ARTIFACT_PREFIX = "artifact:"
+# The comparison table's share of the check run's 65,535 characters; the rest is for
+# notes, budget breaches and the other rules' details.
+TABLE_LIMIT = 40_000
+
+FIX_REGRESSION = (
+    "Make the regressed benchmarks fast again (the table in the details compares each with "
+    "the merge base), or ask a reviewer to sign off each variance with `/perf signoff <id>`."
+)
+FIX_UNREADABLE = "Commit result files the benchmark tool wrote, unedited, or set `format:`."
+REGRESSION_MESSAGE = (
+    "{benchmark} ({metric}) regressed {change} against the merge base "
+    "({base} → {head}, by {statistic}). {reason}"
+)
+BREACH_MESSAGE = (
+    "{benchmark} ({metric}) is {actual}, outside the {source} `{limit}`.\nSign-off id: `{id}`."
+)
+UNREADABLE_MESSAGE = "perfbot cannot read this result file: {problem}"
+BASE_UNREADABLE_MESSAGE = (
+    "The merge base's version of this result file cannot be read ({problem}); its "
+    "benchmarks are compared as new."
+)
+WAITING = (
+    "Waiting for {workflows} to upload the artifact `{artifact}` for {sha}; "
+    "the check concludes {on_timeout} if it has not by {deadline}."
+)
+STALE = (
+    "The newest `{artifact}` results are stale: they are for {stale}, not the head {sha}. "
+    "Waiting for {workflows} to run on the head (until {deadline})."
+)
+TIMED_OUT = "No `{artifact}` results for {sha} from {workflows} within {minutes} minutes."
+NO_BASELINE = "No baseline: {problem} Every benchmark is new; budgets are still checked."
+
+
+class OnTimeout(StrEnum):
+    FAILURE = "failure"
+    NEUTRAL = "neutral"
+    SUCCESS = "success"
+
+
+class Baseline(StrEnum):
+    MERGE_BASE = "merge_base"  # newest successful run on the base branch at or before it
+    LATEST = "latest"  # newest successful run on the base branch
+    NONE = "none"  # head only: budgets, every benchmark new
+
+
+@dataclass(frozen=True, slots=True)
+class Artifacts:
+    """Where CI uploads results: an artifact of a GitHub Actions workflow run."""
+
+    workflows: tuple[str, ...] = ()  # workflow file names, e.g. benchmark.yml; empty: off
+    artifact: str = "benchmark-results"
+    files: Globs = ("**",)  # which files inside the artifact are result files
+    baseline: Baseline = Baseline.MERGE_BASE
+    timeout_minutes: int = 60
+    on_timeout: OnTimeout = OnTimeout.NEUTRAL
+    max_bytes: int = 50 * 1024 * 1024  # compressed and uncompressed, each
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    benchmarks: Globs = ("**",)
+    limit: str = ""  # "p95 <= 250ms", "time <= 2ms", "throughput >= 1200 rps"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    enabled: bool = True
+    severity: Severity = Severity.FAILURE
+    when: Scope = Scope(paths=("**",))
+    results: Globs = RESULT_PATHS
+    format: str = "auto"
+    policy: Policy = Policy()
+    budgets: tuple[Budget, ...] = ()
+    objectives: bool = True
+    objectives_file: str = objectives_doc.DEFAULT_PATH
+    artifacts: Artifacts = Artifacts()
+
+
+def wants(pr: PullRequest, settings: Settings) -> Wants:
+    from bot.core.rules import Wants
+
+    head = [f.path for f in _result_files(pr, settings)]
+    base = [f.previous_path or f.path for f in _result_files(pr, settings)
+            if f.status is not FileStatus.ADDED]
+    if settings.objectives and (head or settings.artifacts.workflows):
+        head.append(settings.objectives_file)
+    return Wants.of(head, base)
+
+
+def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
+    def result(outcome: Outcome, reason: str) -> RuleResult:
+        return RuleResult(ID, TITLE, STAGE, outcome, settings.severity, reason)
+
+    if not settings.enabled:
+        return result(Outcome.SKIPPED, "Disabled in the configuration.")
+    if not match(settings.when, pr):
+        return result(Outcome.SKIPPED, "This change is outside the rule's `when`.")
+    evidence = pr.artifacts if settings.artifacts.workflows else None
+    files = _result_files(pr, settings)
+    if not files and evidence is None:
+        if settings.artifacts.workflows:
+            return result(Outcome.SKIPPED, "No benchmark result file changed; CI artifacts "
+                          "are read by the App only.")
+        return result(Outcome.SKIPPED, "No benchmark result file changed in this PR.")
+    waiting = _waiting(pr, evidence, settings.artifacts) if evidence else None
+    if waiting is not None:
+        return waiting
+
+    head, base, findings, notes, errors = _gather(pr, settings, files, evidence)
+    changes = compare(base, head, settings.policy)
+    held, budget_notes = _budgets(pr, settings, head)
+    notes += budget_notes
+    regressions = [c for c in changes if c.verdict is Verdict.REGRESSED]
+    committed = {f.path for f in files}
+    findings += [_regression_finding(c, settings.severity) for c in regressions
+                 if c.path in committed]
+    findings += [_breach_finding(b, settings.severity) for b in held.breaches
+                 if b.path in committed]
+    variances = tuple(_regression_variance(c) for c in regressions) + tuple(
+        _breach_variance(b) for b in held.breaches)
+
+    reason = _counts(changes, held)
+    if evidence is not None and evidence.state is EvidenceState.REFUSED:
+        errors.append(f"The artifact `{evidence.artifact}` was refused: {evidence.problem}")
+    failed = bool(regressions or held.breaches or errors)
+    if errors:
+        reason = " ".join(errors) + (" " + reason if changes else "")
+    details = _details(changes, held, notes, errors)
+    fix = FIX_REGRESSION if regressions or held.breaches else FIX_UNREADABLE if errors else ""
+    return RuleResult(
+        ID, TITLE, STAGE, Outcome.FAILED if failed else Outcome.PASSED, settings.severity,
+        reason, fix, findings=tuple(findings), variances=variances, details=details,
+    )
+
+
+def _result_files(pr: PullRequest, settings: Settings) -> list[ChangedFile]:
+    return [f for f in pr.files
+            if f.status is not FileStatus.REMOVED and matches(settings.results, f.path)]
+
+
+def _waiting(
+    pr: PullRequest, evidence: ArtifactEvidence, artifacts: Artifacts
+) -> RuleResult | None:
+    """While results are awaited the App shows the check in progress with this reason."""
+    words = {
+        "workflows": ", ".join(f"`{w}`" for w in evidence.workflows),
+        "artifact": evidence.artifact,
+        "sha": f"`{pr.head_sha[:7]}`",
+        "deadline": evidence.deadline or "the timeout",
+        "on_timeout": f"`{artifacts.on_timeout.value}`",
+        "minutes": artifacts.timeout_minutes,
+    }
+    if evidence.state is EvidenceState.WAITING:
+        reason = WAITING.format(**words)
+    elif evidence.state is EvidenceState.STALE:
+        reason = STALE.format(stale=f"`{evidence.head_sha[:7]}`", **words)
+    elif evidence.state is EvidenceState.TIMEOUT:
+        reason = TIMED_OUT.format(**words)
+        severity = {OnTimeout.FAILURE: Severity.FAILURE, OnTimeout.NEUTRAL: Severity.WARNING}
+        if artifacts.on_timeout is OnTimeout.SUCCESS:
+            return RuleResult(ID, TITLE, STAGE, Outcome.PASSED, Severity.NOTICE,
+                              reason + " Passing, as `on_timeout: success` asks.")
+        fix = (f"Check that {words['workflows']} ran on this commit and uploads "
+               f"`{evidence.artifact}`; re-run it, then re-run this check.")
+        return RuleResult(ID, TITLE, STAGE, Outcome.FAILED, severity[artifacts.on_timeout],
+                          reason, fix)
+    else:
+        return None
+    return RuleResult(ID, TITLE, STAGE, Outcome.SKIPPED, Severity.NOTICE, reason)
+
+
+def _gather(
+    pr: PullRequest,
+    settings: Settings,
+    files: Sequence[ChangedFile],
+    evidence: ArtifactEvidence | None,
+) -> tuple[list[Results], list[Results], list[Finding], list[str], list[str]]:
+    findings: list[Finding] = []
+    notes: list[str] = []
+    errors: list[str] = []
+    head_files: dict[str, bytes] = {}
+    base_files: dict[str, bytes] = {}
+    for f in files:
+        if f.path in pr.head.unreadable:
+            problem = pr.head.unreadable[f.path]
+            errors.append(f"`{f.path}`: {problem}.")
+            findings.append(_unreadable(f.path, problem, Severity.FAILURE))
+            continue
+        text = pr.head.text(f.path)
+        if text is not None:
+            head_files[f.path] = text.encode("utf-8")
+        old = f.previous_path or f.path
+        base_text = pr.base.text(old)
+        if base_text is not None:
+            base_files[f.path] = base_text.encode("utf-8")  # compared under the head's name
+        elif old in pr.base.unreadable:
+            findings.append(Finding(f.path, BASE_UNREADABLE_MESSAGE.format(
+                problem=pr.base.unreadable[old]), Severity.WARNING, title="Baseline unreadable"))
+    head, bad = readers.read_all(head_files, settings.format)
+    for error in bad:
+        errors.append(f"{error}.")
+        findings.append(_unreadable(error.path, error.problem, Severity.FAILURE, error.line))
+    base, bad_base = readers.read_all(base_files, settings.format)
+    for error in bad_base:
+        findings.append(Finding(error.path, BASE_UNREADABLE_MESSAGE.format(problem=error.problem),
+                                Severity.WARNING, title="Baseline unreadable"))
+    if evidence is not None and evidence.state is EvidenceState.READY:
+        more_head, more_base = _artifact_results(evidence, settings, notes, errors)
+        head += more_head
+        base += more_base
+    # Benchmarks the tool itself reports as failed have no result; say so beside the table.
+    notes += [f"`{r.path}` reports a failed benchmark: {error}" for r in head for error in r.errors]
+    return list(head), list(base), findings, notes, errors
+
+
+def _artifact_results(
+    evidence: ArtifactEvidence, settings: Settings, notes: list[str], errors: list[str]
+) -> tuple[list[Results], list[Results]]:
+    def named(files: Mapping[str, bytes]) -> dict[str, bytes]:
+        return {f"{ARTIFACT_PREFIX}{evidence.artifact}/{name}": data
+                for name, data in files.items() if matches(settings.artifacts.files, name)}
+
+    head_files = named(evidence.head)
+    if not head_files:
+        errors.append(f"The artifact `{evidence.artifact}` for `{evidence.head_sha[:7]}` holds "
+                      f"no file matching {', '.join(settings.artifacts.files)}.")
+    head, bad = readers.read_all(head_files, settings.format)
+    errors += [f"{error}." for error in bad]
+    if evidence.base is None:
+        notes.append(NO_BASELINE.format(problem=evidence.problem))
+        return list(head), []
+    notes.append(f"Baseline: `{evidence.artifact}` from `{evidence.base_sha[:7]}` on "
+                 f"`{evidence.base_ref}`.")
+    base, bad_base = readers.read_all(named(evidence.base), settings.format)
+    notes += [f"Baseline file unreadable, its benchmarks are new: {error}." for error in bad_base]
+    return list(head), list(base)
+
+
+def _budgets(
+    pr: PullRequest, settings: Settings, head: Sequence[Results]
+) -> tuple[budget_check.Held, list[str]]:
+    notes: list[str] = []
+    held: list[budget_check.Budget] = []
+    for i, budget in enumerate(settings.budgets):
+        try:
+            limit = budget_check.parse_limit(budget.limit)
+        except budget_check.LimitError as exc:
+            notes.append(f"`budgets[{i}]`: {exc}")
+            continue
+        held.append(budget_check.Budget(budget.benchmarks, limit, "budget"))
+    if settings.objectives:
+        held += _objective_budgets(pr, settings.objectives_file, notes)
+    if not held:
+        return budget_check.Held(), notes
+    checked = budget_check.check(head, held)
+    notes += [f"No result measured by {what}." for what in checked.unmeasured]
+    return checked, notes
+
+
+def _objective_budgets(
+    pr: PullRequest, path: str, notes: list[str]
+) -> list[budget_check.Budget]:
+    """Targets of journeys that name their benchmarks, held as budgets on those benchmarks.
+
+    A target binds every metric of those benchmarks measured in its unit (``p95 latency
+    <= 250ms`` binds their times), taking its statistic from the samples.
+    """
+    text = pr.head.text(path)
+    if text is None:
+        return []
+    found, problems = objectives_doc.parse(text, path)
+    if problems:
+        notes.append(f"`{path}` has {len(problems)} problem(s); "
+                     "only the targets perfbot could read are held.")
+    out = []
+    for journey in found.journeys:
+        if not journey.benchmarks:
+            continue
+        for target in journey.targets:
+            limit = budget_check.Limit(target.text, "", target.statistic or "",
+                                       target.op.value, target.value, target.unit)
+            out.append(budget_check.Budget(journey.benchmarks, limit,
+                                           f"objective of `{journey.name}`"))
+    return out
+
+
+def _counts(changes: Sequence[Change], held: budget_check.Held) -> str:
+    counts = {v: sum(1 for c in changes if c.verdict is v) for v in Verdict}
+    parts = [f"{n} {v.value}" for v, n in counts.items() if n]
+    text = ", ".join(parts) if parts else "no benchmarks compared"
+    mean = geometric_mean(changes)
+    if mean is not None:
+        text += f"; geometric mean of changes {mean:+.1%}"
+    if held.breaches:
+        text += f"; {len(held.breaches)} budget breach{'es' if len(held.breaches) != 1 else ''}"
+    elif held.held:
+        text += f"; {held.held} budget check{'s' if held.held != 1 else ''} held"
+    return text[0].upper() + text[1:] + "."
+
+
+def _details(
+    changes: Sequence[Change], held: budget_check.Held, notes: Sequence[str], errors: Sequence[str]
+) -> str:
+    parts = [f"> {note}" for note in notes]
+    parts += [f"> **Error:** {error}" for error in errors]
+    if changes:
+        parts.append(table.render(changes, limit=TABLE_LIMIT))
+    if held.breaches:
+        rows = ["| Benchmark | Metric | Head | Limit | Set by |", "|---|---|---|---|---|"]
+        for b in held.breaches:
+            actual = _quantity(b.actual, b.unit)
+            rows.append(f"| {_cell(b.benchmark)} | {_cell(b.metric)} | {actual} | "
+                        f"`{b.budget.limit.text}` | {b.budget.source} |")
+        parts.append("**Budget breaches**\n\n" + "\n".join(rows))
+    return "\n\n".join(parts)
+
+
+def variance_id(benchmark: str, metric: str, suffix: str = "") -> str:
+    parts = [ID, _token(benchmark), _token(metric)] + ([suffix] if suffix else [])
+    return ":".join(parts)
+
+
+def _regression_variance(c: Change) -> Variance:
+    summary = f"{c.benchmark} ({c.metric}) regressed {_percent(c.worse)}"
+    return Variance(variance_id(c.benchmark, c.metric), summary, c.worse)
+
+
+def _breach_variance(b: budget_check.Breach) -> Variance:
+    summary = (f"{b.benchmark} ({b.metric}) is {_quantity(b.actual, b.unit)}, outside "
+               f"`{b.budget.limit.text}`")
+    return Variance(variance_id(b.benchmark, b.metric, "budget"), summary, b.excess)
+
+
+def _regression_finding(c: Change, severity: Severity) -> Finding:
+    message = REGRESSION_MESSAGE.format(
+        benchmark=c.benchmark, metric=c.metric, change=_percent(c.worse),
+        base=_quantity(c.base, c.unit), head=_quantity(c.head, c.unit),
+        statistic=c.statistic or "its statistic", reason=c.reason,
+    )
+    message = f"{message.rstrip()}\nSign-off id: `{variance_id(c.benchmark, c.metric)}`."
+    return Finding(c.path, message, severity,
+                   start_line=c.line or 1, title=f"Benchmark regressed: {c.benchmark}")
+
+
+def _breach_finding(b: budget_check.Breach, severity: Severity) -> Finding:
+    message = BREACH_MESSAGE.format(
+        benchmark=b.benchmark, metric=b.metric, actual=_quantity(b.actual, b.unit),
+        source=b.budget.source, limit=b.budget.limit.text,
+        id=variance_id(b.benchmark, b.metric, "budget"),
+    )
+    return Finding(b.path, message, severity, start_line=b.line or 1,
+                   title=f"Budget breached: {b.benchmark}")
+
+
+def _unreadable(path: str, problem: str, severity: Severity, line: int | None = None) -> Finding:
+    return Finding(path, UNREADABLE_MESSAGE.format(problem=problem), severity,
+                   start_line=line or 1, title="Unreadable benchmark results")
+
+
+def _quantity(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    try:
+        kind = units.unit(unit).kind
+    except units.UnitError:
+        return f"{value:.4g} {unit}".strip()
+    return units.describe(units.Quantity(value, unit, kind))
+
+
+def _percent(value: float | None) -> str:
+    return "by an unknown amount" if value is None else f"{value:+.1%}"
+
+
+def _token(name: str) -> str:
+    return re.sub(r"\s+", "_", name.strip())
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+

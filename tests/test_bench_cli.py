@@ -1,0 +1,85 @@
+"""``perfbot bench compare`` on files real tools wrote (the corpus in benchmarks/corpus)."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+CORPUS = Path(__file__).resolve().parent.parent / "benchmarks" / "corpus" / "data"
+PYTEST_BASE = CORPUS / "pytest-benchmark" / "run007-aa.json"
+PYTEST_SAME = CORPUS / "pytest-benchmark" / "run026-aa.json"  # unchanged code, another run
+PYTEST_SLOWER = CORPUS / "pytest-benchmark" / "run044-all25.json"  # every workload +25 %
+PYPERF_BASE = CORPUS / "pyperf" / "run002-mix2.json"
+
+
+def compare(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
+    code = main(["bench", "compare", *map(str, args)])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_unchanged_code_passes_with_a_table(capsys) -> None:
+    code, out, _ = compare(capsys, PYTEST_BASE, PYTEST_SAME)
+    assert code == 0
+    assert "0 regressed" in out and "8 unchanged" in out
+    assert "<details>" in out and "test_workload[recursion]" in out
+
+
+def test_a_slowdown_fails_and_json_names_every_benchmark(capsys) -> None:
+    code, out, _ = compare(capsys, PYTEST_BASE, PYTEST_SLOWER, "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert len(report["benchmarks"]) == 8
+    first = report["benchmarks"][0]
+    assert {"name", "metric", "base", "head", "unit", "change", "verdict"} <= first.keys()
+    assert {b["verdict"] for b in report["benchmarks"]} == {"regressed"}
+    assert first["unit"] == "s" and first["change"] > 0.1
+    assert report["counts"]["regressed"] == 8
+
+
+def test_folders_pair_benchmarks_across_files_and_report_new_and_missing(capsys, tmp_path) -> None:
+    base, head = tmp_path / "base", tmp_path / "head"
+    (base / "py").mkdir(parents=True)
+    head.mkdir()
+    shutil.copy(PYTEST_BASE, base / "pytest.json")
+    shutil.copy(PYPERF_BASE, base / "py" / "pyperf.json")
+    shutil.copy(PYTEST_SAME, head / "renamed.json")
+    code, out, _ = compare(capsys, base, head, "--format", "auto", "--json")
+    verdicts = {b["name"]: b["verdict"] for b in json.loads(out)["benchmarks"]}
+    assert verdicts["sum_squares"] == "missing"
+    assert verdicts["bench_pytest.py::test_workload[sum_squares]"] == "unchanged"
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "empty"),
+        (PYTEST_BASE.read_bytes()[:500], ""),
+        (b'{"benchmarks": []}', ""),
+    ],
+    ids=["empty", "truncated", "no-benchmarks"],
+)
+def test_unreadable_input_exits_2_naming_the_file(capsys, tmp_path, content, problem) -> None:
+    bad = tmp_path / "results.json"
+    bad.write_bytes(content)
+    code, out, err = compare(capsys, PYTEST_BASE, bad)
+    assert code == 2
+    assert str(bad) in err and problem in err
+    assert out == ""
+
+
+def test_missing_path_and_empty_folder_exit_2(capsys, tmp_path) -> None:
+    code, _, err = compare(capsys, tmp_path / "nope.json", PYTEST_BASE)
+    assert code == 2 and "no such file" in err
+    (tmp_path / "empty").mkdir()
+    code, _, err = compare(capsys, PYTEST_BASE, tmp_path / "empty")
+    assert code == 2 and "no result files" in err
+
+
+def test_a_named_format_that_does_not_fit_is_refused(capsys) -> None:
+    code, _, err = compare(capsys, PYTEST_BASE, PYTEST_SAME, "--format", "pyperf")
+    assert code == 2 and "run007-aa.json" in err

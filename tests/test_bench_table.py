@@ -1,0 +1,52 @@
+"""The shared table: worst first, unchanged folded, counts and geometric mean, size-limited."""
+
+from bot.core.bench.model import Change, Direction, Verdict
+from bot.core.bench.table import render, value
+
+
+def change(name: str, verdict: Verdict, ratio: float | None = 1.0) -> Change:
+    moved = None if ratio is None else ratio - 1.0
+    return Change(
+        name,
+        "time",
+        "s",
+        Direction.LOWER,
+        verdict,
+        0.002,
+        None if ratio is None else 0.002 * ratio,
+        moved,
+    )
+
+
+def test_regressions_lead_and_unchanged_fold_into_details() -> None:
+    text = render(
+        [
+            change("steady", Verdict.UNCHANGED, 1.01),
+            change("faster", Verdict.IMPROVED, 0.8),
+            change("slightly_slower", Verdict.REGRESSED, 1.12),
+            change("much_slower", Verdict.REGRESSED, 1.5),
+            change("added", Verdict.NEW, None),
+        ]
+    )
+    order = [text.index(f"`{n}`") for n in ("much_slower", "slightly_slower", "added", "faster")]
+    assert order == sorted(order)
+    assert text.index("<details>") < text.index("`steady`")
+    assert "2 regressed · 0 missing · 1 new · 1 improved · 1 unchanged" in text
+    assert "geometric mean of changes" in text
+    assert "+50.0 %" in text and "2 ms" in text and "3 ms" in text
+
+
+def test_the_table_fits_the_size_limit_and_says_what_it_left_out() -> None:
+    changes = [change(f"bench_{i:05d}", Verdict.UNCHANGED) for i in range(2000)]
+    changes.append(change("the_regression", Verdict.REGRESSED, 1.3))
+    text = render(changes, limit=4000)
+    assert len(text) <= 4000
+    assert "`the_regression`" in text
+    assert "more rows not shown" in text
+
+
+def test_values_read_in_human_units() -> None:
+    assert value(0.0000012, "s") == "1.2 µs"
+    assert value(3 * 1024 * 1024, "B") == "3 MiB"
+    assert value(1234.0, "ops/s") == "1234 ops/s"
+    assert value(None, "s") == "—"
