@@ -126,7 +126,8 @@ def test_a_missing_required_key_and_a_float_for_an_int_are_errors(
 
 def test_regenerating_rewrites_schema_and_readme_together(tmp_path, monkeypatch) -> None:
     (tmp_path / "config").mkdir()
-    readme = f"# x\n\n{schema_module.README_START}\nstale-table-row\n{schema_module.README_END}\n\nend\n"
+    start, end = schema_module.README_START, schema_module.README_END
+    readme = f"# x\n\n{start}\nstale-table-row\n{end}\n\nend\n"
     (tmp_path / "README.md").write_text(readme)
     monkeypatch.setattr(schema_module, "__file__", str(tmp_path / "bot" / "core" / "schema.py"))
     assert schema_module.main(["schema", "--write"]) == 0
