@@ -6,8 +6,7 @@ import aiohttp
 from emulator import app_keys
 from harness import APP_ID, INSTALLATION, World
 
-from bot.core.facts import PullRequest
-from bot.core.rules import Wants
+from bot.core.facts import PullRequest, Wants
 from bot.github import fetch
 from bot.github.app import GitHubApp
 from bot.github.auth import AppCredentials

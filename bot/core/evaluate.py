@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.config import Config, ConfigError
 from bot.core.config_report import config_findings, run_rule
-from bot.core.facts import PullRequest
+from bot.core.facts import PullRequest, Wants
 from bot.core.gate import skip_reason, skipped_evaluation
 from bot.core.patterns import SlowPattern
 from bot.core.results import (
@@ -14,7 +14,7 @@ from bot.core.results import (
     RuleResult,
     Severity,
 )
-from bot.core.rules import RULES, Wants
+from bot.core.rules import RULES
 
 DEFAULT_CHECK_NAME = Config().check_name
 FILE_CAP_NOTE = (

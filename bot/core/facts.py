@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -99,3 +99,22 @@ class PullRequest:
     base: Tree = Tree()
     # Benchmark results CI uploaded as an artifact, when the config asks for them (App only).
     artifacts: ArtifactEvidence | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Wants:
+    """Paths whose content a rule needs, at the head and at the merge base.
+
+    Rules name them in ``wants``; each front reads them into ``PullRequest.head`` and
+    ``PullRequest.base`` before evaluation, so rules stay pure.
+    """
+
+    head: frozenset[str] = frozenset()
+    base: frozenset[str] = frozenset()
+
+    def __or__(self, other: Wants) -> Wants:
+        return Wants(self.head | other.head, self.base | other.base)
+
+    @staticmethod
+    def of(head: Iterable[str] = (), base: Iterable[str] = ()) -> Wants:
+        return Wants(frozenset(head), frozenset(base))

@@ -12,9 +12,8 @@ from gidgethub import BadRequest
 
 from bot.core.binding import Problem
 from bot.core.config import CONFIG_PATH, ConfigError, ConfigFiles, ConfigSource, extends
-from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree
+from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree, Wants
 from bot.core.layers import Reference, org_default
-from bot.core.rules import Wants
 from bot.core.yamldoc import Position
 from bot.github.client import GitHub
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from bot.core.binding import Problem
 from bot.core.config import CONFIG_PATH, ConfigError, ConfigFiles, ConfigSource, extends
-from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree
-from bot.core.rules import Wants
+from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree, Wants
 from bot.core.yamldoc import MAX_BYTES, Position, too_large
 
 MAX_READ_BYTES = 50 * 1024 * 1024

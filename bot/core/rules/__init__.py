@@ -11,11 +11,11 @@ rules stay pure and each front fetches in its own way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.facts import PullRequest
+from bot.core.facts import PullRequest, Wants
 from bot.core.results import RuleResult
 from bot.core.rules import (
     alerts,
@@ -27,21 +27,6 @@ from bot.core.rules import (
     rollout,
     tuning_knobs,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Wants:
-    """Paths whose content a rule needs, at the head and at the merge base."""
-
-    head: frozenset[str] = frozenset()
-    base: frozenset[str] = frozenset()
-
-    def __or__(self, other: Wants) -> Wants:
-        return Wants(self.head | other.head, self.base | other.base)
-
-    @staticmethod
-    def of(head: Iterable[str] = (), base: Iterable[str] = ()) -> Wants:
-        return Wants(frozenset(head), frozenset(base))
 
 
 def _nothing(pr: PullRequest, settings: Any) -> Wants:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # ``rules`` is still importing its rules when this module loads: use it at call time only.
-from bot.core import rules, yamldoc
+from bot.core import yamldoc
 from bot.core.binding import Globs, dotted
-from bot.core.facts import FileStatus, PullRequest
+from bot.core.facts import FileStatus, PullRequest, Wants
 from bot.core.globs import matching
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
 from bot.core.rules.scope import Scope, match
@@ -63,10 +63,10 @@ class Settings:
     require_summary: bool = True
 
 
-def wants(pr: PullRequest, settings: Settings) -> rules.Wants:
+def wants(pr: PullRequest, settings: Settings) -> Wants:
     if not settings.enabled or not match(settings.when, pr):
-        return rules.Wants()
-    return rules.Wants.of(head=_rule_files(pr, settings))
+        return Wants()
+    return Wants.of(head=_rule_files(pr, settings))
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:

@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from bot.core import objectives as objectives_doc
 from bot.core import units
@@ -24,13 +23,17 @@ from bot.core.bench.compare import compare, geometric_mean
 from bot.core.bench.model import Change, Results, Verdict
 from bot.core.bench.policy import Policy
 from bot.core.binding import Globs
-from bot.core.facts import ArtifactEvidence, ChangedFile, EvidenceState, FileStatus, PullRequest
+from bot.core.facts import (
+    ArtifactEvidence,
+    ChangedFile,
+    EvidenceState,
+    FileStatus,
+    PullRequest,
+    Wants,
+)
 from bot.core.globs import matches
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage, Variance
 from bot.core.rules.scope import Scope, match
-
-if TYPE_CHECKING:  # bot.core.rules imports this module to register it
-    from bot.core.rules import Wants
 
 ID = "benchmarks"
 TITLE = "Benchmarks"
@@ -120,8 +123,6 @@ class Settings:
 
 
 def wants(pr: PullRequest, settings: Settings) -> Wants:
-    from bot.core.rules import Wants
-
     head = [f.path for f in _result_files(pr, settings)]
     base = [f.previous_path or f.path for f in _result_files(pr, settings)
             if f.status is not FileStatus.ADDED]

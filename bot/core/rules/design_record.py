@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 
 # ``rules`` is still importing its rules when this module loads: use it at call time only.
-from bot.core import markdown, patterns, rules
+from bot.core import markdown, patterns
 from bot.core.binding import Globs, Regexes
 from bot.core.diff import first_changed_line
-from bot.core.facts import FileStatus, PullRequest
+from bot.core.facts import FileStatus, PullRequest, Wants
 from bot.core.globs import matching
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
 from bot.core.rules.scope import Scope, match
@@ -81,15 +81,15 @@ class Settings:
     required_status: Regexes = ()
 
 
-def wants(pr: PullRequest, settings: Settings) -> rules.Wants:
+def wants(pr: PullRequest, settings: Settings) -> Wants:
     """The records to hold to the template: changed ones, and ones the description links."""
     if not settings.enabled or not _reads_records(settings) or not match(settings.when, pr):
-        return rules.Wants()
+        return Wants()
     try:
         linked = _linked_paths(_links(pr.body, settings.link_patterns))
     except patterns.SlowPattern:
         linked = []
-    return rules.Wants.of(head=[*_changed_records(pr, settings), *linked])
+    return Wants.of(head=[*_changed_records(pr, settings), *linked])
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 # ``rules`` is still importing its rules when this module loads: use it at call time only.
 from bot.core import objectives as objectives_file
-from bot.core import rules
-from bot.core.facts import FileStatus, PullRequest
+from bot.core.facts import FileStatus, PullRequest, Wants
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
 from bot.core.rules.scope import Scope, match
 
@@ -46,10 +45,10 @@ class Settings:
     required: bool = False
 
 
-def wants(pr: PullRequest, settings: Settings) -> rules.Wants:
+def wants(pr: PullRequest, settings: Settings) -> Wants:
     if not settings.enabled or not _in_scope(pr, settings):
-        return rules.Wants()
-    return rules.Wants.of(head=[settings.file])
+        return Wants()
+    return Wants.of(head=[settings.file])
 
 
 def _in_scope(pr: PullRequest, settings: Settings) -> bool:

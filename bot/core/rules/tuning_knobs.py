@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import regex
 
@@ -28,14 +27,11 @@ from bot.core import patterns
 from bot.core.addedtext import Changed, changed
 from bot.core.binding import Globs, Regexes
 from bot.core.corpus import build
-from bot.core.facts import ChangedFile, FileStatus, PullRequest
+from bot.core.facts import ChangedFile, FileStatus, PullRequest, Wants
 from bot.core.globs import matches
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
 from bot.core.rules import sources
 from bot.core.rules.scope import Scope, match
-
-if TYPE_CHECKING:
-    from bot.core.rules import Wants
 
 ID = "tuning_knobs"
 TITLE = "Tuning knobs documented"
@@ -134,7 +130,6 @@ class Knob:
 
 def wants(pr: PullRequest, settings: Settings) -> Wants:
     """Documentation files changed without a diff: their text at the head stands in."""
-    from bot.core.rules import Wants  # the rule registry imports this module
 
     if not settings.enabled:
         return Wants()
