@@ -157,3 +157,17 @@ async def test_extends_reads_another_repos_file_at_a_ref(bot: Bot, world: World)
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.name == "Org performance"
     assert run.conclusion == "neutral"
+
+
+async def test_a_pr_converted_to_draft_is_skipped_when_drafts_are(bot: Bot, world: World):
+    world.repo.commit("main", {".github/performance.yml": "drafts: skip\n" + TEAM_CONFIG})
+    pr = open_pr(world, {"src/a.py": "a = 1\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "failure"  # no design record
+
+    pr.draft = True
+    await bot.send("pull_request", "converted_to_draft", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success"
+    assert "draft" in run.output.title.lower()

@@ -60,6 +60,13 @@ def test_out_of_scope_change_is_skipped_with_a_reason() -> None:
     assert result.reason
 
 
+def test_a_scope_limited_to_other_base_branches_says_why_it_skipped() -> None:
+    when = Scope(paths=("**/api/**",), base_branches=("release/*",))
+    result = run(change("svc/api/routes.py"), when=when)
+    assert result.outcome is Outcome.SKIPPED
+    assert result.reason == "This PR targets `main`, which is not one of `release/*`."
+
+
 def test_label_brings_a_change_into_scope_without_annotation() -> None:
     result = run(change("README.md", labels=("architecture",)))
     assert result.outcome is Outcome.FAILED

@@ -20,6 +20,7 @@ ACTIONS = (
     "labeled",
     "unlabeled",
     "ready_for_review",
+    "converted_to_draft",  # with `drafts: skip`, the verdict must follow the PR back
 )
 
 

@@ -137,8 +137,9 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
 
     if not settings.enabled:
         return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    if not match(settings.when, pr):
-        return result(Outcome.SKIPPED, "This change is outside the rule's `when`.")
+    scope = match(settings.when, pr)
+    if not scope:
+        return result(Outcome.SKIPPED, scope.why_not("This change is outside the rule's `when`."))
     evidence = pr.artifacts if settings.artifacts.workflows else None
     files = _result_files(pr, settings)
     if not files and evidence is None:

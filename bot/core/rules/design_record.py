@@ -100,7 +100,8 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         return result(Outcome.SKIPPED, "Disabled in the configuration.")
     scope = match(settings.when, pr)
     if not scope:
-        return result(Outcome.SKIPPED, "No architecture-significant path or label in this change.")
+        why = scope.why_not("No architecture-significant path or label in this change.")
+        return result(Outcome.SKIPPED, why)
 
     records = _changed_records(pr, settings)
     try:

@@ -61,7 +61,7 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         return result(Outcome.SKIPPED, "Disabled in the configuration.")
     scope = match(settings.when, pr)
     if not scope:
-        return result(Outcome.SKIPPED, "No deployment path or label in this change.")
+        return result(Outcome.SKIPPED, scope.why_not("No deployment path or label in this change."))
 
     wanted = {label.lower() for label in settings.labels}
     label = next((name for name in sorted(pr.labels) if name.lower() in wanted), None)

@@ -92,6 +92,7 @@ WEBHOOKS: tuple[str, ...] = (
     "pull_request.labeled",
     "pull_request.unlabeled",
     "pull_request.ready_for_review",
+    "pull_request.converted_to_draft",
     "pull_request.closed",
     "check_run.rerequested",
     "check_run.requested_action",
