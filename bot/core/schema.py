@@ -50,6 +50,10 @@ COMMON_DOCS = {
 SCOPE_DOCS = {
     "paths": "Changed paths that bring a PR in scope (gitignore-style globs, `!` negates).",
     "labels": "PR labels that bring a PR in scope.",
+    "base_branches": "Base branches the rule applies to (globs: `*` within a segment, `**` "
+    "across, `!` excludes); empty: any.",
+    "min_changed_lines": "Fewest added plus deleted lines, in the files `paths` selects, "
+    "that bring a PR in scope; 0: any.",
 }
 
 Json = dict[str, Any]

@@ -59,8 +59,11 @@ class Settings:
     when: Scope = Scope(paths=ALERT_FILES)
     # Changed files read as Prometheus alerting rules.
     files: Globs = ALERT_FILES
+    """Changed files read as Prometheus alerting rules (plain files or PrometheusRule objects)."""
     require_severity: bool = True
+    """Alerts must also carry `labels.severity`."""
     require_summary: bool = True
+    """Alerts must also carry `annotations.summary`."""
 
 
 def wants(pr: PullRequest, settings: Settings) -> Wants:

@@ -69,16 +69,20 @@ class Settings:
     severity: Severity = Severity.FAILURE
     when: Scope = Scope(paths=SIGNIFICANT_PATHS, labels=("architecture",))
     record_paths: Globs = ("docs/adr/**", "docs/rfcs/**")
+    """Where design records live; adding or changing one satisfies the rule."""
     link_patterns: Regexes = (
         r"(?i)\bADR[- ]?\d+\b",
         r"(?i)\bRFC[- ]?\d+\b",
         r"(?i)\bdocs/(?:adr|rfcs)/\S+\.md\b",
     )
+    """Or a match of one of these in the PR description links an existing record."""
     # Headings every record must have (case-insensitive; "## 4. Performance impact" counts
     # as "Performance"), read at the PR's head. Empty: any record will do.
     required_sections: tuple[str, ...] = ()
+    """Headings every record must have (Markdown, case-insensitive, at the head)."""
     # Patterns one of which the record must match, e.g. '(?im)^\W*status:\W*accepted'.
     required_status: Regexes = ()
+    """Regexes; one must match the record (e.g. a MADR `Status: Accepted`)."""
 
 
 def wants(pr: PullRequest, settings: Settings) -> Wants:

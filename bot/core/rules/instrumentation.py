@@ -105,14 +105,19 @@ class Settings:
     severity: Severity = Severity.FAILURE
     when: Scope = Scope(paths=SOURCE_PATHS)
     exclude: Globs = TESTS_AND_GENERATED
+    """Files not checked: tests, generated code, vendored code."""
     presets: tuple[str, ...] = tuple(PRESETS)
+    """Instrumentation pattern sets: `opentelemetry`, `prometheus`, `micrometer`, `statsd`, `profiling`."""  # noqa: E501
     patterns: Regexes = ()
+    """Your own regexes that count as instrumentation, besides the presets."""
     min_function_lines: int = 5
+    """Plain functions shorter than this are not checked (handlers and endpoints always are)."""
     ignore_names: Regexes = (
         r"^__\w+__$",
         r"^(?:main|init|String|Error|Len|Less|Swap)$",
         r"^(?:constructor|toString|hashCode|equals|render)$",
     )
+    """Regexes of function names never checked."""
 
 
 @dataclass(frozen=True, slots=True)

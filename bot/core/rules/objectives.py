@@ -42,7 +42,9 @@ class Settings:
     severity: Severity = Severity.FAILURE
     when: Scope = Scope(paths=("**",))
     file: str = objectives_file.DEFAULT_PATH
+    """Where the objectives live: journeys, SLIs, targets, paths and owners."""
     required: bool = False
+    """`true`: a missing objectives file fails the rule (a malformed one always does)."""
 
 
 def wants(pr: PullRequest, settings: Settings) -> Wants:

@@ -79,8 +79,11 @@ class Settings:
     severity: Severity = Severity.FAILURE
     when: Scope = Scope(paths=CODE_PATHS, labels=("performance",), min_changed_lines=50)
     test_paths: Globs = TEST_PATHS
+    """Adding or changing a file here counts as a performance test."""
     benchmark_files: Globs = BENCHMARK_FILES
+    """Files where an added benchmark function counts too."""
     benchmark_patterns: Regexes = BENCHMARK_PATTERNS
+    """Regexes of added lines that declare a benchmark function."""
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:

@@ -49,8 +49,10 @@ class Settings:
     when: Scope = Scope(paths=DEPLOYMENT_PATHS)
     # Any one of these labels declares the plan...
     labels: tuple[str, ...] = LABELS
+    """Any one of these PR labels declares the rollout plan (case-insensitive)."""
     # ...or a Markdown heading of one of these names, with text under it, in the description.
     sections: tuple[str, ...] = ("Rollout",)
+    """Or a heading of one of these names, with text under it, in the PR description."""
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:

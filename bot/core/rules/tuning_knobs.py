@@ -114,11 +114,17 @@ class Settings:
     severity: Severity = Severity.FAILURE
     when: Scope = Scope(paths=SOURCE_PATHS)
     exclude: Globs = (*sources.TESTS_AND_GENERATED, ".github/**")
+    """Files whose knobs are not checked."""
     patterns: Regexes = DEFAULT_PATTERNS
+    """Regexes finding knob candidates in code; the group `name` is the knob's name."""
     config_files: Globs = CONFIG_FILES
+    """Config files whose numeric keys are knob candidates."""
     config_patterns: Regexes = CONFIG_PATTERNS
+    """Regexes finding knob candidates in those config files (group `name`)."""
     knob_words: Regexes = KNOB_WORDS
+    """A candidate is a knob only if its name contains one of these words."""
     docs: Globs = DOC_PATHS
+    """Documentation files; one changed in the PR must mention each new knob by name."""
 
 
 @dataclass(frozen=True, slots=True)
