@@ -42,7 +42,8 @@ def variances_of(result: RuleResult) -> tuple[Variance, ...]:
 
 def current_variances(results: tuple[RuleResult, ...]) -> tuple[VarianceRecord, ...]:
     return tuple(
-        VarianceRecord(v.id, r.rule, v.summary[:300], v.magnitude)
+        VarianceRecord(v.id, r.rule, v.summary[:300], v.magnitude, v.baseline, v.value,
+                       v.unit, v.direction, v.threshold)
         for r in results
         for v in variances_of(r)
     )
