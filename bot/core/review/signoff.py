@@ -125,9 +125,12 @@ def percent(magnitude: float | None) -> str:
 
 
 def _worse(record: SignOffRecord, variance: Variance) -> bool:
+    """Grown beyond what the rule itself calls a change: a measured variance (a benchmark
+    re-run) always moves a little, and noise within its threshold is not a worse one."""
     if record.magnitude is None or variance.magnitude is None:
         return False
-    return variance.magnitude > record.magnitude + WORSE_TOLERANCE
+    tolerance = max(variance.threshold or 0.0, WORSE_TOLERANCE)
+    return variance.magnitude > record.magnitude + tolerance
 
 
 def _notice(finding: Finding) -> Finding:
