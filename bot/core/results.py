@@ -63,6 +63,29 @@ class Variance:
     id: str
     summary: str
     magnitude: float | None = None
+    # A measured regression also says where it started, so a later merge can show it is
+    # back: the pre-regression ``baseline`` and the regressed ``value`` (in ``unit``), which
+    # way is better (``direction``: "lower" or "higher"), and the relative ``threshold``
+    # within which the measurement counts as back.
+    baseline: float | None = None
+    value: float | None = None
+    unit: str = ""
+    direction: str = ""
+    threshold: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One value a rule measured on the head, named like the variance it would raise.
+
+    A mitigation issue tracking variance ``id`` compares a later merge's reading with the
+    baseline it recorded: that, not a passing rule, is evidence of recovery.
+    """
+
+    id: str
+    value: float
+    unit: str = ""
+    direction: str = "lower"  # which way is better: "lower" or "higher"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +103,8 @@ class RuleResult:
     variances: tuple[Variance, ...] = ()
     # Markdown a rule shows below the summary table (a benchmark comparison table).
     details: str = ""
+    # What the rule measured on the head, per variance id (benchmark metrics).
+    readings: tuple[Reading, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,8 @@ perfbot commands (one per line, in a pull request comment):
 - `/perf recheck`: evaluate the pull request again
 - `/perf help`: show this help
 
-`<variance>` is an id from the checklist (for example `design_record`). Quote values with \
+`<variance>` is an id exactly as the checklist shows it (for example `design_record` or \
+`benchmarks:tests/test_x.py::test_parse[small]:time`). Quote values with \
 spaces; a quoted plan may span lines."""
 
 # Opening quote → closing quote, typographic ones included (written as escapes for clarity).
@@ -38,7 +39,9 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _OWNER = re.compile(
     r"^@?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?:/([A-Za-z0-9][A-Za-z0-9._-]{0,99}))?$"
 )
-_VARIANCE = re.compile(r"^[\w.:/@+-]{1,200}$")
+# Any one word: variance ids keep the benchmark tool's names (``path::test[param]``,
+# ``BM_x<int>/8``), so the id the checklist shows is the id to type.
+_VARIANCE = re.compile(r"^[^\s`]{1,500}$")
 
 
 @dataclass(frozen=True, slots=True)

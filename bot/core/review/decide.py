@@ -54,6 +54,7 @@ FOOTER = (
 _COMPACT_TEXT = 200
 STATE_VARIANCES = 150
 STATE_SUMMARY = 80
+STATE_READINGS = 60  # rules list the readings most likely to show a recovery first
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,7 @@ def decide(
         variances=_kept(current_variances(original), state),
         passed_rules=tuple(r.rule for r in original if r.outcome is Outcome.PASSED),
         check_url=facts.check_url,
+        readings=tuple(g for r in original for g in r.readings)[:STATE_READINGS],
     )
     state = bump(state, given)
     block = encode(state, key, facts.repo, facts.number)

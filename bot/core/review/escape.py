@@ -38,7 +38,9 @@ def login(name: str) -> str:
 
 def code(text: str) -> str:
     """``text`` in a code span that it cannot close."""
-    clean = html.escape(text.replace("\n", " "), quote=False)
+    # Code spans show ``<`` and ``&`` literally, so they stay as typed (an id copied from the
+    # span must be the id); only a hidden-marker opener or closer is broken up.
+    clean = text.replace("\n", " ").replace("<!--", "<\u200c!--").replace("-->", "-\u200c->")
     fence = "`" * (max((len(m) for m in re.findall(r"`+", clean)), default=0) + 1)
     pad = " " if clean.startswith("`") or clean.endswith("`") else ""
     return f"{fence}{pad}{clean}{pad}{fence}"

@@ -7,20 +7,30 @@ and a later pull request that brings a variance back can close it.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote, unquote
 
+from bot.core import units
+from bot.core.results import Reading
 from bot.core.review import escape
 from bot.core.review.settings import IssueGrouping, MitigationSettings
 from bot.core.review.signoff import percent
 from bot.core.review.state import ReviewState, SignOffRecord, VarianceRecord
 
 _TRACKS = re.compile(r"<!-- perfbot:mitigation ([^\s#]+)#(\d+) (\S+) -->")
-_VARIANCE = re.compile(r"<!-- perfbot:variance (\S+)(?: rule=(\S+))? -->")
+_VARIANCE = re.compile(r"<!-- perfbot:variance (\S+)(?: rule=(\S+))?((?: [a-z]+=\S*)*) -->")
+_FIELD = re.compile(r" ([a-z]+)=(\S*)")
 _DUE = re.compile(r"<!-- perfbot:due (\d{4}-\d{2}-\d{2}) -->")
 LINKS_MARKER = "<!-- perfbot:mitigation-links -->"
 RECOVERED_MARKER = "<!-- perfbot:recovered {repo}#{number} -->"
+BASELINE_LINE = (
+    "**Baseline:** {baseline} before this pull request, {value} after it; perfbot closes "
+    "this issue when a later merged pull request measures it within {threshold} of the "
+    "baseline again."
+)
 TITLE_ONE = "Mitigate performance variance {id} accepted in #{number}"
 TITLE_MANY = "Mitigate {count} performance variances accepted in #{number}"
 
@@ -45,6 +55,36 @@ class Tracked:
     variances: tuple[str, ...]
     due: date | None
     rules: tuple[str, ...] = ()  # the rule of each variance, as recorded at sign-off
+    # The pre-regression level of each measured variance (None: a rule-level variance).
+    levels: tuple[Level | None, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """Where a measured regression started and ended, as recorded when its issue opened."""
+
+    baseline: float
+    value: float | None
+    unit: str
+    direction: str  # "lower" or "higher" is better
+    threshold: float
+
+    def holds(self, reading: Reading) -> bool:
+        """Is ``reading`` back within the threshold of the baseline (direction-aware)?"""
+        if reading.unit != self.unit or not math.isfinite(reading.value):
+            return False
+        if self.direction == "higher":
+            return reading.value >= self.baseline * (1.0 - self.threshold)
+        return reading.value <= self.baseline * (1.0 + self.threshold)
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """A tracked variance back in bounds, and the evidence (None for a rule-level one)."""
+
+    variance: str
+    level: Level | None = None
+    reading: Reading | None = None
 
 
 def drafts(
@@ -68,32 +108,67 @@ def tracked(body: str | None) -> Tracked | None:
     due = _DUE.search(body or "")
     variances = _VARIANCE.findall(body or "")
     return Tracked(found.group(1), int(found.group(2)), found.group(3),
-                   tuple(v for v, _ in variances),
+                   tuple(v for v, _, _ in variances),
                    date.fromisoformat(due.group(1)) if due else None,
-                   tuple(rule or _rule_of(v) for v, rule in variances))
+                   tuple(rule or _rule_of(v) for v, rule, _ in variances),
+                   tuple(_level(extra) for _, _, extra in variances))
 
 
-def recovered(issue: Tracked, merged: ReviewState) -> tuple[str, ...]:
-    """Variances of ``issue`` that the merged pull request's evaluation shows back in bounds.
+def recovered(issue: Tracked, merged: ReviewState) -> tuple[Recovery, ...]:
+    """Variances of ``issue`` that the merged pull request shows back in bounds.
 
-    A variance is back when its rule applied and passed on that pull request. For a
-    benchmark, that means the benchmark rule compared against the pre-regression
-    baseline and found it within threshold.
+    A measured variance (a benchmark regression) is back only when the merged pull
+    request measured it (``merged.readings``) within its threshold of the baseline
+    recorded before the regression: a pull request that did not measure it, or measured
+    it still regressed, is no evidence. A rule-level variance is back when its rule
+    applied and passed.
     """
     failing = {v.id for v in merged.variances}
     passed = set(merged.passed_rules)
+    readings = {r.id: r for r in merged.readings}
     rules = issue.rules or tuple(_rule_of(v) for v in issue.variances)
-    return tuple(v for v, rule in zip(issue.variances, rules, strict=False)
-                 if v not in failing and rule in passed)
+    levels = issue.levels or (None,) * len(issue.variances)
+    back = []
+    for variance, rule, level in zip(issue.variances, rules, levels, strict=False):
+        if level is not None:
+            reading = readings.get(variance)
+            if reading is not None and level.holds(reading):
+                back.append(Recovery(variance, level, reading))
+        elif variance not in failing and rule in passed:
+            back.append(Recovery(variance))
+    return tuple(back)
 
 
-def recovery_comment(repo: str, number: int, pr_url: str, variances: tuple[str, ...],
+def recovery_comment(repo: str, number: int, pr_url: str, back: tuple[Recovery, ...],
                      check_url: str) -> str:
-    names = ", ".join(escape.code(v) for v in variances)
+    names = ", ".join(escape.code(r.variance) for r in back)
     evidence = f" ([check run]({check_url}))" if check_url else ""
-    return (f"{RECOVERED_MARKER.format(repo=repo, number=number)}\n"
-            f"Pull request [#{number}]({pr_url}) was merged with {names} back within "
-            f"its threshold{evidence}. perfbot considers this variance mitigated.")
+    lines = [RECOVERED_MARKER.format(repo=repo, number=number),
+             f"Pull request [#{number}]({pr_url}) was merged with {names} back within "
+             f"its threshold{evidence}. perfbot considers this variance mitigated."]
+    measured = [r for r in back if r.level is not None and r.reading is not None]
+    if measured:
+        lines += ["", "| Variance | Baseline | Regressed to | Now | Threshold |",
+                  "|---|---|---|---|---|"]
+        for r in measured:
+            assert r.level is not None and r.reading is not None
+            lines.append(
+                f"| {escape.code(r.variance).replace('|', '&#124;')} | "
+                f"{quantity(r.level.baseline, r.level.unit)} | "
+                f"{quantity(r.level.value, r.level.unit)} | "
+                f"{quantity(r.reading.value, r.reading.unit)} | "
+                f"{r.level.threshold:.1%} ({r.level.direction} is better) |")
+    return "\n".join(lines)
+
+
+def quantity(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    try:
+        kind = units.unit(unit).kind
+    except units.UnitError:
+        return f"{value:.4g} {escape.inline(unit)}".strip()
+    return units.describe(units.Quantity(value, unit, kind))
 
 
 def links_comment(issues: list[tuple[str, int, str]]) -> str:
@@ -101,6 +176,29 @@ def links_comment(issues: list[tuple[str, int, str]]) -> str:
     lines += [f"- {escape.code(key) if key != '*' else 'all variances'}: #{n} ({url})"
               for key, n, url in issues]
     return "\n".join(lines)
+
+
+def _level_marker(v: VarianceRecord) -> str:
+    """`` baseline=… value=… …`` for a measured variance's marker; "" for a rule-level one."""
+    if v.baseline is None or not math.isfinite(v.baseline):
+        return ""
+    value = "" if v.value is None else repr(v.value)
+    return (f" baseline={v.baseline!r} value={value} unit={quote(v.unit, safe='/')} "
+            f"direction={v.direction or 'lower'} threshold={v.threshold or 0.0!r}")
+
+
+def _level(extra: str) -> Level | None:
+    found = dict(_FIELD.findall(extra))
+    try:
+        baseline = float(found["baseline"])
+        value = float(found["value"]) if found.get("value") else None
+        threshold = float(found.get("threshold") or 0.0)
+    except (KeyError, ValueError):
+        return None
+    if not math.isfinite(baseline) or not math.isfinite(threshold):
+        return None
+    direction = "higher" if found.get("direction") == "higher" else "lower"
+    return Level(baseline, value, unquote(found.get("unit", "")), direction, threshold)
 
 
 def _rule_of(variance: str) -> str:
@@ -129,7 +227,11 @@ def _draft(key: str, accepted: list[tuple[SignOffRecord, VarianceRecord]],
         if s.due:
             lines.append(f"**Due:** {s.due}")
             dues.append(s.due)
-        lines.append(f"<!-- perfbot:variance {v.id} rule={v.rule} -->")
+        if v.baseline is not None:
+            lines += [BASELINE_LINE.format(
+                baseline=quantity(v.baseline, v.unit), value=quantity(v.value, v.unit),
+                threshold=f"{v.threshold or 0.0:.1%}"), ""]
+        lines.append(f"<!-- perfbot:variance {v.id} rule={v.rule}{_level_marker(v)} -->")
         lines.append("")
     if dues:
         lines.append(f"<!-- perfbot:due {min(dues)} -->")

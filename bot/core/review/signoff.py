@@ -42,7 +42,8 @@ def variances_of(result: RuleResult) -> tuple[Variance, ...]:
 
 def current_variances(results: tuple[RuleResult, ...]) -> tuple[VarianceRecord, ...]:
     return tuple(
-        VarianceRecord(v.id, r.rule, v.summary[:300], v.magnitude)
+        VarianceRecord(v.id, r.rule, v.summary[:300], v.magnitude, v.baseline, v.value,
+                       v.unit, v.direction, v.threshold)
         for r in results
         for v in variances_of(r)
     )
@@ -124,9 +125,12 @@ def percent(magnitude: float | None) -> str:
 
 
 def _worse(record: SignOffRecord, variance: Variance) -> bool:
+    """Grown beyond what the rule itself calls a change: a measured variance (a benchmark
+    re-run) always moves a little, and noise within its threshold is not a worse one."""
     if record.magnitude is None or variance.magnitude is None:
         return False
-    return variance.magnitude > record.magnitude + WORSE_TOLERANCE
+    tolerance = max(variance.threshold or 0.0, WORSE_TOLERANCE)
+    return variance.magnitude > record.magnitude + tolerance
 
 
 def _notice(finding: Finding) -> Finding:

@@ -20,6 +20,8 @@ import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from bot.core.results import Reading
+
 VERSION = 1
 _BLOCK = re.compile(r"<!-- perfbot:state v1 ([A-Za-z0-9_=-]+) ([0-9a-f]{64}) -->")
 _KEY_LABEL = b"perfbot review state v1"
@@ -53,6 +55,14 @@ class VarianceRecord:
     rule: str
     summary: str
     magnitude: float | None = None
+    # Where a measured regression started (see ``results.Variance``): a mitigation issue
+    # records these at merge, and a later reading within threshold of ``baseline`` shows
+    # recovery.
+    baseline: float | None = None
+    value: float | None = None
+    unit: str = ""
+    direction: str = ""
+    threshold: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +74,9 @@ class ReviewState:
     variances: tuple[VarianceRecord, ...] = ()
     passed_rules: tuple[str, ...] = ()
     check_url: str = ""
+    # What the last evaluation measured (benchmark values by variance id), so a merge can
+    # tell whether it brought an earlier regression back.
+    readings: tuple[Reading, ...] = ()
     # Counts writes, so an old block pasted back over a newer one is recognised as old.
     revision: int = 0
 
@@ -85,7 +98,8 @@ def encode(state: ReviewState, key: bytes, repo: str, number: int) -> str:
         "signoffs": [asdict(s) for s in state.signoffs],
         "ticks": [asdict(t) for t in state.ticks],
         "head_sha": state.head_sha,
-        "variances": [asdict(v) for v in state.variances],
+        "variances": [_compact(v) for v in state.variances],
+        "readings": [_compact(r) for r in state.readings],
         "passed_rules": list(state.passed_rules),
         "check_url": state.check_url,
         "revision": state.revision,
@@ -113,10 +127,17 @@ def decode(body: str, key: bytes, repo: str, number: int) -> ReviewState | None:
             variances=tuple(_record(VarianceRecord, v) for v in data["variances"]),
             passed_rules=tuple(str(r) for r in data["passed_rules"]),
             check_url=str(data.get("check_url", "")),
+            readings=tuple(_record(Reading, r) for r in data.get("readings", [])),
             revision=int(data.get("revision", 0)),
         )
     except (ValueError, KeyError, TypeError, binascii.Error):
         return None
+
+
+def _compact(record: Any) -> dict[str, Any]:
+    """A record's fields without the empty ones (their defaults restore them): the state
+    shares one comment's 65,536 characters with the checklist."""
+    return {k: v for k, v in asdict(record).items() if v not in (None, "")}
 
 
 def _record(cls: type[Any], data: dict[str, Any]) -> Any:

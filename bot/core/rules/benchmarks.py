@@ -5,7 +5,9 @@ files at the merge base) and, in the App, from a CI artifact (``pr.artifacts``, 
 by ``bot.app.evidence``). A regression or a budget breach fails the rule unless a
 reviewer signs off its variance; each variance's id is ``benchmarks:<benchmark>:<metric>``
 for a regression and ``benchmarks:<benchmark>:<metric>:budget`` for a budget breach
-(whitespace in names becomes ``_``), so a sign-off follows it across pushes.
+(whitespace, quotes, backslashes and backticks in names become ``_``; every other
+character is kept, so ``tests/test_x.py::test_parse[small]`` stays recognisable), so a
+sign-off follows it across pushes. The checklist and the check run show each id verbatim.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from bot.core.facts import (
     Wants,
 )
 from bot.core.globs import matches
-from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage, Variance
+from bot.core.results import Finding, Outcome, Reading, RuleResult, Severity, Stage, Variance
 from bot.core.rules.scope import Scope, match
 
 ID = "benchmarks"
@@ -47,11 +49,14 @@ ARTIFACT_PREFIX = "artifact:"
 # The comparison table's share of the check run's 65,535 characters; the rest is for
 # notes, budget breaches and the other rules' details.
 TABLE_LIMIT = 40_000
+_AWKWARD = re.compile("[\\s\"'`\\\\\u201c\u201d\u201e\u2018\u2019\u201a\u00ab\u00bb]+")
 
 FIX_REGRESSION = (
     "Make the regressed benchmarks fast again (the table in the details compares each with "
     "the merge base), or ask a reviewer to sign off each variance with `/perf signoff <id>`."
 )
+FIX_IDS = " Sign-off ids: {ids}."
+SHOWN_IDS = 10
 FIX_UNREADABLE = "Commit result files the benchmark tool wrote, unedited, or set `format:`."
 REGRESSION_MESSAGE = (
     "{benchmark} ({metric}) regressed {change} against the merge base "
@@ -161,7 +166,7 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
                  if c.path in committed]
     findings += [_breach_finding(b, settings.severity) for b in held.breaches
                  if b.path in committed]
-    variances = tuple(_regression_variance(c) for c in regressions) + tuple(
+    variances = tuple(_regression_variance(c, settings.policy) for c in regressions) + tuple(
         _breach_variance(b) for b in held.breaches)
 
     reason = _counts(changes, held)
@@ -171,10 +176,11 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     if errors:
         reason = " ".join(errors) + (" " + reason if changes else "")
     details = _details(changes, held, notes, errors)
-    fix = FIX_REGRESSION if regressions or held.breaches else FIX_UNREADABLE if errors else ""
+    fix = FIX_REGRESSION + _ids(variances) if variances else FIX_UNREADABLE if errors else ""
     return RuleResult(
         ID, TITLE, STAGE, Outcome.FAILED if failed else Outcome.PASSED, settings.severity,
         reason, fix, findings=tuple(findings), variances=variances, details=details,
+        readings=_readings(changes),
     )
 
 
@@ -365,9 +371,31 @@ def variance_id(benchmark: str, metric: str, suffix: str = "") -> str:
     return ":".join(parts)
 
 
-def _regression_variance(c: Change) -> Variance:
+def _regression_variance(c: Change, policy: Policy) -> Variance:
     summary = f"{c.benchmark} ({c.metric}) regressed {_percent(c.worse)}"
-    return Variance(variance_id(c.benchmark, c.metric), summary, c.worse)
+    return Variance(variance_id(c.benchmark, c.metric), summary, c.worse, baseline=c.base,
+                    value=c.head, unit=c.unit, direction=c.direction.value,
+                    threshold=policy.resolve(c.benchmark).threshold)
+
+
+def _ids(variances: Sequence[Variance]) -> str:
+    """The exact ids to type, in the summary beside the fix, so nobody has to guess one."""
+    shown = ", ".join(f"`{v.id}`" for v in variances[:SHOWN_IDS])
+    more = f" and {len(variances) - SHOWN_IDS} more (see the checklist or the annotations)" \
+        if len(variances) > SHOWN_IDS else ""
+    return FIX_IDS.format(ids=shown + more)
+
+
+def _readings(changes: Sequence[Change]) -> tuple[Reading, ...]:
+    """The head's value of every benchmark metric measured, improvements first.
+
+    Improvements lead because a recovery from an earlier regression usually shows as one
+    against the (regressed) merge base, and whoever keeps readings may keep only the first.
+    """
+    measured = [c for c in changes if c.head is not None and c.verdict is not Verdict.MISSING]
+    measured.sort(key=lambda c: c.verdict is not Verdict.IMPROVED)
+    return tuple(Reading(variance_id(c.benchmark, c.metric), c.head, c.unit, c.direction.value)
+                 for c in measured if c.head is not None)
 
 
 def _breach_variance(b: budget_check.Breach) -> Variance:
@@ -417,7 +445,10 @@ def _percent(value: float | None) -> str:
 
 
 def _token(name: str) -> str:
-    return re.sub(r"\s+", "_", name.strip())
+    # Ids keep the tool's names (``path::test[param]``, ``BM_x<int>/8``) so people can find
+    # them, minus what a ``/perf`` command could not carry as one word: whitespace, quotes,
+    # backslashes and backticks each become ``_``.
+    return _AWKWARD.sub("_", name.strip())
 
 
 def _cell(text: str) -> str:
