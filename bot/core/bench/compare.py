@@ -79,7 +79,7 @@ def compare(base: Sequence[Results], head: Sequence[Results], policy: Policy) ->
         key: (_estimate(bases[key], knobs[key]), _estimate(heads[key], knobs[key]))
         for key in paired
     }
-    drift = _drift(estimates, heads, knobs)
+    drift = _drift(estimates, knobs)
     changes: list[Change] = []
     for key, side in heads.items():
         if key not in bases:
@@ -163,7 +163,6 @@ def _estimate(side: _Side, knobs: Knobs) -> _Estimate:
 
 def _drift(
     estimates: dict[tuple[str, str], tuple[_Estimate, _Estimate]],
-    heads: dict[tuple[str, str], _Side],
     knobs: dict[tuple[str, str], Knobs],
 ) -> dict[str, float]:
     """Per metric, the median head/base ratio of every benchmark: what moved the whole run."""
