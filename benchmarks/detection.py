@@ -38,7 +38,9 @@ from bot.core.bench.readers import read  # noqa: E402
 CORPUS = ROOT / "benchmarks" / "corpus"
 EFFECTS = (0.0, 0.03, 0.10, 0.25)
 RUNS_PER_SIDE = 3
-WORKLOAD = re.compile(r"(?:\[(?P<param>\w+)\]|(?P<bare>^\w+))$")
+TOOLS = ("pytest-benchmark", "pyperf", "go")
+# pytest-benchmark "bench_pytest.py::test_workload[w]", pyperf "w", Go "BenchmarkWorkload/w".
+WORKLOAD = re.compile(r"(?:\[(?P<param>\w+)\]|/(?P<sub>\w+)|(?P<bare>^\w+))$")
 
 # A rule maps (base runs, head runs) to {workload: verdict}.
 Rule = Callable[[Sequence[Results], Sequence[Results]], dict[str, Verdict]]
@@ -78,7 +80,7 @@ def workload_of(benchmark: str) -> str:
     match = WORKLOAD.search(benchmark)
     if match is None:
         raise ValueError(f"corpus benchmark {benchmark!r} names no workload")
-    return match["param"] or match["bare"]
+    return match["param"] or match["sub"] or match["bare"]
 
 
 @cache
@@ -241,13 +243,13 @@ def main() -> None:
     )
     if not args.candidates:
         print("True effect -> median measured change of the minimum, per tool:")
-        for tool in ("pytest-benchmark", "pyperf"):
+        for tool in TOOLS:
             cells = ", ".join(f"{e:+.0%}: {m:+.1%}" for e, m in calibration(tool).items())
             print(f"  {tool}: {cells}")
         print()
     rules = candidates() if args.candidates else {**REFERENCES, **ALTERNATIVES}
     for title, pairs in (("One run a side", single_pairs), ("Three runs a side", repeated_pairs)):
-        for tool in (None,) if args.candidates else (None, "pytest-benchmark", "pyperf"):
+        for tool in (None,) if args.candidates else (None, *TOOLS):
             print(f"### {title}, {tool or 'all tools'}\n\n{HEADER}")
             for name, rule in rules.items():
                 print(row(name, measure(rule, pairs(tool))))

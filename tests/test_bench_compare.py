@@ -171,3 +171,15 @@ def test_geometric_mean_is_signed_so_positive_is_worse() -> None:
     ) == pytest.approx(0.1)
     assert geometric_mean([change(2.0, Direction.HIGHER)]) == pytest.approx(-0.5)
     assert geometric_mean([]) is None
+
+
+def test_a_rate_is_judged_by_its_best_sample_the_maximum() -> None:
+    def rate(values: tuple[float, ...]) -> Measurement:
+        return Measurement("qps", "throughput", "ops/s", Direction.HIGHER, samples=values)
+
+    steady = (1000.0, 1001.0, 999.0, 1000.5, 1000.2, 999.8)
+    # One disturbed sample (a busy moment) in head: the best sample has not moved.
+    disturbed = (1000.0, 1001.0, 999.0, 1000.5, 1000.2, 400.0)
+    change = compare([results("b", rate(steady))], [results("h", rate(disturbed))], Policy())[0]
+    assert change.statistic == "max"
+    assert change.verdict is Verdict.UNCHANGED

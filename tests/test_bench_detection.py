@@ -26,7 +26,7 @@ def test_corpus_is_real_labelled_and_small() -> None:
     files = {p for pair in corpus["pairs"] for p in (pair["base"], pair["head"])}
     assert len(corpus["pairs"]) >= 500
     assert all((detection.CORPUS / f).is_file() for f in files)
-    assert {r["tool"] for r in corpus["runs"]} >= {"pytest-benchmark", "pyperf"}
+    assert {r["tool"] for r in corpus["runs"]} == {"pytest-benchmark", "pyperf", "go"}
     size = sum(p.stat().st_size for p in detection.CORPUS.rglob("*") if p.is_file())
     assert size < 3_000_000
 
@@ -40,10 +40,10 @@ def test_default_beats_both_references_on_false_alarms_at_no_loss_of_25_percent(
 
 def test_default_rates_hold_their_measured_values(single) -> None:
     default = single["perfbot default"]
-    assert default.false_alarms <= 0.18  # measured 15.5 %
-    assert default.rate(0.25) >= 0.90  # measured 93.1 %
-    assert default.rate(0.10) >= 0.45  # measured 52.3 %
-    assert default.improvement_regressed <= 0.12  # measured 9.0 %: the honest gap
+    assert default.false_alarms <= 0.18  # measured 15.6 %
+    assert default.rate(0.25) >= 0.84  # measured 86.6 %
+    assert default.rate(0.10) >= 0.42  # measured 47.3 %
+    assert default.improvement_regressed <= 0.10  # measured 7.9 %: the honest gap
 
 
 def test_short_quiet_runs_never_call_an_improvement_a_regression() -> None:
@@ -55,7 +55,8 @@ def test_short_quiet_runs_never_call_an_improvement_a_regression() -> None:
     assert tally.improvements_found / tally.improvements >= 0.9
 
 
-def test_spread_margin_calls_no_improvement_a_regression(single) -> None:
-    spread = single["min > 5 %, + 1x within-run spread"]
-    assert spread.improvement_regressed == 0.0
-    assert spread.false_alarms < single["perfbot default"].false_alarms
+def test_spread_margin_trades_detection_for_fewer_wrong_calls(single) -> None:
+    spread, default = single["min > 5 %, + 1x within-run spread"], single["perfbot default"]
+    assert spread.improvement_regressed <= 0.03  # measured 1.6 %
+    assert spread.improvement_regressed < default.improvement_regressed
+    assert spread.false_alarms < default.false_alarms

@@ -3,7 +3,9 @@
     python benchmarks/corpus/make.py --python /tmp/v-corpus/bin/python
 
 ``--python`` is an interpreter with pytest, pytest-benchmark and pyperf installed
-(a scratch venv: they are not project dependencies). Every run is a separate process;
+(a scratch venv: they are not project dependencies); ``go`` must be on PATH for the Go
+runs (``--tools`` picks the tools; ``--append`` adds runs of some tools to an existing
+labels.json, keeping the other tools' runs). Every run is a separate process;
 the runs of all variants are shuffled together so that baseline and head of a pair
 ran minutes apart and between-run drift is in the data. ``labels.json`` names the
 pairs (base file, head file) and the true effect of each workload in the head.
@@ -31,6 +33,18 @@ from workloads import NAMES  # noqa: E402
 MIX = (0.03, 0.10, 0.25, -0.20, 0.0, 0.0, 0.0, 0.0)
 GLOBAL = (0.10, 0.25)
 BASES_PER_HEAD = 6
+TOOLS = ("pytest-benchmark", "pyperf", "go")
+
+
+def previous_seconds(append: bool) -> dict[str, int]:
+    """How long earlier generations took, by the tools they ran (kept when appending)."""
+    path = HERE / "labels.json"
+    if not append or not path.exists():
+        return {}
+    seconds = json.loads(path.read_text()).get("seconds", {})
+    if isinstance(seconds, int):  # the first generation recorded one number
+        return {"pytest-benchmark,pyperf": seconds}
+    return dict(seconds)
 
 
 def variants(aa: int, mix: int, global_: int) -> list[tuple[str, dict[str, float]]]:
@@ -46,6 +60,8 @@ def variants(aa: int, mix: int, global_: int) -> list[tuple[str, dict[str, float
 
 
 def command(tool: str, python: str, out: Path) -> list[str]:
+    if tool == "go":
+        return ["go", "test", "-run", "^$", "-bench", ".", "-benchtime", "50ms", "-count", "10"]
     if tool == "pytest-benchmark":
         return [
             python,
@@ -82,6 +98,18 @@ def compact(path: Path) -> None:
     path.write_text(json.dumps(json.loads(path.read_text()), separators=(",", ":")) + "\n")
 
 
+def write_labels(labels: dict[str, object]) -> None:
+    """One run or pair a line: readable in a diff, a third the size of indented JSON."""
+    parts = []
+    for key, value in labels.items():
+        if isinstance(value, list):
+            rows = ",\n".join("  " + json.dumps(item) for item in value)
+            parts.append(f" {json.dumps(key)}: [\n{rows}\n ]")
+        else:
+            parts.append(f" {json.dumps(key)}: {json.dumps(value)}")
+    (HERE / "labels.json").write_text("{\n" + ",\n".join(parts) + "\n}\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", required=True, help="interpreter with the tools installed")
@@ -95,9 +123,18 @@ def main() -> None:
         help="runs per tool where every workload slows",
     )
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated tools to run")
+    parser.add_argument(
+        "--append", action="store_true", help="keep labels.json's runs of the other tools"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    tools = ("pytest-benchmark", "pyperf")
+    tools = tuple(args.tools.split(","))
+    kept: dict[str, list[dict[str, object]]] = {"runs": [], "pairs": []}
+    if args.append and (HERE / "labels.json").exists():
+        old = json.loads((HERE / "labels.json").read_text())
+        kept = {k: [x for x in old[k] if x["tool"] not in tools] for k in ("runs", "pairs")}
+    first = len(kept["runs"])
     runs = [
         {"tool": tool, "variant": name, "effects": effects}
         for tool in tools
@@ -108,17 +145,29 @@ def main() -> None:
         (HERE / "data" / tool).mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     for i, run in enumerate(runs):
-        out = HERE / "data" / str(run["tool"]) / f"run{i:03d}-{run['variant']}.json"
+        tool = str(run["tool"])
+        suffix = ".txt" if tool == "go" else ".json"
+        out = HERE / "data" / tool / f"run{first + i:03d}-{run['variant']}{suffix}"
         out.unlink(missing_ok=True)
         env = {**os.environ, "CORPUS_EFFECTS": json.dumps(run["effects"])}
-        subprocess.run(
-            command(str(run["tool"]), args.python, out),
-            cwd=HERE,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        compact(out)
+        if tool == "go":
+            with out.open("wb") as sink:
+                subprocess.run(
+                    command(tool, args.python, out),
+                    cwd=HERE / "go",
+                    env=env,
+                    check=True,
+                    stdout=sink,
+                )
+        else:
+            subprocess.run(
+                command(tool, args.python, out),
+                cwd=HERE,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            compact(out)
         run["file"] = str(out.relative_to(HERE))
         run["finished"] = round(time.monotonic() - started, 1)
         print(f"{i + 1}/{len(runs)} {run['file']} at {run['finished']} s", flush=True)
@@ -144,16 +193,20 @@ def main() -> None:
                         "effects": effects,
                     }
                 )
+    elapsed = round(time.monotonic() - started)
     labels = {
         "about": "Each pair compares base with head; effects[w] is the true relative change "
         "in the cost of workload w in head (+0.10 = 10 % more work; -0.20 = 20 % less). "
-        "Benchmarks are matched to workloads by name (test_workload[w] or w).",
-        "seconds": round(time.monotonic() - started),
-        "runs": runs,
-        "pairs": pairs,
+        "Benchmarks are matched to workloads by name (test_workload[w], w or .../w).",
+        "seconds": {
+            **previous_seconds(args.append),
+            ",".join(tools): elapsed,
+        },
+        "runs": kept["runs"] + runs,
+        "pairs": kept["pairs"] + pairs,
     }
-    (HERE / "labels.json").write_text(json.dumps(labels, indent=1) + "\n")
-    print(f"{len(runs)} runs, {len(pairs)} pairs in {labels['seconds']} s")
+    write_labels(labels)
+    print(f"{len(runs)} runs, {len(pairs)} pairs in {elapsed} s")
 
 
 if __name__ == "__main__":

@@ -74,12 +74,12 @@ def compare(base: Sequence[Results], head: Sequence[Results], policy: Policy) ->
     """Every benchmark metric of either side, with its verdict; head order, then base-only."""
     bases, heads = _gather(base), _gather(head)
     paired = [key for key in heads if key in bases]
-    knobs = {key: policy.resolve(key[0]) for key in (*heads, *bases)}
+    knobs = {key: _knobs(policy, side) for key, side in (*bases.items(), *heads.items())}
     estimates = {
         key: (_estimate(bases[key], knobs[key]), _estimate(heads[key], knobs[key]))
         for key in paired
     }
-    drift = _drift(estimates, heads, knobs)
+    drift = _drift(estimates, knobs)
     changes: list[Change] = []
     for key, side in heads.items():
         if key not in bases:
@@ -103,9 +103,20 @@ def _gather(results: Sequence[Results]) -> dict[tuple[str, str], _Side]:
     return sides
 
 
+def _knobs(policy: Policy, side: _Side) -> Knobs:
+    """The benchmark's settings; "min" means the best sample, so the maximum of a rate."""
+    knobs = policy.resolve(side.first.benchmark)
+    higher = knobs.direction.apply(side.first.direction) is Direction.HIGHER
+    if knobs.statistic is Statistic.MIN and higher:
+        return replace(knobs, statistic=Statistic.MAX)
+    return knobs
+
+
 def _statistic(samples: Array, statistic: Statistic) -> float:
     if statistic is Statistic.MIN:
         return float(samples.min())
+    if statistic is Statistic.MAX:
+        return float(samples.max())
     if statistic is Statistic.MEDIAN:
         return float(np.median(samples))
     if statistic is Statistic.MEAN:
@@ -118,6 +129,7 @@ def _statistic(samples: Array, statistic: Statistic) -> float:
 def _from_summary(summary: Summary, statistic: Statistic) -> float | None:
     preferred = {
         Statistic.MIN: (summary.minimum, summary.median, summary.mean),
+        Statistic.MAX: (summary.maximum, summary.median, summary.mean),
         Statistic.MEDIAN: (summary.median, summary.mean, summary.minimum),
         Statistic.MEAN: (summary.mean, summary.median, summary.minimum),
         Statistic.TRIMMED_MEAN: (summary.median, summary.mean, summary.minimum),
@@ -151,7 +163,6 @@ def _estimate(side: _Side, knobs: Knobs) -> _Estimate:
 
 def _drift(
     estimates: dict[tuple[str, str], tuple[_Estimate, _Estimate]],
-    heads: dict[tuple[str, str], _Side],
     knobs: dict[tuple[str, str], Knobs],
 ) -> dict[str, float]:
     """Per metric, the median head/base ratio of every benchmark: what moved the whole run."""
@@ -192,6 +203,8 @@ def _interval(base: _Side, head: _Side, knobs: Knobs) -> tuple[float, float] | N
 def _statistics_by_row(picks: Array, statistic: Statistic) -> Array:
     if statistic is Statistic.MIN:
         return np.asarray(picks.min(axis=1), dtype=np.float64)
+    if statistic is Statistic.MAX:
+        return np.asarray(picks.max(axis=1), dtype=np.float64)
     if statistic is Statistic.MEDIAN:
         return np.asarray(np.median(picks, axis=1), dtype=np.float64)
     if statistic is Statistic.MEAN:

@@ -1,0 +1,3 @@
+module perfbot.example/corpus
+
+go 1.19
