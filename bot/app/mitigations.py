@@ -17,7 +17,7 @@ from bot.core import config as config_model
 from bot.core.review import mitigation
 from bot.core.review.state import ReviewState
 from bot.github import conversation
-from bot.github.client import GitHub
+from bot.github.client import GitHub, converge
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ async def _create_converging(
     async def attempt() -> dict[str, Any]:
         return await _create(gh, repo, draft)
 
-    return await conversation.converge(gh, attempt)
+    return await converge(gh, attempt)
 
 
 async def _create(gh: GitHub, repo: str, draft: mitigation.IssueDraft) -> dict[str, Any]:

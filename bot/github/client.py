@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 from gidgethub import BadRequest, GitHubBroken, HTTPException, sansio
@@ -17,6 +17,7 @@ from gidgethub import aiohttp as gh_aiohttp
 from bot.github.retry import RetryPolicy, delay
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 USER_AGENT = "perfbot"
 # Minting an installation token twice is harmless, so it may be repeated after a 5xx.
@@ -164,3 +165,24 @@ class DownloadTooLarge(Exception):
 def _path(url: str) -> str:
     """The URL without its query, which is all a log line needs."""
     return url.split("?", 1)[0]
+
+
+CONVERGE_ATTEMPTS = 4
+
+
+async def converge(gh: GitHub, attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run a write that reads GitHub's state first, again after a 5xx.
+
+    A 5xx on a write may or may not have been applied; ``attempt`` looks before it
+    writes, so repeating it converges instead of duplicating.
+    """
+    for tries in range(1, CONVERGE_ATTEMPTS + 1):
+        try:
+            return await attempt()
+        except GitHubBroken as exc:
+            if tries == CONVERGE_ATTEMPTS:
+                raise
+            wait = gh.policy.base_delay * 2 ** (tries - 1)
+            log.warning("GitHub failed a write (%s); reconciling in %.1fs", exc.status_code, wait)
+            await gh.sleep(wait)
+    raise AssertionError("unreachable")

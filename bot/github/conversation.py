@@ -8,7 +8,7 @@ found, not repeated.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
@@ -16,11 +16,10 @@ from urllib.parse import quote, urlencode
 from gidgethub import BadRequest, GitHubBroken
 
 from bot.core.review.settings import Permission, SignoffSettings
-from bot.github.client import GitHub
+from bot.github.client import GitHub, converge
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-ATTEMPTS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,15 +134,3 @@ async def issues_labelled(
             found.append(item)
     return found
 
-
-async def converge(gh: GitHub, attempt: Callable[[], Awaitable[T]]) -> T:
-    for tries in range(1, ATTEMPTS + 1):
-        try:
-            return await attempt()
-        except GitHubBroken as exc:
-            if tries == ATTEMPTS:
-                raise
-            wait = gh.policy.base_delay * 2 ** (tries - 1)
-            log.warning("GitHub failed a write (%s); reconciling in %.1fs", exc.status_code, wait)
-            await gh.sleep(wait)
-    raise AssertionError("unreachable")

@@ -12,22 +12,18 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from gidgethub import GitHubBroken
-
 from bot.core.render import CheckOutput, annotation
 from bot.core.results import Conclusion
-from bot.github.client import GitHub
+from bot.github.client import GitHub, converge
 
 log = logging.getLogger(__name__)
 
 ANNOTATIONS_PER_REQUEST = 50  # GitHub refuses more in one create or update
-CONVERGE_ATTEMPTS = 4
 # Buttons on the check run (GitHub allows three); a click arrives as requested_action.
 ACTIONS = (
     {"label": "Re-run", "description": "Evaluate this pull request again", "identifier": "rerun"},
@@ -98,7 +94,7 @@ async def start(gh: GitHub, repo: str, head_sha: str, name: str, app_id: int) ->
         )
         return CheckRun.from_api(created)
 
-    return await _converge(attempt, gh)
+    return await converge(gh, attempt)
 
 
 async def complete(
@@ -147,7 +143,7 @@ async def complete(
         )
         return True
 
-    return await _converge(attempt, gh)
+    return await converge(gh, attempt)
 
 
 async def progress(gh: GitHub, repo: str, run: CheckRun, output: CheckOutput) -> bool:
@@ -161,12 +157,12 @@ async def progress(gh: GitHub, repo: str, run: CheckRun, output: CheckOutput) ->
     text = {"title": output.title, "summary": output.summary}
     if output.text:
         text["text"] = output.text
-    await _converge(
+    await converge(
+        gh,
         lambda: gh.patch(
             f"/repos/{repo}/check-runs/{run.id}",
             data={"status": "in_progress", "external_id": wanted, "output": text},
         ),
-        gh,
     )
     return True
 
@@ -206,18 +202,6 @@ def _touched(run: CheckRun) -> CheckRun:
     """After a write whose answer may be lost, assume annotations may be there."""
     return CheckRun(run.id, "", "", max(run.annotations_count, 1))
 
-
-async def _converge(attempt: Callable[[], Awaitable[T]], gh: GitHub) -> T:
-    for tries in range(1, CONVERGE_ATTEMPTS + 1):
-        try:
-            return await attempt()
-        except GitHubBroken as exc:
-            if tries == CONVERGE_ATTEMPTS:
-                raise
-            wait = gh.policy.base_delay * 2 ** (tries - 1)
-            log.warning("GitHub failed a write (%s); reconciling in %.1fs", exc.status_code, wait)
-            await gh.sleep(wait)
-    raise AssertionError("unreachable")
 
 
 def _now() -> str:

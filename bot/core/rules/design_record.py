@@ -15,13 +15,13 @@ from dataclasses import dataclass
 # ``rules`` is still importing its rules when this module loads: use it at call time only.
 from bot.core import markdown, patterns
 from bot.core.binding import Globs, Regexes
-from bot.core.diff import first_changed_line
 from bot.core.facts import FileStatus, PullRequest, Wants
 from bot.core.globs import matching
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
-from bot.core.rules.scope import Scope, match
+from bot.core.rules.scope import Scope, match, on_first_change
 
 ID = "design_record"
+REQUIRED_TITLE = "Design record required"
 TITLE = "Design record"
 STAGE = Stage.DESIGN
 
@@ -116,8 +116,8 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         where = ", ".join(_code(p.rstrip("*").rstrip("/") or p) for p in settings.record_paths)
         reason = NO_RECORD.format(scope=scope.describe())
         fix = NO_RECORD_FIX.format(where=where)
-        return result(Outcome.FAILED, reason, fix, *_on_first_change(pr, scope.paths, settings,
-                                                                      f"{reason}\n{fix}"))
+        return result(Outcome.FAILED, reason, fix, *on_first_change(
+            pr, scope, settings.severity, REQUIRED_TITLE, f"{reason}\n{fix}"))
     if not _reads_records(settings):
         if records:
             return result(Outcome.PASSED, f"Design record {_code(records[0])} changed in this PR.")
@@ -129,8 +129,8 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         example = (settings.record_paths[0].rstrip("*").rstrip("/") or "docs/adr") + "/0012-x.md"
         reason = UNCHECKABLE.format(links=shown)
         fix = UNCHECKABLE_FIX.format(example=example)
-        return result(Outcome.FAILED, reason, fix, *_on_first_change(pr, scope.paths, settings,
-                                                                      f"{reason}\n{fix}"))
+        return result(Outcome.FAILED, reason, fix, *on_first_change(
+            pr, scope, settings.severity, REQUIRED_TITLE, f"{reason}\n{fix}"))
     problems: list[str] = []
     fixes: list[str] = []
     findings: list[Finding] = []
@@ -235,27 +235,6 @@ def _linked_paths(links: list[str]) -> list[str]:
                 _LINK_SUFFIX.search(path):
             paths.append(path)
     return list(dict.fromkeys(paths))
-
-
-def _on_first_change(
-    pr: PullRequest, paths: tuple[str, ...], settings: Settings, message: str
-) -> tuple[Finding, ...]:
-    significant = set(paths)
-    first = next(
-        (f for f in pr.files if f.path in significant and f.status is not FileStatus.REMOVED),
-        None,
-    )
-    if first is None:
-        return ()
-    return (
-        Finding(
-            path=first.path,
-            start_line=first_changed_line(first.patch),
-            severity=settings.severity,
-            title="Design record required",
-            message=message,
-        ),
-    )
 
 
 def _and(items: list[str]) -> str:

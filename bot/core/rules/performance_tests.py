@@ -16,12 +16,11 @@ from bot.core import patterns
 from bot.core.addedtext import Changed
 from bot.core.binding import Globs, Regexes
 from bot.core.corpus import build
-from bot.core.diff import first_changed_line
 from bot.core.facts import FileStatus, PullRequest
 from bot.core.globs import matches
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
 from bot.core.rules import sources
-from bot.core.rules.scope import Scope, match
+from bot.core.rules.scope import Scope, match, on_first_change
 
 ID = "performance_tests"
 TITLE = "Performance tests"
@@ -118,19 +117,9 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     reason += candidates.note()
     shown = [p for p in settings.test_paths if not p.startswith("!")][:6]
     fix = FIX.format(paths=", ".join(f"`{p}`" for p in shown))
-    significant = set(scope.paths)
-    first = next((f for f in present if f.path in significant), None)
-    findings: tuple[Finding, ...] = ()
-    if first is not None:
-        findings = (
-            Finding(
-                path=first.path,
-                start_line=first_changed_line(first.patch),
-                severity=settings.severity,
-                title="Performance test required",
-                message=f"{reason}\n{fix}",
-            ),
-        )
+    findings = on_first_change(
+        pr, scope, settings.severity, "Performance test required", f"{reason}\n{fix}"
+    )
     return result(Outcome.FAILED, reason, fix, *findings)
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core import markdown
-from bot.core.diff import first_changed_line
-from bot.core.facts import FileStatus, PullRequest
+from bot.core.facts import PullRequest
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
-from bot.core.rules.scope import Scope, match
+from bot.core.rules.scope import Scope, match, on_first_change
 
 ID = "rollout"
 TITLE = "Staged rollout"
@@ -83,20 +82,7 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     fix = FIX.format(labels=shown, section=section)
     template = EMPTY_SECTION if empty else NO_PLAN
     reason = template.format(scope=scope.describe(), section=empty)
-    findings: tuple[Finding, ...] = ()
-    in_scope = set(scope.paths)
-    first = next(
-        (f for f in pr.files if f.path in in_scope and f.status is not FileStatus.REMOVED),
-        None,
+    findings = on_first_change(
+        pr, scope, settings.severity, "Rollout plan required", f"{reason}\n{fix}"
     )
-    if first is not None:
-        findings = (
-            Finding(
-                path=first.path,
-                start_line=first_changed_line(first.patch),
-                severity=settings.severity,
-                title="Rollout plan required",
-                message=f"{reason}\n{fix}",
-            ),
-        )
     return result(Outcome.FAILED, reason, fix, *findings)

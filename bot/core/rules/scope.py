@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.core.binding import Globs
+from bot.core.diff import first_changed_line
 from bot.core.facts import FileStatus, PullRequest
 from bot.core.globs import matching
+from bot.core.results import Finding, Severity
 
 OTHER_BASE = "This PR targets `{base}`, which is not one of {branches}."
 TOO_SMALL = (
@@ -126,3 +128,18 @@ def _branch_glob(pattern: str) -> re.Pattern[str]:
 
 def _excluded(found: ScopeMatch, reason: str) -> ScopeMatch:
     return ScopeMatch(found.paths, found.labels, excluded=reason)
+
+
+def on_first_change(
+    pr: PullRequest, scope: ScopeMatch, severity: Severity, title: str, message: str
+) -> tuple[Finding, ...]:
+    """The annotation for a rule about the change as a whole: the first in-scope file the
+    PR keeps, at its first changed line (none when a label alone brought the PR in)."""
+    in_scope = set(scope.paths)
+    first = next(
+        (f for f in pr.files if f.path in in_scope and f.status is not FileStatus.REMOVED),
+        None,
+    )
+    if first is None:
+        return ()
+    return (Finding(first.path, message, severity, first_changed_line(first.patch), title=title),)
