@@ -99,7 +99,9 @@ def _title(results: tuple[RuleResult, ...], conclusion: Conclusion) -> str:
         return f"{len(failed)} {noun} {label}: {', '.join(failed)}"
     if not applied:
         return "No performance rule applies to this change"
-    return f"All {len(applied)} applicable rule{'s' if len(applied) != 1 else ''} passed"
+    if len(applied) == 1:
+        return f"The one applicable rule passed: {applied[0].title}"
+    return f"All {len(applied)} applicable rules passed"
 
 
 def could_not_evaluate(check_name: str, reason: str, *, origin: str = "") -> Evaluation:

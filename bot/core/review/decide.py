@@ -216,7 +216,10 @@ def render(
             if v is None:
                 lines.append(f"- {escape.code(res.rule)}: {_maybe_clip(res.reason, compact)}")
             else:
+                # A benchmark's summary already says by how much; other variances may not.
                 size = f" ({percent(v.magnitude)})" if v.magnitude is not None else ""
+                if size and percent(v.magnitude) in v.summary:
+                    size = ""
                 lines.append(f"- {escape.code(v.id)}: "
                              f"{_maybe_clip(escape.inline(v.summary), compact)}{size}")
         if len(waiting) > (50 if compact else 500):

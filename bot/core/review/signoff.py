@@ -106,7 +106,7 @@ def notes(standings: tuple[Standing, ...]) -> tuple[str, ...]:
         if s.variance is None:
             lines.append(f"{head}: the variance is gone; nothing to accept.")
             continue
-        lines.append(f"{head}. Reason: {escape.inline(r.reason)} Mitigation: "
+        lines.append(f"{head}. Reason: {escape.inline(r.reason)} · Mitigation: "
                      f"{escape.inline(r.mitigation)}{owner_due(r)}")
     return tuple(lines)
 
