@@ -50,3 +50,17 @@ def test_values_read_in_human_units() -> None:
     assert value(3 * 1024 * 1024, "B") == "3 MiB"
     assert value(1234.0, "ops/s") == "1234 ops/s"
     assert value(None, "s") == "—"
+
+
+def test_a_run_where_everything_moved_together_is_called_out() -> None:
+    slower = [change(f"b{i}", Verdict.REGRESSED, 1.4 + i / 100) for i in range(5)]
+    text = render([*slower, change("steady", Verdict.UNCHANGED, 1.02)])
+    assert "The benchmarks moved together" in text
+    assert "5 of 6 `time` results changed for the worse (median 42.0 % worse)" in text
+    assert "re-run the benchmarks" in text
+
+
+def test_one_regression_among_steady_benchmarks_is_not_called_a_shift() -> None:
+    steady = [change(f"b{i}", Verdict.UNCHANGED, 1.0 + i / 100) for i in range(5)]
+    text = render([*steady, change("slower", Verdict.REGRESSED, 1.3)])
+    assert "moved together" not in text

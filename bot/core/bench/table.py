@@ -24,6 +24,17 @@ MARK = {
 HEADER = "| Benchmark | Metric | Base | Head | Change (CI) | Verdict |\n|---|---|--:|--:|--:|---|\n"
 TRUNCATED = "\n_{count} more rows not shown: the table is limited to {limit} characters._\n"
 GITHUB_LIMIT = 65_535
+# A run-wide shift: at least this many benchmarks of one metric, nearly all moved the
+# same way by more than their threshold. On shared CI machines a whole run is often
+# 10-90 % slower for a while, which from one base run and one head run looks exactly
+# like a change that slows everything; the reader should know which it may be.
+SHIFT_MIN_BENCHMARKS = 4
+SHIFT_SHARE = 0.75
+SHIFT_NOTE = (
+    "> **The benchmarks moved together:** {moved} of {total} `{metric}` results changed "
+    "{way} (median {median}). That is what a slower or busier machine looks like, as well "
+    "as a change that slows everything: re-run the benchmarks before acting on it.\n\n"
+)
 
 _TIME_STEPS = ((1e-9, "ns"), (1e-6, "µs"), (1e-3, "ms"), (1.0, "s"))
 _SIZE_STEPS = ((1.0, "B"), (1024.0, "KiB"), (1024.0**2, "MiB"), (1024.0**3, "GiB"))
@@ -93,6 +104,30 @@ def counts(changes: Sequence[Change]) -> str:
     return " · ".join(f"{tally[v]} {v.value}" for v in SEVERITY)
 
 
+def shift_notes(changes: Sequence[Change]) -> str:
+    """A warning per metric whose benchmarks nearly all moved the same way together."""
+    notes = []
+    for metric in sorted({c.metric for c in changes}):
+        worse = [c.worse for c in changes if c.metric == metric and c.worse is not None]
+        if len(worse) < SHIFT_MIN_BENCHMARKS:
+            continue
+        moved = [c for c in changes if c.metric == metric and c.verdict in
+                 (Verdict.REGRESSED, Verdict.IMPROVED)]
+        up = sum(1 for c in moved if c.verdict is Verdict.REGRESSED)
+        down = len(moved) - up
+        dominant = max(up, down)
+        if dominant < SHIFT_SHARE * len(worse):
+            continue
+        ordered = sorted(worse)
+        middle = ordered[len(ordered) // 2]
+        notes.append(SHIFT_NOTE.format(
+            moved=dominant, total=len(worse), metric=metric,
+            way="for the worse" if up >= down else "for the better",
+            median=f"{abs(middle) * 100:.1f} % " + ("worse" if middle >= 0 else "better"),
+        ))
+    return "".join(notes)
+
+
 def render(changes: Sequence[Change], limit: int = GITHUB_LIMIT) -> str:
     """Counts, geometric mean, the table worst first, unchanged folded, within ``limit``."""
     ordered = sorted(changes, key=severity_key)
@@ -100,7 +135,7 @@ def render(changes: Sequence[Change], limit: int = GITHUB_LIMIT) -> str:
     mean = geometric_mean(ordered)
     if mean is not None:
         head += f" · geometric mean of changes {percent(mean)} (positive is worse)"
-    head += "\n\n"
+    head += "\n\n" + shift_notes(ordered)
     notable = [row(c) for c in ordered if c.verdict is not Verdict.UNCHANGED]
     quiet = [row(c) for c in ordered if c.verdict is Verdict.UNCHANGED]
 
