@@ -46,6 +46,7 @@ class Change:
     edit: Edit | None = None
     fallback: ReviewState | None = None  # the state before a human broke the block
     replies: list[str] = field(default_factory=list)  # filled by the pass
+    answers: str = ""  # the comment revision replies answer (``conversation.answer_key``)
 
 
 @dataclass
@@ -65,14 +66,12 @@ class Steward:
                  fallback: ReviewState | None) -> ReviewState:
         """The comment's state; else the one before a human broke it; else the last written.
 
-        A verified block older than the one this process last wrote (pasted back to undo a
-        revoke, say) loses to the newer one.
+        A verified block older than the one this process last wrote, or than the one an
+        edit replaced (pasted back to undo a revoke, say, even after a restart), loses to
+        the newer one.
         """
         state = decode(found.body, self.key, repo, number) if found else None
-        known = self.known.get((repo.lower(), number))
-        if known is not None and (state is None or state.revision < known.revision):
-            return known
-        return state or fallback or ReviewState()
+        return newest(state, self.known.get((repo.lower(), number)), fallback)
 
     async def prepare(
         self,
@@ -113,8 +112,10 @@ class Steward:
 
         async def finish() -> None:
             await self._write(gh, repo, number, config, evaluation, decision, facts, ticks)
-            for text in change.replies:
-                await conversation.reply(gh, repo, number, text)
+            for i, text in enumerate(change.replies):
+                await conversation.reply(gh, repo, number, text, app_id=self.app_id,
+                                         once=f"{change.answers}/pass{i}" if change.answers
+                                         else "")
 
         return decision.evaluation, finish
 
@@ -135,6 +136,12 @@ class Steward:
 
         await conversation.upsert(gh, repo, number, self.app_id, MARKER, body)
         self.known[(repo.lower(), number)] = decision.state
+
+
+def newest(*states: ReviewState | None) -> ReviewState:
+    """The state with the highest revision (the first of equals); revisions only grow."""
+    found = [s for s in states if s is not None]
+    return max(found, key=lambda s: s.revision) if found else ReviewState()
 
 
 async def _paths(gh: GitHub, repo: str, number: int) -> list[str]:

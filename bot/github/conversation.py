@@ -20,6 +20,7 @@ from bot.github.client import GitHub, converge
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+REPLY_MARKER = "<!-- perfbot:reply {key} -->"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +73,26 @@ async def upsert(
     return await converge(gh, attempt)
 
 
-async def reply(gh: GitHub, repo: str, number: int, text: str) -> None:
-    """A one-off answer; never repeated blindly, so a lost response cannot post it twice."""
+async def reply(
+    gh: GitHub, repo: str, number: int, text: str, *, once: str = "", app_id: int = 0
+) -> None:
+    """A one-off answer; never repeated blindly, so a lost response cannot post it twice.
+
+    With ``once`` (which comment, which revision of it, which answer), an answer perfbot
+    already gave is not given again: GitHub redelivers a delivery unchanged, and after a
+    restart nothing in memory remembers it.
+    """
+    if once:
+        marker = REPLY_MARKER.format(key=once)
+        if await find_own(gh, repo, number, app_id, marker) is not None:
+            return
+        text = f"{text}\n{marker}"
     await gh.post(f"/repos/{repo}/issues/{number}/comments", data={"body": text})
+
+
+def answer_key(comment: dict[str, Any]) -> str:
+    """Names one revision of a comment: a redelivery repeats it, an edit changes it."""
+    return f"{comment.get('id')}@{comment.get('updated_at') or comment.get('created_at') or ''}"
 
 
 async def react(gh: GitHub, repo: str, comment_id: int, content: str = "+1") -> None:

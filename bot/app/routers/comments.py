@@ -10,7 +10,7 @@ from gidgethub import routing
 from gidgethub.sansio import Event
 
 from bot.app.context import Context, repository
-from bot.app.steward import Change, StateChange, config_for
+from bot.app.steward import Change, StateChange, config_for, newest
 from bot.core.review import actions, escape
 from bot.core.review.checklist import MARKER, Edit, manual_items, parse_ticks
 from bot.core.review.commands import (
@@ -42,9 +42,15 @@ CLOSED = "{who}, this pull request is closed; perfbot no longer changes its sign
 async def on_comment(event: Event, context: Context) -> None:
     data: dict[str, Any] = event.data
     steward = context.reviewer.steward
-    if "pull_request" not in data["issue"] or _is_bot(data.get("sender")) or steward is None:
+    if "pull_request" not in data["issue"] or steward is None:
         return
     comment = data["comment"]
+    if _is_bot(data.get("sender")):
+        # Bots command nothing, but another App setting perfbot's state back is undone.
+        replaced = _set_back(event, steward.app_id, steward.key)
+        if replaced is not None:
+            await _review(event, context, Change(fallback=replaced))
+        return
     if conversation.by_app(comment, steward.app_id):
         if data["action"] == "edited" and MARKER in (comment.get("body") or ""):
             await _ticks_edited(event, context)
@@ -71,6 +77,22 @@ async def on_deleted(event: Event, context: Context) -> None:
     await _review(event, context, Change(apply=_forget(int(data["comment"]["id"]))))
 
 
+def _set_back(event: Event, app_id: int, key: bytes) -> ReviewState | None:
+    """The state an edit of perfbot's checklist replaced by an older one (or none).
+
+    perfbot's own edits never lower the revision, so this never answers perfbot itself.
+    """
+    data: dict[str, Any] = event.data
+    comment = data["comment"]
+    if data["action"] != "edited" or not conversation.by_app(comment, app_id):
+        return None
+    repo, number = repository(event), int(data["issue"]["number"])
+    before = ((data.get("changes") or {}).get("body") or {}).get("from") or ""
+    was = decode(before, key, repo, number)
+    now = decode(comment.get("body") or "", key, repo, number)
+    return was if was is not None and (now is None or now.revision < was.revision) else None
+
+
 def _forget(comment_id: int) -> StateChange:
     def forget(state: ReviewState, variances: tuple[VarianceRecord, ...],
                head: str) -> tuple[ReviewState, list[str]]:
@@ -90,31 +112,37 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
     settings = config.review.signoff
     changes: list[SignOff | Revoke] = []
     recheck = False
-    for command in commands:
+    answers = conversation.answer_key(data["comment"])
+    app_id = context.reviewer.app_id
+
+    async def reply(i: int, text: str) -> None:
+        await conversation.reply(gh, repo, number, text, once=f"{answers}/{i}", app_id=app_id)
+
+    for i, command in enumerate(commands):
         if isinstance(command, Help):
-            await conversation.reply(gh, repo, number, USAGE)
+            await reply(i, USAGE)
         elif isinstance(command, Malformed):
-            await conversation.reply(gh, repo, number, MALFORMED.format(
+            await reply(i, MALFORMED.format(
                 who=who, line=escape.code(command.line[:200]),
                 problem=command.problem, usage=USAGE))
         elif isinstance(command, Recheck):
             recheck = True
         elif pull.get("state") != "open":
-            await conversation.reply(gh, repo, number, CLOSED.format(who=who))
+            await reply(i, CLOSED.format(who=who))
             return
         elif await conversation.may_sign_off(gh, repo, sender, settings,
                                              pull["user"]["login"]):
             changes.append(command)
         else:
             what = "sign off variances" if isinstance(command, SignOff) else "revoke sign-offs"
-            await conversation.reply(gh, repo, number, NOT_ALLOWED.format(
+            await reply(i, NOT_ALLOWED.format(
                 who=who, what=what, allowed=who_may_sign_off(settings)))
     if not changes and not recheck:
         return
     comment_id = int(data["comment"]["id"])
     if pull.get("state") == "open":
         await context.reviewer.review(gh, repo, pull, Change(
-            apply=_apply(changes, sender, comment_id)))
+            apply=_apply(changes, sender, comment_id), answers=answers))
     if changes:
         await conversation.react(gh, repo, comment_id)
 
@@ -154,14 +182,16 @@ async def _ticks_edited(event: Event, context: Context) -> None:
     before = ((data.get("changes") or {}).get("body") or {}).get("from") or ""
     fallback = decode(before, steward.key, repo, number)
     now_body = data["comment"].get("body") or ""
-    state = decode(now_body, steward.key, repo, number) or fallback or ReviewState()
+    # An older block pasted over the one the edit replaced does not count (see ``newest``).
+    state = newest(decode(now_body, steward.key, repo, number), fallback)
     required = {m.id for m in manual_items(config.review.checklist) if m.required}
     ticks = parse_ticks(now_body)
     touched = {i for i in required if ticks.get(i, i in state.ticked()) != (i in state.ticked())}
     allowed = bool(touched) and await conversation.may_sign_off(
         gh, repo, sender, config.review.signoff, pull["user"]["login"])
     await context.reviewer.review(gh, repo, pull, Change(
-        edit=Edit(sender, allowed), fallback=fallback))
+        edit=Edit(sender, allowed), fallback=fallback,
+        answers=conversation.answer_key(data["comment"])))
 
 
 async def _review(event: Event, context: Context, change: Change) -> None:

@@ -1,0 +1,115 @@
+"""Defects found auditing the reviewer's side, each guarded end to end through the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp.test_utils import TestClient, TestServer
+from emulator import app_keys
+from harness import APP_ID, FAST, SECRET, Bot, World
+from test_review_flow import CONFIG, SIGNOFF, checklists, failing_pr, replies, run, say
+
+from bot.app.server import create_app
+from bot.app.settings import Settings
+
+NO_REQUIRED = CONFIG.replace("    required: [load-test]\n", "")
+
+
+@asynccontextmanager
+async def restarted(world: World) -> AsyncIterator[Bot]:
+    """A fresh perfbot process (same App, same secret): nothing kept in memory."""
+    settings = Settings(app_id=str(APP_ID), private_key=app_keys().private_pem,
+                        webhook_secret=SECRET, api_url=world.emu.api)
+    client = TestClient(TestServer(create_app(settings, policy=FAST), host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield Bot(world.emu, client)
+    finally:
+        await client.close()
+
+
+async def test_an_old_state_pasted_back_after_a_restart_restores_no_signoff(
+    bot: Bot, world: World
+):
+    pr = failing_pr(world, NO_REQUIRED)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    [checklist] = checklists(world, pr)
+    signed_body = checklist.body
+    r = say(world, pr, "/perf revoke design_record", user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    assert run(world, pr).conclusion == "failure"
+    async with restarted(world) as fresh:
+        # A writer (who may not sign off) restores the signed revision from the edit history.
+        world.emu.set_permission(world.repo, "walter", "write")
+        revoked_body, checklist.body = checklist.body, signed_body
+        await fresh.send("issue_comment", "edited", issue=pr, comment=checklist,
+                         sender="walter", changes={"body": {"from": revoked_body}})
+        assert run(world, pr).conclusion == "failure"
+        await fresh.send("pull_request", "synchronize", pr=pr)
+        assert run(world, pr).conclusion == "failure"
+    async with restarted(world) as again:
+        await again.send("pull_request", "synchronize", pr=pr)
+        assert run(world, pr).conclusion == "failure"
+
+
+async def test_another_app_pasting_an_old_state_back_is_undone(bot: Bot, world: World):
+    pr = failing_pr(world, NO_REQUIRED)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    [checklist] = checklists(world, pr)
+    signed_body = checklist.body
+    r = say(world, pr, "/perf revoke design_record", user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    async with restarted(world) as fresh:
+        revoked_body, checklist.body = checklist.body, signed_body
+        await fresh.send("issue_comment", "edited", issue=pr, comment=checklist,
+                         sender="helper-app[bot]", changes={"body": {"from": revoked_body}})
+    async with restarted(world) as again:
+        await again.send("pull_request", "synchronize", pr=pr)
+        assert run(world, pr).conclusion == "failure"
+        assert "#### Sign-offs" not in checklist.body
+
+
+async def test_a_command_redelivered_after_a_restart_is_not_answered_twice(
+    bot: Bot, world: World
+):
+    pr = failing_pr(world, NO_REQUIRED)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "walter", "write")
+    c = say(world, pr, f"/perf help\n/perf frobnicate\n{SIGNOFF}", user="walter")
+    payload = world.emu.webhook_payload("issue_comment", "created", issue=pr, comment=c,
+                                        sender="walter")
+    await bot.deliver("issue_comment", payload, delivery_id="c-1")
+    assert len(replies(world, pr)) == 3  # usage, malformed, not allowed
+    async with restarted(world) as fresh:
+        await fresh.deliver("issue_comment", payload, delivery_id="c-1")  # GitHub redelivers
+    assert len(replies(world, pr)) == 3
+    # An edit is a new request and gets its own answers.
+    old, c.body = c.body, "/perf help"
+    world.emu.advance(60)
+    c.updated_at = world.emu.now()
+    await bot.send("issue_comment", "edited", issue=pr, comment=c, sender="walter",
+                   changes={"body": {"from": old}})
+    assert len(replies(world, pr)) == 4
+
+
+async def test_a_problem_with_a_signoff_is_not_answered_twice_on_redelivery(
+    bot: Bot, world: World
+):
+    pr = failing_pr(world, NO_REQUIRED)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF.replace("design_record", "no_such_rule"), user="maria")
+    payload = world.emu.webhook_payload("issue_comment", "created", issue=pr, comment=c,
+                                        sender="maria")
+    await bot.deliver("issue_comment", payload, delivery_id="s-1")
+    async with restarted(world) as fresh:
+        await fresh.deliver("issue_comment", payload, delivery_id="s-1")
+    [reply] = replies(world, pr)
+    assert "there is no variance" in reply
