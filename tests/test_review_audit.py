@@ -113,3 +113,18 @@ async def test_a_problem_with_a_signoff_is_not_answered_twice_on_redelivery(
         await fresh.deliver("issue_comment", payload, delivery_id="s-1")
     [reply] = replies(world, pr)
     assert "there is no variance" in reply
+
+
+async def test_a_mitigation_issue_whose_label_was_removed_is_not_opened_again(
+    bot: Bot, world: World
+):
+    from test_review_flow import signed_off_and_merged
+
+    pr = await signed_off_and_merged(bot, world)
+    payload = world.emu.webhook_payload("pull_request", "closed", pr=pr)
+    await bot.deliver("pull_request", payload, delivery_id="m-1")
+    [issue] = world.emu.issues(world.repo)
+    issue.labels = []  # a human triages it under their own labels
+    async with restarted(world) as fresh:
+        await fresh.deliver("pull_request", payload, delivery_id="m-1")
+    assert len(world.emu.issues(world.repo)) == 1

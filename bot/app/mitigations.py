@@ -7,10 +7,11 @@ issues with perfbot's label), so redelivered or racing ``closed`` events open no
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
-from gidgethub import InvalidField, ValidationError
+from gidgethub import BadRequest, InvalidField, RedirectionException, ValidationError
 
 from bot.app.steward import Steward
 from bot.core import config as config_model
@@ -32,6 +33,7 @@ async def merged(
         return
     url = pull.get("html_url") or ""
     existing = await conversation.issues_labelled(gh, repo, settings.labels)
+    existing += await _linked(gh, steward.app_id, repo, number, existing)
     opened: list[tuple[str, int, str]] = []
     for draft in mitigation.drafts(state, settings, repo, number, url):
         issue = _find(existing, repo, number, draft.key)
@@ -45,6 +47,29 @@ async def merged(
                                   lambda current: text)
     if settings.close_on_recovery:
         await _recover(gh, steward, repo, number, url, state, existing)
+
+
+async def _linked(gh: GitHub, app_id: int, repo: str, number: int,
+                  known: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The issues perfbot's links comment on the PR names, beyond ``known``.
+
+    Someone may take perfbot's label off an issue; the links comment still names it, so
+    a redelivered ``closed`` event finds it rather than opening another.
+    """
+    links = await conversation.find_own(gh, repo, number, app_id, mitigation.LINKS_MARKER)
+    if links is None:
+        return []
+    have = {int(i["number"]) for i in known}
+    found = []
+    for linked in dict.fromkeys(int(n) for n in re.findall(r"#(\d+)", links.body)):
+        if linked in have:
+            continue
+        try:
+            found.append(await gh.getitem(f"/repos/{repo}/issues/{linked}"))
+        except (BadRequest, RedirectionException) as exc:  # deleted or transferred
+            log.info("%s#%s names issue #%s, which GitHub cannot show: %s", repo, number,
+                     linked, exc)
+    return found
 
 
 async def _create_converging(
