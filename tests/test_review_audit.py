@@ -128,3 +128,14 @@ async def test_a_mitigation_issue_whose_label_was_removed_is_not_opened_again(
     async with restarted(world) as fresh:
         await fresh.deliver("pull_request", payload, delivery_id="m-1")
     assert len(world.emu.issues(world.repo)) == 1
+
+
+async def test_a_signoff_due_in_the_past_is_refused_with_a_reply(bot: Bot, world: World):
+    pr = failing_pr(world, NO_REQUIRED)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF.replace("2026-12-31", "2016-12-31"), user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    assert run(world, pr).conclusion == "failure"
+    [reply] = replies(world, pr)
+    assert "2016-12-31" in reply and "past" in reply

@@ -15,6 +15,10 @@ UNKNOWN_VARIANCE = (
 )
 NOTHING_TO_SIGN = "nothing fails, so there is nothing to sign off"
 NOT_SIGNED = "Variance {id} has no sign-off to revoke."
+PAST_DUE = (
+    "The due date {due} is already past (today is {today} UTC), so nothing was signed off; "
+    "give the date the mitigation will be done by."
+)
 TOO_MANY = f"This pull request already carries {MAX_SIGNOFFS} sign-offs, the most perfbot keeps."
 
 
@@ -35,6 +39,9 @@ def sign_off(
         return state, UNKNOWN_VARIANCE.format(
             id=escape.code(command.variance), sha=head_sha[:7], known=known
         )
+    # A past date (a mistyped year, say) would make the issue overdue the day it opens.
+    if command.due is not None and command.due.isoformat() < now[:10]:
+        return state, PAST_DUE.format(due=command.due.isoformat(), today=now[:10])
     others = tuple(s for s in state.signoffs if s.variance != command.variance)
     if len(others) >= MAX_SIGNOFFS:
         return state, TOO_MANY
