@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.core.review import escape
 from bot.core.review.commands import Revoke, SignOff
-from bot.core.review.state import ReviewState, SignOffRecord, VarianceRecord
+from bot.core.review.state import ReviewState, SignOffRecord, VarianceRecord, encode
 
 MAX_SIGNOFFS = 25  # the state rides in one comment of at most 65,536 characters
 UNKNOWN_VARIANCE = (
@@ -18,6 +18,13 @@ NOT_SIGNED = "Variance {id} has no sign-off to revoke."
 PAST_DUE = (
     "The due date {due} is already past (today is {today} UTC), so nothing was signed off; "
     "give the date the mitigation will be done by."
+)
+# Sign-offs keep their full reason and plan (the mitigation issue quotes them), and the
+# checklist must still fit around them.
+SIGNOFFS_BUDGET = 24_000
+TOO_LONG = (
+    "The sign-offs on this pull request would no longer fit in perfbot's checklist comment, "
+    "so {id} was not signed off; give a shorter reason and plan (or link to a document)."
 )
 TOO_MANY = f"This pull request already carries {MAX_SIGNOFFS} sign-offs, the most perfbot keeps."
 
@@ -58,7 +65,10 @@ def sign_off(
         magnitude=variance.magnitude,
         comment_id=comment_id,
     )
-    return replace(state, signoffs=(*others, record)), ""
+    signed = replace(state, signoffs=(*others, record))
+    if len(encode(ReviewState(signoffs=signed.signoffs), b"", "", 0)) > SIGNOFFS_BUDGET:
+        return state, TOO_LONG.format(id=escape.code(variance.id))
+    return signed, ""
 
 
 def revoke(state: ReviewState, command: Revoke) -> tuple[ReviewState, str]:

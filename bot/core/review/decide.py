@@ -127,6 +127,12 @@ def decide(
     body = render(adjusted, items, standings, settings.signoff, facts, block)
     if len(body) > COMMENT_LIMIT:
         body = render(adjusted, items, standings, settings.signoff, facts, block, compact=True)
+    # Many long benchmark ids (a global slowdown) make the state itself too big: keep the
+    # signed-off variances and as many others and readings as fit, so the comment is written.
+    while len(body) > COMMENT_LIMIT and (slimmer := _slimmer(state)) != state:
+        state = slimmer
+        block = encode(state, key, facts.repo, facts.number)
+        body = render(adjusted, items, standings, settings.signoff, facts, block, compact=True)
     return Decision(adjusted, state, body, True, reverted, standings, display)
 
 
@@ -249,6 +255,14 @@ def _kept(variances: tuple[VarianceRecord, ...], state: ReviewState) -> tuple[Va
     signed = {s.variance for s in state.signoffs}
     ordered = sorted(variances, key=lambda v: v.id not in signed)
     return tuple(replace(v, summary=v.summary[:STATE_SUMMARY]) for v in ordered[:STATE_VARIANCES])
+
+
+def _slimmer(state: ReviewState) -> ReviewState:
+    """Half the variances that carry no sign-off (``_kept`` put those last) and readings."""
+    signed = {s.variance for s in state.signoffs}
+    keep = max(sum(v.id in signed for v in state.variances), len(state.variances) // 2)
+    return replace(state, variances=state.variances[:keep],
+                   readings=state.readings[: len(state.readings) // 2])
 
 
 def _manual_item(m: ManualItem, display: Mapping[str, bool], state: ReviewState) -> Item:
