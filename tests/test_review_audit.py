@@ -185,3 +185,56 @@ def test_signoffs_too_long_for_the_comment_are_refused():
         problems.append(problem)
     assert any("shorter" in p for p in problems)
     assert len(run_decide((result(variances),), state).body) <= COMMENT_LIMIT
+
+
+async def test_a_pr_that_comes_into_scope_after_150_comments_keeps_one_checklist(
+    bot: Bot, world: World
+):
+    world.repo.commit("main", {".github/performance.yml": NO_REQUIRED})
+    world.repo.create_branch("feature")
+    world.repo.commit("feature", {"README.md": "docs\n"})
+    pr = world.emu.open_pull_request(world.repo, head="feature", base="main", user="octocat")
+    await bot.send("pull_request", "opened", pr=pr)
+    assert checklists(world, pr) == []  # out of scope: no comment
+    for i in range(150):
+        say(world, pr, f"discussion {i}", user="dan")
+    world.repo.commit("feature", {"src/a.py": "a = 1\n"})
+    await bot.send("pull_request", "synchronize", pr=pr)
+    assert len(checklists(world, pr)) == 1
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    world.repo.commit("feature", {"src/b.py": "b = 1\n"})
+    await bot.send("pull_request", "synchronize", pr=pr)
+    [checklist] = checklists(world, pr)
+    assert run(world, pr).conclusion == "success" and "#### Sign-offs" in checklist.body
+    # and back out of scope: the comment stays, saying so, and the sign-off is kept
+    world.repo.commit("feature", {"src/a.py": None, "src/b.py": None})
+    await bot.send("pull_request", "synchronize", pr=pr)
+    [checklist] = checklists(world, pr)
+    assert "No performance rule applies" in checklist.body
+
+
+async def test_a_signoff_racing_a_push_lands_on_the_new_head(bot: Bot, world: World):
+    import asyncio
+
+    pr = failing_pr(world, NO_REQUIRED)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    # perfbot reads the pull request for the command, then the push lands and is evaluated
+    # while it still asks GitHub whether maria may sign off.
+    world.emu.inject("GET", r"/collaborators/maria/permission$", status=None, delay=0.5)
+    start = len(world.emu.requests)
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.deliver("issue_comment", world.emu.webhook_payload(
+        "issue_comment", "created", issue=pr, comment=c, sender="maria"), settle=False)
+    while not any("/permission" in r.path  # noqa: ASYNC110
+                  for r in world.emu.requests[start:]):
+        await asyncio.sleep(0.01)
+    world.repo.commit("feature", {"src/b.py": "b = 2\n"})
+    await bot.send("pull_request", "synchronize", pr=pr)
+    new_head = pr.head_sha  # the branch's head now
+    [checklist] = checklists(world, pr)
+    assert new_head[:7] in checklist.body
+    [head_run] = world.emu.check_runs(world.repo, new_head)
+    assert head_run.conclusion == "success"

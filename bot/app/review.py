@@ -40,11 +40,14 @@ class Reviewer:
         self, gh: GitHub, repo: str, pull: dict[str, Any], change: Change | None = None
     ) -> Evaluation:
         """Evaluate a pull request (as a webhook or the REST API describes it) on its head."""
-        head_sha = pull["head"]["sha"]
-        async with self.locks.hold(pull_key(repo, pull["number"])), self.locks.hold(
-            (repo, head_sha)
-        ):
-            return await self._review(gh, repo, pull, head_sha, change or Change())
+        async with self.locks.hold(pull_key(repo, pull["number"])):
+            if change is not None:
+                # A command or a tick is about the pull request, not a commit: apply it to
+                # the head as it is now, not as read before a push that got the lock first.
+                pull = await gh.getitem(f"/repos/{repo}/pulls/{pull['number']}")
+            head_sha = pull["head"]["sha"]
+            async with self.locks.hold((repo, head_sha)):
+                return await self._review(gh, repo, pull, head_sha, change or Change())
 
     async def _review(
         self, gh: GitHub, repo: str, pull: dict[str, Any], head_sha: str, change: Change
