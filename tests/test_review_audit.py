@@ -238,3 +238,18 @@ async def test_a_signoff_racing_a_push_lands_on_the_new_head(bot: Bot, world: Wo
     assert new_head[:7] in checklist.body
     [head_run] = world.emu.check_runs(world.repo, new_head)
     assert head_run.conclusion == "success"
+
+
+async def test_expired_instrumentation_whose_issue_lost_its_label_opens_no_second_issue(
+    bot: Bot, world: World
+):
+    from datetime import date
+
+    from test_sweep import EXPIRED, sweep
+
+    world.repo.commit("main", {"src/timing.py": EXPIRED})
+    await sweep(world, date(2026, 11, 27))
+    [issue] = world.emu.issues(world.repo)
+    issue.labels = []  # a human files it under their own labels
+    again = await sweep(world, date(2026, 11, 28))
+    assert again.opened == [] and len(world.emu.issues(world.repo)) == 1

@@ -81,9 +81,18 @@ async def _temporaries(gh: GitHub, repo: str, branch: str, web: str,
         return
     existing = await conversation.issues_labelled(gh, repo, settings.temporary_labels)
     bodies = [i.get("body") or "" for i in existing]
+    unlabelled: list[str] | None = None
     for item in report.expired:
         marker = sweep.TEMPORARY_MARKER.format(path=item.path, due=item.due.isoformat())
         if any(marker in b for b in bodies):
+            continue
+        if unlabelled is None:
+            # Someone may have taken the label off perfbot's issue: look at every issue
+            # (once per sweep, and only when a marker has none labelled) before opening one.
+            unlabelled = [i.get("body") or "" for i in
+                          await conversation.issues_labelled(gh, repo, ())
+                          if (i.get("user") or {}).get("type") == "Bot"]
+        if any(marker in b for b in unlabelled):
             continue
         url = f"{web}/blob/{branch}/{quote(item.path)}#L{item.line}" if web else ""
         title, body = sweep.temporary_issue(item, url)
