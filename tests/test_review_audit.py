@@ -253,3 +253,12 @@ async def test_expired_instrumentation_whose_issue_lost_its_label_opens_no_secon
     issue.labels = []  # a human files it under their own labels
     again = await sweep(world, date(2026, 11, 28))
     assert again.opened == [] and len(world.emu.issues(world.repo)) == 1
+
+
+def test_the_server_sweeps_within_the_hour_after_a_restart_then_daily():
+    from itertools import islice
+
+    from bot.app.sweeper import Sweeper
+
+    delays = list(islice(Sweeper(None).delays(), 3))  # type: ignore[arg-type]
+    assert delays[0] <= 3600 and delays[1:] == [24 * 3600.0] * 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,12 +22,17 @@ from bot.github.sweep import sweep_repo
 log = logging.getLogger(__name__)
 
 INTERVAL = 24 * 3600.0
+# The first sweep comes an hour after start, not a day: a server deployed or restarted
+# daily would otherwise never sweep at all. Sweeping more often repeats nothing.
+FIRST = 3600.0
 
 
 class Sweeper:
-    def __init__(self, github: GitHubApp, interval: float = INTERVAL) -> None:
+    def __init__(self, github: GitHubApp, interval: float = INTERVAL,
+                 first: float = FIRST) -> None:
         self._github = github
         self._interval = interval
+        self._first = min(first, interval)
         self._repos: dict[str, int] = {}  # full name → installation id
         self._task: asyncio.Task[None] | None = None
 
@@ -60,7 +66,13 @@ class Sweeper:
             log.info("swept %s: %d reminders, %d expired markers, %d issues opened", repo,
                      len(report.reminded), len(report.expired), len(report.opened))
 
-    async def _loop(self) -> None:
+    def delays(self) -> Iterator[float]:
+        """Seconds to wait before each sweep."""
+        yield self._first
         while True:
-            await asyncio.sleep(self._interval)
+            yield self._interval
+
+    async def _loop(self) -> None:
+        for delay in self.delays():
+            await asyncio.sleep(delay)
             await self.sweep()
