@@ -262,3 +262,12 @@ def test_the_server_sweeps_within_the_hour_after_a_restart_then_daily():
 
     delays = list(islice(Sweeper(None).delays(), 3))  # type: ignore[arg-type]
     assert delays[0] <= 3600 and delays[1:] == [24 * 3600.0] * 2
+
+
+def test_a_due_date_that_does_not_exist_is_called_that_not_misformatted():
+    from bot.core.review.commands import Malformed, parse
+
+    [wrong] = parse('/perf signoff x --reason "a" --mitigation "b" --due 2026-02-30')
+    assert isinstance(wrong, Malformed) and "not a day in the calendar" in wrong.problem
+    [typo] = parse('/perf signoff x --reason "a" --mitigation "b" --due 2026-2-3')
+    assert isinstance(typo, Malformed) and "YYYY-MM-DD" in typo.problem

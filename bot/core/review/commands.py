@@ -227,10 +227,11 @@ def _signoff(line: str, args: list[str]) -> Parsed:
         owner = "@" + options["owner"].lstrip("@")
     due = None
     if "due" in options:
-        try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", options["due"]):
-                raise ValueError
-            due = date.fromisoformat(options["due"])
-        except ValueError:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", options["due"]):
             return Malformed(line, "`--due` must be a date written YYYY-MM-DD")
+        try:
+            due = date.fromisoformat(options["due"])
+        except ValueError:  # written right, but no such day (2026-02-30)
+            return Malformed(line, f"`--due` {escape.code(options['due'])} is not a day in "
+                             "the calendar")
     return SignOff(variance, options["reason"], options["mitigation"], owner, due)
