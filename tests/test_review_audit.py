@@ -271,3 +271,38 @@ def test_a_due_date_that_does_not_exist_is_called_that_not_misformatted():
     assert isinstance(wrong, Malformed) and "not a day in the calendar" in wrong.problem
     [typo] = parse('/perf signoff x --reason "a" --mitigation "b" --due 2026-2-3')
     assert isinstance(typo, Malformed) and "YYYY-MM-DD" in typo.problem
+
+
+async def test_a_maintainer_editing_someone_elses_signoff_comment_does_not_sign_it_off(
+    bot: Bot, world: World
+):
+    pr = failing_pr(world, NO_REQUIRED)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "walter", "write")
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, f"{SIGNOFF}\n\nand some words to moderate", user="walter")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="walter")
+    assert run(world, pr).conclusion == "failure"
+    # maria redacts part of walter's comment; she did not write, or mean, its command
+    old, c.body = c.body, SIGNOFF + "\n\n(edited by a moderator)"
+    world.emu.advance(60)
+    c.updated_at = world.emu.now()
+    await bot.send("issue_comment", "edited", issue=pr, comment=c, sender="maria",
+                   changes={"body": {"from": old}})
+    assert run(world, pr).conclusion == "failure"
+    assert "#### Sign-offs" not in checklists(world, pr)[0].body
+
+
+async def test_someone_else_rewording_a_signoff_withdraws_it(bot: Bot, world: World):
+    pr = failing_pr(world, NO_REQUIRED)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    world.emu.set_permission(world.repo, "walter", "write")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    assert run(world, pr).conclusion == "success"
+    old, c.body = c.body, SIGNOFF.replace("Hotfix", "Nothing to see")
+    await bot.send("issue_comment", "edited", issue=pr, comment=c, sender="walter",
+                   changes={"body": {"from": old}})
+    assert run(world, pr).conclusion == "failure"
+    assert replies(world, pr) == []  # walter's edit asked nothing of perfbot

@@ -59,6 +59,13 @@ async def on_comment(event: Event, context: Context) -> None:
         return
     commands = parse(comment.get("body") or "")
     before = ((data.get("changes") or {}).get("body") or {}).get("from")
+    if data["action"] == "edited" and not _by_author(data):
+        # The editor did not write the commands, and the author did not write the edit: it
+        # grants nothing (a moderator's redaction must not sign off in their name). A
+        # sign-off whose words were changed goes; its author may sign off again.
+        if _signoffs(before or "") != _signoffs(comment.get("body") or ""):
+            await _review(event, context, Change(apply=_forget(int(comment["id"]))))
+        return
     if commands:
         await _commands(event, context, commands)
     elif data["action"] == "edited" and any(isinstance(c, SignOff) for c in parse(before or "")):
@@ -75,6 +82,16 @@ async def on_deleted(event: Event, context: Context) -> None:
     if not any(isinstance(c, SignOff) for c in parse(data["comment"].get("body") or "")):
         return
     await _review(event, context, Change(apply=_forget(int(data["comment"]["id"]))))
+
+
+def _by_author(data: dict[str, Any]) -> bool:
+    sender = str((data.get("sender") or {}).get("login") or "")
+    author = str((data["comment"].get("user") or {}).get("login") or "")
+    return sender.lower() == author.lower()
+
+
+def _signoffs(body: str) -> tuple[SignOff, ...]:
+    return tuple(c for c in parse(body) if isinstance(c, SignOff))
 
 
 def _set_back(event: Event, app_id: int, key: bytes) -> ReviewState | None:
