@@ -306,3 +306,19 @@ async def test_someone_else_rewording_a_signoff_withdraws_it(bot: Bot, world: Wo
                    changes={"body": {"from": old}})
     assert run(world, pr).conclusion == "failure"
     assert replies(world, pr) == []  # walter's edit asked nothing of perfbot
+
+
+async def test_a_signoff_redelivered_after_its_revoke_does_not_come_back(bot: Bot, world: World):
+    pr = failing_pr(world, NO_REQUIRED)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF, user="maria")
+    payload = world.emu.webhook_payload("issue_comment", "created", issue=pr, comment=c,
+                                        sender="maria")
+    await bot.deliver("issue_comment", payload, delivery_id="so-1")
+    r = say(world, pr, "/perf revoke design_record", user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    assert run(world, pr).conclusion == "failure"
+    async with restarted(world) as fresh:
+        await fresh.deliver("issue_comment", payload, delivery_id="so-1")  # redelivered
+    assert run(world, pr).conclusion == "failure"

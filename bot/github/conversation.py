@@ -7,6 +7,7 @@ found, not repeated.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -92,7 +93,9 @@ async def reply(
 
 def answer_key(comment: dict[str, Any]) -> str:
     """Names one revision of a comment: a redelivery repeats it, an edit changes it."""
-    return f"{comment.get('id')}@{comment.get('updated_at') or comment.get('created_at') or ''}"
+    when = comment.get("updated_at") or comment.get("created_at") or ""
+    text = hashlib.sha256((comment.get("body") or "").encode()).hexdigest()[:12]
+    return f"{comment.get('id')}@{when}:{text}"
 
 
 async def react(gh: GitHub, repo: str, comment_id: int, content: str = "+1") -> None:

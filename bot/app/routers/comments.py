@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ from bot.core.review.commands import (
     parse,
 )
 from bot.core.review.decide import who_may_sign_off
-from bot.core.review.state import ReviewState, VarianceRecord, decode
+from bot.core.review.state import APPLIED_KEPT, ReviewState, VarianceRecord, decode
 from bot.github import conversation
 
 log = logging.getLogger(__name__)
@@ -159,14 +160,17 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
     comment_id = int(data["comment"]["id"])
     if pull.get("state") == "open":
         await context.reviewer.review(gh, repo, pull, Change(
-            apply=_apply(changes, sender, comment_id), answers=answers))
+            apply=_apply(changes, sender, comment_id, answers), answers=answers))
     if changes:
         await conversation.react(gh, repo, comment_id)
 
 
-def _apply(changes: list[SignOff | Revoke], sender: str, comment_id: int) -> StateChange:
+def _apply(changes: list[SignOff | Revoke], sender: str, comment_id: int,
+           answers: str) -> StateChange:
     def apply(state: ReviewState, variances: tuple[VarianceRecord, ...],
               head: str) -> tuple[ReviewState, list[str]]:
+        if answers in state.applied:  # a redelivery: done once, perhaps undone since
+            return state, []
         replies = []
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         # An edited comment's commands replace what it did before.
@@ -180,7 +184,7 @@ def _apply(changes: list[SignOff | Revoke], sender: str, comment_id: int) -> Sta
                 state, problem = actions.revoke(state, command)
             if problem:
                 replies.append(f"{escape.login(sender)}, {problem[0].lower()}{problem[1:]}")
-        return state, replies
+        return replace(state, applied=(*state.applied, answers)[-APPLIED_KEPT:]), replies
 
     return apply
 

@@ -23,6 +23,7 @@ from typing import Any
 from bot.core.results import Reading
 
 VERSION = 1
+APPLIED_KEPT = 50
 _BLOCK = re.compile(r"<!-- perfbot:state v1 ([A-Za-z0-9_=-]+) ([0-9a-f]{64}) -->")
 _KEY_LABEL = b"perfbot review state v1"
 
@@ -79,6 +80,9 @@ class ReviewState:
     readings: tuple[Reading, ...] = ()
     # Counts writes, so an old block pasted back over a newer one is recognised as old.
     revision: int = 0
+    # Command comment revisions already applied (``conversation.answer_key``, the latest
+    # APPLIED_KEPT): GitHub may redeliver one after a later revoke, which it must not undo.
+    applied: tuple[str, ...] = ()
 
     def signoff(self, variance: str) -> SignOffRecord | None:
         return next((s for s in self.signoffs if s.variance == variance), None)
@@ -103,6 +107,7 @@ def encode(state: ReviewState, key: bytes, repo: str, number: int) -> str:
         "passed_rules": list(state.passed_rules),
         "check_url": state.check_url,
         "revision": state.revision,
+        "applied": list(state.applied),
     }
     payload = base64.urlsafe_b64encode(
         json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
@@ -129,6 +134,7 @@ def decode(body: str, key: bytes, repo: str, number: int) -> ReviewState | None:
             check_url=str(data.get("check_url", "")),
             readings=tuple(_record(Reading, r) for r in data.get("readings", [])),
             revision=int(data.get("revision", 0)),
+            applied=tuple(str(a) for a in data.get("applied", [])),
         )
     except (ValueError, KeyError, TypeError, binascii.Error):
         return None
