@@ -322,3 +322,18 @@ async def test_a_signoff_redelivered_after_its_revoke_does_not_come_back(bot: Bo
     async with restarted(world) as fresh:
         await fresh.deliver("issue_comment", payload, delivery_id="so-1")  # redelivered
     assert run(world, pr).conclusion == "failure"
+
+
+def test_a_mitigation_issue_for_a_long_benchmark_id_has_a_title_github_accepts():
+    from bot.core.review import mitigation
+    from bot.core.review.settings import MitigationSettings
+    from bot.core.review.state import ReviewState, SignOffRecord, VarianceRecord
+
+    long_id = "benchmarks:tests/perf/test_parsers.py::test_parse[" + "x" * 220 + "]:time"
+    state = ReviewState(
+        signoffs=(SignOffRecord(long_id, "benchmarks", "maria", "2026-11-27T00:00:00Z", "why",
+                                "plan", "abc1234"),),
+        variances=(VarianceRecord(long_id, "benchmarks", "slower"),))
+    [draft] = mitigation.drafts(state, MitigationSettings(), "o/r", 12345, "")
+    assert 0 < len(draft.title) <= 256 and "#12345" in draft.title
+    assert mitigation.tracked(draft.body).key == long_id  # still found by its marker

@@ -32,6 +32,7 @@ BASELINE_LINE = (
     "baseline again."
 )
 TITLE_ONE = "Mitigate performance variance {id} accepted in #{number}"
+MAX_TITLE = 256  # GitHub refuses longer issue titles
 TITLE_MANY = "Mitigate {count} performance variances accepted in #{number}"
 
 
@@ -201,6 +202,12 @@ def _level(extra: str) -> Level | None:
     return Level(baseline, value, unquote(found.get("unit", "")), direction, threshold)
 
 
+def _fit(key: str, rest: str) -> str:
+    """``key`` clipped so the title fits GitHub's 256 characters (the body keeps it whole)."""
+    room = MAX_TITLE - len(rest)
+    return key if len(key) <= room else key[: room - 1] + "…"
+
+
 def _rule_of(variance: str) -> str:
     # For issues whose markers name no rule: "<rule>:<name>", or the rule id itself.
     return variance.split(":", 1)[0]
@@ -208,8 +215,8 @@ def _rule_of(variance: str) -> str:
 
 def _draft(key: str, accepted: list[tuple[SignOffRecord, VarianceRecord]],
            settings: MitigationSettings, repo: str, number: int, pr_url: str) -> IssueDraft:
-    title = (TITLE_ONE.format(id=key, number=number) if key != "*"
-             else TITLE_MANY.format(count=len(accepted), number=number))
+    title = (TITLE_ONE.format(id=_fit(key, TITLE_ONE.format(id="", number=number)), number=number)
+             if key != "*" else TITLE_MANY.format(count=len(accepted), number=number))
     lines = [f"Pull request [{repo}#{number}]({pr_url}) was merged with performance "
              "variances that reviewers accepted on condition of a mitigation plan.", ""]
     owners: list[str] = []
