@@ -337,3 +337,32 @@ def test_a_mitigation_issue_for_a_long_benchmark_id_has_a_title_github_accepts()
     [draft] = mitigation.drafts(state, MitigationSettings(), "o/r", 12345, "")
     assert 0 < len(draft.title) <= 256 and "#12345" in draft.title
     assert mitigation.tracked(draft.body).key == long_id  # still found by its marker
+
+
+async def test_closing_and_reopening_keeps_one_checklist_and_the_signoff(bot: Bot, world: World):
+    pr = failing_pr(world, NO_REQUIRED)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    c = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    world.emu.set_state(world.repo, pr.number, "closed")
+    await bot.send("pull_request", "closed", pr=pr)
+    r = say(world, pr, "/perf revoke design_record", user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    assert any("closed" in t for t in replies(world, pr))
+    world.emu.set_state(world.repo, pr.number, "open")
+    await bot.send("pull_request", "reopened", pr=pr)
+    [checklist] = checklists(world, pr)
+    assert run(world, pr).conclusion == "success" and "#### Sign-offs" in checklist.body
+    assert world.emu.issues(world.repo) == []
+
+
+async def test_one_comment_full_of_commands_gets_a_handful_of_replies(bot: Bot, world: World):
+    pr = failing_pr(world, NO_REQUIRED)
+    await bot.send("pull_request", "opened", pr=pr)
+    lines = ["/perf help"] * 20 + [f"/perf nonsense{i}" for i in range(20)] + [SIGNOFF] * 20
+    c = say(world, pr, "\n".join(lines), user="drive-by")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="drive-by")
+    texts = replies(world, pr)
+    assert 1 <= len(texts) <= 5
+    assert sum("perfbot commands" in t and "could not read" not in t for t in texts) == 1

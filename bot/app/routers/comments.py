@@ -35,6 +35,7 @@ NOT_ALLOWED = (
     "{who}, you may not {what} on this pull request, so nothing changed. "
     "Who may: {allowed}."
 )
+MAX_REPLIES = 5  # answers to one comment; the same answer is given once
 CLOSED = "{who}, this pull request is closed; perfbot no longer changes its sign-offs."
 
 
@@ -133,7 +134,14 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
     answers = conversation.answer_key(data["comment"])
     app_id = context.reviewer.app_id
 
+    sent: list[str] = []
+    allowed: bool | None = None  # asked of GitHub once per comment
+
     async def reply(i: int, text: str) -> None:
+        # One comment full of commands must not make perfbot flood the pull request.
+        if text in sent or len(sent) >= MAX_REPLIES:
+            return
+        sent.append(text)
         await conversation.reply(gh, repo, number, text, once=f"{answers}/{i}", app_id=app_id)
 
     for i, command in enumerate(commands):
@@ -148,10 +156,13 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
         elif pull.get("state") != "open":
             await reply(i, CLOSED.format(who=who))
             return
-        elif await conversation.may_sign_off(gh, repo, sender, settings,
-                                             pull["user"]["login"]):
-            changes.append(command)
         else:
+            if allowed is None:
+                allowed = await conversation.may_sign_off(gh, repo, sender, settings,
+                                                          pull["user"]["login"])
+            if allowed:
+                changes.append(command)
+                continue
             what = "sign off variances" if isinstance(command, SignOff) else "revoke sign-offs"
             await reply(i, NOT_ALLOWED.format(
                 who=who, what=what, allowed=who_may_sign_off(settings)))
