@@ -366,3 +366,37 @@ async def test_one_comment_full_of_commands_gets_a_handful_of_replies(bot: Bot, 
     texts = replies(world, pr)
     assert 1 <= len(texts) <= 5
     assert sum("perfbot commands" in t and "could not read" not in t for t in texts) == 1
+
+
+async def test_an_issue_with_a_hand_edited_impossible_due_date_breaks_no_sweep_or_merge(
+    bot: Bot, world: World
+):
+    from datetime import date
+
+    from test_review_flow import signed_off_and_merged
+    from test_sweep import sweep
+
+    pr = await signed_off_and_merged(bot, world)
+    await bot.send("pull_request", "closed", pr=pr)
+    [issue] = world.emu.issues(world.repo)
+    issue.body = issue.body.replace("perfbot:due 2026-12-31", "perfbot:due 2026-02-30")
+    assert (await sweep(world, date(2027, 1, 2))).reminded == []
+    # a later merge still opens its own issue
+    world.repo.create_branch("second")
+    world.repo.commit("second", {"src/c.py": "c = 1\n"})
+    second = world.emu.open_pull_request(world.repo, head="second", base="main", user="octocat")
+    await bot.send("pull_request", "opened", pr=second)
+    c = say(world, second, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=second, comment=c, sender="maria")
+    world.emu.set_state(world.repo, second.number, "closed", merged=True)
+    await bot.send("pull_request", "closed", pr=second)
+    assert len(world.emu.issues(world.repo)) == 2
+
+
+def test_a_hand_edited_impossible_reminder_date_is_skipped():
+    from datetime import date
+
+    from bot.core.review import sweep
+
+    bodies = ["<!-- perfbot:reminder 2026-02-30 -->", "<!-- perfbot:reminder 2026-12-01 -->"]
+    assert sweep.last_reminder(bodies) == date(2026, 12, 1)

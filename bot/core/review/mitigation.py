@@ -110,7 +110,7 @@ def tracked(body: str | None) -> Tracked | None:
     variances = _VARIANCE.findall(body or "")
     return Tracked(found.group(1), int(found.group(2)), found.group(3),
                    tuple(v for v, _, _ in variances),
-                   date.fromisoformat(due.group(1)) if due else None,
+                   _date(due.group(1)) if due else None,
                    tuple(rule or _rule_of(v) for v, rule, _ in variances),
                    tuple(_level(extra) for _, _, extra in variances))
 
@@ -200,6 +200,14 @@ def _level(extra: str) -> Level | None:
         return None
     direction = "higher" if found.get("direction") == "higher" else "lower"
     return Level(baseline, value, unquote(found.get("unit", "")), direction, threshold)
+
+
+def _date(text: str) -> date | None:
+    """A due date from an issue's marker; None if someone edited it into no real day."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _fit(key: str, rest: str) -> str:

@@ -69,7 +69,12 @@ def expired(items: list[Temporary], today: date) -> list[Temporary]:
 
 
 def last_reminder(bodies: list[str]) -> date | None:
-    dates = [date.fromisoformat(d) for b in bodies for d in _REMINDER.findall(b or "")]
+    dates = []
+    for found in (d for b in bodies for d in _REMINDER.findall(b or "")):
+        try:
+            dates.append(date.fromisoformat(found))
+        except ValueError:  # a hand-edited marker naming no real day
+            continue
     return max(dates, default=None)
 
 
