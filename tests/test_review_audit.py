@@ -400,3 +400,19 @@ def test_a_hand_edited_impossible_reminder_date_is_skipped():
 
     bodies = ["<!-- perfbot:reminder 2026-02-30 -->", "<!-- perfbot:reminder 2026-12-01 -->"]
     assert sweep.last_reminder(bodies) == date(2026, 12, 1)
+
+
+async def test_a_signoff_that_did_nothing_gets_no_thumbs_up(bot: Bot, world: World):
+    pr = failing_pr(world, NO_REQUIRED)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    start = len(world.emu.requests)
+    c = say(world, pr, SIGNOFF.replace("design_record", "nope"), user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    reactions = [r.body["content"] for r in world.emu.requests[start:]
+                 if r.path.endswith("/reactions")]
+    assert "+1" not in reactions
+    ok = say(world, pr, SIGNOFF, user="maria")
+    await bot.send("issue_comment", "created", issue=pr, comment=ok, sender="maria")
+    assert [r.body["content"] for r in world.emu.requests
+            if r.path.endswith(f"/comments/{ok.id}/reactions")] == ["+1"]

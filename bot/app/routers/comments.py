@@ -169,11 +169,12 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
     if not changes and not recheck:
         return
     comment_id = int(data["comment"]["id"])
+    change = Change(apply=_apply(changes, sender, comment_id, answers), answers=answers)
     if pull.get("state") == "open":
-        await context.reviewer.review(gh, repo, pull, Change(
-            apply=_apply(changes, sender, comment_id, answers), answers=answers))
+        await context.reviewer.review(gh, repo, pull, change)
     if changes:
-        await conversation.react(gh, repo, comment_id)
+        # A thumbs-up says it was done; a command that could not act has a reply instead.
+        await conversation.react(gh, repo, comment_id, "confused" if change.replies else "+1")
 
 
 def _apply(changes: list[SignOff | Revoke], sender: str, comment_id: int,
