@@ -171,3 +171,19 @@ def test_mitigation_issues_per_variance_or_per_pr():
         "benchmarks:a", "benchmarks:b"]
     still_slow = ReviewState(variances=(VarianceRecord("benchmarks:a", "benchmarks", "", 0.1),))
     assert mitigation.recovered(tracked, still_slow) == ()
+
+
+def test_a_mitigation_issue_says_the_size_of_a_regression_once():
+    from bot.core.review import mitigation
+    from bot.core.review.settings import MitigationSettings
+    from bot.core.review.state import VarianceRecord
+
+    state = ReviewState(
+        signoffs=(signed("benchmarks:a", 0.301), signed("design_record", 0.1)),
+        variances=(VarianceRecord("benchmarks:a", "benchmarks", "a (time) regressed +30.1%",
+                                  0.301),
+                   VarianceRecord("design_record", "design_record", "no record", 0.1)),
+    )
+    measured, rule = mitigation.drafts(state, MitigationSettings(), "o/r", 7, "u")
+    assert "regressed \\+30\\.1%\n" in measured.body and "by +30.1%" not in measured.body
+    assert "no record by +10.0%" in rule.body
