@@ -337,6 +337,13 @@ def boxes(body: str) -> dict[str, str]:
     return {m["item"]: m["box"] for m in _BOX.finditer(body)}
 
 
+def ticked_by(seen: Seen, item: str) -> str | None:
+    """Who the checklist says ticked ``item``."""
+    line = next(x for x in seen.checklist.splitlines() if f"<!-- perfbot:item:{item} -->" in x)
+    found = re.search(r"ticked by @([\w-]+)", line)
+    return found[1] if found else None
+
+
 def issues(world: World) -> list[Issue]:
     return world.emu.issues(world.repo)
 
@@ -497,6 +504,28 @@ async def test_a_finding_resolved_without_a_push_loses_its_annotation(bot: Bot, 
     assert annotations(newest) == set()
 
 
+@pytest.mark.parametrize("handled_first", ["maria", "dan"])
+async def test_ticks_made_moments_apart_are_each_their_own_reviewers(
+    bot: Bot, world: World, handled_first: str
+):
+    """Maria ticks the required item, Dan an optional one a moment later; by the time
+    perfbot handles either edit the comment shows both ticks. Each tick is credited to
+    whoever made it, and Dan's edit, whichever is handled first, neither takes Maria's
+    required tick from her nor earns him a rebuke."""
+    team_repo(world)
+    team = await open_pr(bot, world, "tax-engine", {PRICING: EXACT_TAX,
+                                                    RESULTS: results(0.001, 2)},
+                         title="Exact tax rounding")
+    edits = {"maria": team.tick_payload("load-test", "maria"),
+             "dan": team.tick_payload("dashboards", "dan")}
+    for who in sorted(edits, key=lambda w: w != handled_first):
+        await bot.deliver("issue_comment", edits[who])
+    seen = team.see()
+    assert seen.conclusion == "success"
+    assert ticked_by(seen, "load-test") == "maria" and ticked_by(seen, "dashboards") == "dan"
+    assert team.replies() == []
+
+
 # --- Scenario B
 
 CHECKOUT = "benchmarks:tests/test_perf.py::test_checkout:time"
@@ -636,13 +665,15 @@ async def test_redeliveries_faults_and_concurrent_events_leave_one_of_everything
     said = world.emu.webhook_payload("issue_comment", "created", issue=pr, comment=signoff,
                                      sender="maria")
     tick = team.tick_payload("load-test", "maria")
+    other = team.tick_payload("dashboards", "dan")  # a moment later, on top of hers
     faults.append(world.emu.inject("PATCH", r"/issues/comments/\d+$", status=502, after=True))
     await deliver_together(bot, ("pull_request", sync, "s-2"), ("issue_comment", said, "c-1"),
-                           ("issue_comment", tick, "t-1"), ("pull_request", sync, "s-2"))
+                           ("issue_comment", other, "t-2"), ("issue_comment", tick, "t-1"),
+                           ("pull_request", sync, "s-2"))
     seen = team.see()
     assert seen.conclusion == "success"
     assert seen.title == "All 5 applicable rules passed"
-    assert seen.boxes["load-test"] == "x" and "ticked by @maria" in seen.checklist
+    assert ticked_by(seen, "load-test") == "maria" and ticked_by(seen, "dashboards") == "dan"
     assert f"`{CHECKOUT}` by @maria" in seen.checklist
     assert team.replies() == []
 

@@ -129,6 +129,23 @@ def test_ticks_merge_by_id_and_unauthorised_required_ticks_are_reverted():
     assert new.ticked() == {"docs"}
 
 
+
+def test_an_edit_judges_only_the_ticks_it_flipped():
+    from bot.core.review.checklist import flipped
+
+    items = (ManualItem("load-test", Stage.TESTING, "Load test", True),
+             ManualItem("docs", Stage.LAUNCH, "Docs", False))
+    # Eve ticked docs; the comment also shows someone else's load-test tick, still on its way.
+    before = ("- [x] Load test <!-- perfbot:item:load-test -->\n"
+              "- [ ] Docs <!-- perfbot:item:docs -->")
+    mine = flipped(before, before.replace("- [ ] Docs", "- [x] Docs"))
+    assert mine == {"docs"}
+    new, shown, reverted = resolve_ticks(ReviewState(), items, {"load-test": True, "docs": True},
+                                         Edit("eve", False, mine), "t")
+    assert reverted == () and shown == {"load-test": True, "docs": True}
+    assert [(t.item, t.by) for t in new.ticks] == [("docs", "eve")]
+
+
 def test_comment_fits_githubs_limit():
     many = tuple(Variance(f"benchmarks:case{i}", "x" * 300, 0.1) for i in range(400))
     decision = run_decide((result(many),), ReviewState())

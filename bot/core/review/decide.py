@@ -148,8 +148,8 @@ def resolve_ticks(
 
     Without an edit (a push, a command), a tick that differs from the state is someone's
     edit still on its way: shown as it is, counted once its edit event is handled. With
-    an edit, it is accepted (and attributed) or, for a required item the sender may not
-    tick, reverted.
+    an edit, a tick it flipped is accepted (and attributed) or, for a required item the
+    sender may not tick, reverted; other differing ticks wait for their own edit events.
     """
     accepted = {t.item: t for t in state.ticks}
     display: dict[str, bool] = {}
@@ -158,7 +158,8 @@ def resolve_ticks(
         recorded = item.id in accepted
         shown = body_ticks.get(item.id, recorded)
         display[item.id] = shown
-        if shown == recorded or edit is None:
+        if shown == recorded or edit is None or (
+                edit.items is not None and item.id not in edit.items):
             continue
         if item.required and not edit.may_tick_required:
             display[item.id] = recorded
