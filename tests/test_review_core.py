@@ -204,3 +204,16 @@ def test_a_mitigation_issue_says_the_size_of_a_regression_once():
     measured, rule = mitigation.drafts(state, MitigationSettings(), "o/r", 7, "u")
     assert "regressed \\+30\\.1%\n" in measured.body and "by +30.1%" not in measured.body
     assert "no record by +10.0%" in rule.body
+
+
+def test_a_long_variance_summary_is_kept_cut_at_a_word_outside_code():
+    from bot.core.review.decide import STATE_SUMMARY, _shortened
+
+    budget = ("tests/test_perf.py::test_checkout (time) is 6.055 ms, outside "
+              "`p95 latency <= 5ms` (+21.1%)")
+    assert _shortened(budget) == "tests/test_perf.py::test_checkout (time) is 6.055 ms, outside…"
+    record = ("This PR changes `services/checkout/api/orders.py` but adds or changes no design "
+              "record.")
+    assert _shortened(record) == ("This PR changes `services/checkout/api/orders.py` but adds "
+                                  "or changes no…")
+    assert len(_shortened("x" * 500)) == STATE_SUMMARY and _shortened("short") == "short"
