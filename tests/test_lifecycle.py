@@ -526,6 +526,25 @@ async def test_ticks_made_moments_apart_are_each_their_own_reviewers(
     assert team.replies() == []
 
 
+async def test_a_late_delivery_does_not_bring_back_a_removed_label(bot: Bot, world: World):
+    """The author adds `rollout:canary`, thinks better of it and removes it; GitHub delivers
+    `unlabeled` first and `labeled` after it (or redelivers it later). The check goes by the
+    labels the pull request has, not those in the late payload: the rollout plan is missing."""
+    team_repo(world)
+    team = await open_pr(bot, world, "replicas", {"deploy/checkout/deployment.yaml": DEPLOYMENT},
+                         title="Scale checkout to three replicas")
+    world.emu.set_labels(world.repo, team.pr.number, ["rollout:canary"])
+    labeled = world.emu.webhook_payload("pull_request", "labeled", pr=team.pr,
+                                        label="rollout:canary")
+    world.emu.set_labels(world.repo, team.pr.number, [])
+    unlabeled = world.emu.webhook_payload("pull_request", "unlabeled", pr=team.pr,
+                                          label="rollout:canary")
+    await bot.deliver("pull_request", unlabeled)
+    await bot.deliver("pull_request", labeled)
+    seen = team.see()
+    assert seen.rows["Staged rollout"] == "❌ failure" and seen.boxes["rule/rollout"] == " "
+
+
 # --- Scenario B
 
 CHECKOUT = "benchmarks:tests/test_perf.py::test_checkout:time"
