@@ -138,3 +138,13 @@ def test_a_file_perfbot_could_not_read_is_said_on_the_file() -> None:
     assert result.outcome is Outcome.FAILED
     [finding] = result.findings
     assert finding.path == "ops/alerts/huge.yml" and "larger than 50 MB" in finding.message
+
+
+def test_the_reason_names_only_what_the_alerts_lack(tmp_path: Path) -> None:
+    # ErrorBudgetBurn has a severity and a summary: the row must not say it lacks them.
+    only_runbook = BAD[: BAD.index("      - expr: up == 0")]
+    result = run(tmp_path, {"ops/alerts/api.yml": only_runbook})
+    assert result.reason == ("1 of 2 alerts lacks `annotations.runbook_url` in the changed "
+                             "alerting-rule files.")
+    (tmp_path / "all").mkdir()
+    assert "`labels.severity`" in run(tmp_path / "all", {"ops/alerts/api.yml": BAD}).reason

@@ -52,8 +52,9 @@ async def test_many_events_share_one_token_and_a_free_config_read(bot: Bot, worl
     assert minted(world.emu) == 1
     config_reads = [r for r in sync if r.operation_id == "repos/get-content"]
     assert [r.status for r in config_reads] == [304]
-    # The check run (find, create, complete), the files, and the checklist (read, edit).
-    assert sum(r.charged for r in sync) <= 6
+    # The pull request as it stands (the delivery may be late), the check run (find, create,
+    # complete), the files, and the checklist (read, edit).
+    assert sum(r.charged for r in sync) <= 7
 
 
 async def test_enterprise_server_paths_keep_the_api_prefix():

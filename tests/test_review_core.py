@@ -129,6 +129,23 @@ def test_ticks_merge_by_id_and_unauthorised_required_ticks_are_reverted():
     assert new.ticked() == {"docs"}
 
 
+
+def test_an_edit_judges_only_the_ticks_it_flipped():
+    from bot.core.review.checklist import flipped
+
+    items = (ManualItem("load-test", Stage.TESTING, "Load test", True),
+             ManualItem("docs", Stage.LAUNCH, "Docs", False))
+    # Eve ticked docs; the comment also shows someone else's load-test tick, still on its way.
+    before = ("- [x] Load test <!-- perfbot:item:load-test -->\n"
+              "- [ ] Docs <!-- perfbot:item:docs -->")
+    mine = flipped(before, before.replace("- [ ] Docs", "- [x] Docs"))
+    assert mine == {"docs"}
+    new, shown, reverted = resolve_ticks(ReviewState(), items, {"load-test": True, "docs": True},
+                                         Edit("eve", False, mine), "t")
+    assert reverted == () and shown == {"load-test": True, "docs": True}
+    assert [(t.item, t.by) for t in new.ticks] == [("docs", "eve")]
+
+
 def test_comment_fits_githubs_limit():
     many = tuple(Variance(f"benchmarks:case{i}", "x" * 300, 0.1) for i in range(400))
     decision = run_decide((result(many),), ReviewState())
@@ -171,3 +188,32 @@ def test_mitigation_issues_per_variance_or_per_pr():
         "benchmarks:a", "benchmarks:b"]
     still_slow = ReviewState(variances=(VarianceRecord("benchmarks:a", "benchmarks", "", 0.1),))
     assert mitigation.recovered(tracked, still_slow) == ()
+
+
+def test_a_mitigation_issue_says_the_size_of_a_regression_once():
+    from bot.core.review import mitigation
+    from bot.core.review.settings import MitigationSettings
+    from bot.core.review.state import VarianceRecord
+
+    state = ReviewState(
+        signoffs=(signed("benchmarks:a", 0.301), signed("design_record", 0.1)),
+        variances=(VarianceRecord("benchmarks:a", "benchmarks", "a (time) regressed +30.1%",
+                                  0.301),
+                   VarianceRecord("design_record", "design_record", "no record", 0.1)),
+    )
+    measured, rule = mitigation.drafts(state, MitigationSettings(), "o/r", 7, "u")
+    assert "regressed \\+30\\.1%\n" in measured.body and "by +30.1%" not in measured.body
+    assert "no record by +10.0%" in rule.body
+
+
+def test_a_long_variance_summary_is_kept_cut_at_a_word_outside_code():
+    from bot.core.review.decide import STATE_SUMMARY, _shortened
+
+    budget = ("tests/test_perf.py::test_checkout (time) is 6.055 ms, outside "
+              "`p95 latency <= 5ms` (+21.1%)")
+    assert _shortened(budget) == "tests/test_perf.py::test_checkout (time) is 6.055 ms, outside…"
+    record = ("This PR changes `services/checkout/api/orders.py` but adds or changes no design "
+              "record.")
+    assert _shortened(record) == ("This PR changes `services/checkout/api/orders.py` but adds "
+                                  "or changes no…")
+    assert len(_shortened("x" * 500)) == STATE_SUMMARY and _shortened("short") == "short"

@@ -49,6 +49,20 @@ class Reviewer:
             async with self.locks.hold((repo, head_sha)):
                 return await self._review(gh, repo, pull, head_sha, change or Change())
 
+    async def review_current(self, gh: GitHub, repo: str, number: int) -> Evaluation | None:
+        """Read the pull request again under its lock, then review it; None once closed.
+
+        GitHub neither orders deliveries nor holds back a late redelivery, so a webhook's
+        copy may show a label, description or head the pull request no longer has.
+        """
+        async with self.locks.hold(pull_key(repo, number)):
+            pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+            if pull.get("state") != "open":
+                return None
+            head_sha = pull["head"]["sha"]
+            async with self.locks.hold((repo, head_sha)):
+                return await self._review(gh, repo, pull, head_sha, Change())
+
     async def _review(
         self, gh: GitHub, repo: str, pull: dict[str, Any], head_sha: str, change: Change
     ) -> Evaluation:

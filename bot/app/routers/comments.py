@@ -13,7 +13,7 @@ from gidgethub.sansio import Event
 from bot.app.context import Context, repository
 from bot.app.steward import Change, StateChange, config_for, newest
 from bot.core.review import actions, escape
-from bot.core.review.checklist import MARKER, Edit, manual_items, parse_ticks
+from bot.core.review.checklist import MARKER, Edit, flipped, manual_items, parse_ticks
 from bot.core.review.commands import (
     USAGE,
     Help,
@@ -219,11 +219,14 @@ async def _ticks_edited(event: Event, context: Context) -> None:
     state = newest(decode(now_body, steward.key, repo, number), fallback)
     required = {m.id for m in manual_items(config.review.checklist) if m.required}
     ticks = parse_ticks(now_body)
-    touched = {i for i in required if ticks.get(i, i in state.ticked()) != (i in state.ticked())}
+    # What this sender flipped; without the previous body, every tick that differs.
+    mine = flipped(before, now_body) if before else None
+    touched = {i for i in required if ticks.get(i, i in state.ticked()) != (i in state.ticked())
+               and (mine is None or i in mine)}
     allowed = bool(touched) and await conversation.may_sign_off(
         gh, repo, sender, config.review.signoff, pull["user"]["login"])
     await context.reviewer.review(gh, repo, pull, Change(
-        edit=Edit(sender, allowed), fallback=fallback,
+        edit=Edit(sender, allowed, mine), fallback=fallback,
         answers=conversation.answer_key(data["comment"])))
 
 

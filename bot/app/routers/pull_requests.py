@@ -31,7 +31,7 @@ async def on_pull_request(event: Event, context: Context) -> None:
     if event.data["action"] == "edited" and not _body_or_base_changed(event):
         return
     gh = await context.client(event)
-    await context.reviewer.review(gh, repository(event), pull)
+    await context.reviewer.review_current(gh, repository(event), int(pull["number"]))
 
 
 def _body_or_base_changed(event: Event) -> bool:

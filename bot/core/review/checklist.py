@@ -53,10 +53,22 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Edit:
-    """Someone edited the checklist: ``sender`` changed ticks; may they tick required items?"""
+    """Someone edited the checklist: ``sender`` changed ticks; may they tick required items?
+
+    ``items`` are the ticks this edit flipped (its ``changes.body.from`` against its body);
+    None when the event does not say. Only those are the sender's: by the time an edit is
+    handled the comment may hold other reviewers' ticks, which their own events judge.
+    """
 
     sender: str
     may_tick_required: bool
+    items: frozenset[str] | None = None
+
+
+def flipped(before: str, after: str) -> frozenset[str]:
+    """Item ids whose box differs between two bodies of the checklist."""
+    old, new = parse_ticks(before), parse_ticks(after)
+    return frozenset(i for i, ticked in new.items() if ticked != old.get(i, False))
 
 
 def manual_items(settings: ChecklistSettings) -> tuple[ManualItem, ...]:

@@ -154,8 +154,8 @@ def resolve_ticks(
 
     Without an edit (a push, a command), a tick that differs from the state is someone's
     edit still on its way: shown as it is, counted once its edit event is handled. With
-    an edit, it is accepted (and attributed) or, for a required item the sender may not
-    tick, reverted.
+    an edit, a tick it flipped is accepted (and attributed) or, for a required item the
+    sender may not tick, reverted; other differing ticks wait for their own edit events.
     """
     accepted = {t.item: t for t in state.ticks}
     display: dict[str, bool] = {}
@@ -164,7 +164,8 @@ def resolve_ticks(
         recorded = item.id in accepted
         shown = body_ticks.get(item.id, recorded)
         display[item.id] = shown
-        if shown == recorded or edit is None:
+        if shown == recorded or edit is None or (
+                edit.items is not None and item.id not in edit.items):
             continue
         if item.required and not edit.may_tick_required:
             display[item.id] = recorded
@@ -254,7 +255,19 @@ def _kept(variances: tuple[VarianceRecord, ...], state: ReviewState) -> tuple[Va
     """The variances the state can carry within the comment limit, signed-off ones first."""
     signed = {s.variance for s in state.signoffs}
     ordered = sorted(variances, key=lambda v: v.id not in signed)
-    return tuple(replace(v, summary=v.summary[:STATE_SUMMARY]) for v in ordered[:STATE_VARIANCES])
+    return tuple(replace(v, summary=_shortened(v.summary)) for v in ordered[:STATE_VARIANCES])
+
+
+def _shortened(summary: str) -> str:
+    """At most STATE_SUMMARY characters, for the mitigation issue to quote: cut at a word,
+    never inside a code span (``<= 5m`` of ``<= 5ms`` reads as five minutes), and marked."""
+    if len(summary) <= STATE_SUMMARY:
+        return summary
+    cut = summary[: STATE_SUMMARY - 1]
+    cut = cut[: cut.rfind(" ")] if " " in cut else cut
+    if cut.count("`") % 2:
+        cut = cut[: cut.rfind("`")]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _slimmer(state: ReviewState) -> ReviewState:

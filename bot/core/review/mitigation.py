@@ -230,7 +230,9 @@ def _draft(key: str, accepted: list[tuple[SignOffRecord, VarianceRecord]],
     owners: list[str] = []
     dues: list[str] = []
     for s, v in accepted:
-        size = f" by {percent(v.magnitude)}" if v.magnitude is not None else ""
+        # A measured variance's summary already says by how much ("regressed +30.1%").
+        size = percent(v.magnitude) if v.magnitude is not None else ""
+        size = f" by {size}" if size and size not in v.summary else ""
         lines += [f"### {escape.code(v.id)}", "",
                   f"**What regressed:** {escape.inline(v.summary)}{size}", "",
                   f"**Accepted by** {escape.login(s.by)} on {s.at[:10]} at `{s.head_sha[:7]}`.",

@@ -100,7 +100,8 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         failures = []
         if check.incomplete:
             verb = "lacks" if check.incomplete == 1 else "lack"
-            failures.append(f"{check.incomplete} of {check.alerts} alerts {verb} {needs}")
+            lacking = _join([f"`{n}`" for n in needed if n in check.lacking])
+            failures.append(f"{check.incomplete} of {check.alerts} alerts {verb} {lacking}")
         if check.malformed:
             failures.append(f"{check.malformed} file{_s(check.malformed)} cannot be read")
         joined = _join(failures)
@@ -137,6 +138,7 @@ class _Check:
     findings: list[Finding] = field(default_factory=list)
     alerts: int = 0
     incomplete: int = 0
+    lacking: set[str] = field(default_factory=set)  # what incomplete alerts miss, together
     malformed: int = 0
     files: int = 0
 
@@ -202,6 +204,7 @@ class _Check:
         if not missing:
             return
         self.incomplete += 1
+        self.lacking.update(missing)
         alert = str(rule["alert"])
         line = doc.key_position((*at, "alert")).line + offset
         message = (
