@@ -44,10 +44,8 @@ class Reviewer:
             if change is not None:
                 # A command or a tick is about the pull request, not a commit: apply it to
                 # the head as it is now, not as read before a push that got the lock first.
-                pull = await gh.getitem(f"/repos/{repo}/pulls/{pull['number']}")
-            head_sha = pull["head"]["sha"]
-            async with self.locks.hold((repo, head_sha)):
-                return await self._review(gh, repo, pull, head_sha, change or Change())
+                pull = await self._current(gh, repo, int(pull["number"]))
+            return await self._review_head(gh, repo, pull, change or Change())
 
     async def review_current(self, gh: GitHub, repo: str, number: int) -> Evaluation | None:
         """Read the pull request again under its lock, then review it; None once closed.
@@ -56,12 +54,22 @@ class Reviewer:
         copy may show a label, description or head the pull request no longer has.
         """
         async with self.locks.hold(pull_key(repo, number)):
-            pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+            pull = await self._current(gh, repo, number)
             if pull.get("state") != "open":
                 return None
-            head_sha = pull["head"]["sha"]
-            async with self.locks.hold((repo, head_sha)):
-                return await self._review(gh, repo, pull, head_sha, Change())
+            return await self._review_head(gh, repo, pull, Change())
+
+    @staticmethod
+    async def _current(gh: GitHub, repo: str, number: int) -> dict[str, Any]:
+        pull: dict[str, Any] = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+        return pull
+
+    async def _review_head(
+        self, gh: GitHub, repo: str, pull: dict[str, Any], change: Change
+    ) -> Evaluation:
+        head_sha = pull["head"]["sha"]
+        async with self.locks.hold((repo, head_sha)):
+            return await self._review(gh, repo, pull, head_sha, change)
 
     async def _review(
         self, gh: GitHub, repo: str, pull: dict[str, Any], head_sha: str, change: Change
