@@ -183,3 +183,24 @@ def test_a_rate_is_judged_by_its_best_sample_the_maximum() -> None:
     change = compare([results("b", rate(steady))], [results("h", rate(disturbed))], Policy())[0]
     assert change.statistic == "max"
     assert change.verdict is Verdict.UNCHANGED
+
+
+def allocations(name: str, value: float) -> Measurement:
+    return Measurement(name, "allocs/op", "allocs", Direction.LOWER, samples=(value,) * 10)
+
+
+def test_allocations_appearing_where_there_were_none_are_a_regression() -> None:
+    # Go's "0 allocs/op" is exact; a change that starts allocating is what the metric is for.
+    changes = compare(
+        [results("b", allocations("BenchmarkParse", 0.0), allocations("BenchmarkSave", 0.0))],
+        [results("h", allocations("BenchmarkParse", 2.0), allocations("BenchmarkSave", 0.0))],
+        Policy(),
+    )
+    assert verdicts(changes) == {
+        "BenchmarkParse": Verdict.REGRESSED,
+        "BenchmarkSave": Verdict.UNCHANGED,
+    }
+    parse, save = changes
+    assert parse.change is None  # no finite relative change from zero; never inf or NaN
+    assert "from zero" in parse.reason
+    assert "No min reported" not in save.reason and save.change == 0.0

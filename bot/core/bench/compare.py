@@ -34,6 +34,12 @@ SEED = 5  # the bootstrap is seeded: the same files always give the same verdict
 NEW = "Only in the head results: nothing to compare with yet."
 MISSING = "In the base results but not in the head: was the benchmark removed or renamed?"
 NO_VALUE = "No {statistic} reported on {side}: nothing to compare."
+BASE_ZERO = "The base's {statistic} is 0, so no relative change can be computed."
+BOTH_ZERO = "Zero on both sides."
+FROM_ZERO = (
+    "{statistic} {way} from zero (every base sample was 0), which no relative threshold "
+    "can measure: a benchmark at zero is expected to stay there."
+)
 TOO_FEW = (
     "Fewer than {min_samples} samples on a side: compared the reported {statistic} "
     "against a threshold of {margin} (the {threshold} threshold widened by the reported spread)."
@@ -255,9 +261,11 @@ def _judge(
         path=head.path,
         line=m.line,
     )
-    if b.value is None or h.value is None or b.value == 0:
-        side = "the base" if b.value is None or b.value == 0 else "the head"
+    if b.value is None or h.value is None:
+        side = "the base" if b.value is None else "the head"
         return _with(unjudged, reason=NO_VALUE.format(statistic=knobs.statistic.value, side=side))
+    if b.value == 0:
+        return _from_zero(unjudged, base, h.value, knobs)
     change = h.value / b.value - 1.0
     sampled = b.sampled and h.sampled
     run_drift = drift.get(m.metric, 1.0) if knobs.drift_control else 1.0
@@ -297,6 +305,23 @@ def _judge(
     if not sampled:
         reason = TOO_FEW.format(**words) + " " + reason
     return _with(unjudged, verdict=verdict, change=change, interval=interval, reason=reason)
+
+
+def _from_zero(unjudged: Change, base: _Side, head: float, knobs: Knobs) -> Change:
+    """A base at zero: exact zeros (Go's 0 allocs/op) make any rise a verdict; a zero
+    statistic among non-zero samples (a coarse timer) leaves the change unjudged."""
+    statistic = knobs.statistic.value
+    if head == 0:
+        return _with(unjudged, change=0.0, reason=BOTH_ZERO)
+    exact = all(not r.any() for r in base.runs) if base.runs else True
+    if not exact:
+        return _with(unjudged, reason=BASE_ZERO.format(statistic=statistic))
+    rose = head > 0
+    verdict = Verdict.REGRESSED if rose is (unjudged.direction is Direction.LOWER) \
+        else Verdict.IMPROVED
+    way = "rose" if rose else "fell"
+    return _with(unjudged, verdict=verdict,
+                 reason=FROM_ZERO.format(statistic=statistic.capitalize(), way=way))
 
 
 def _guarded(raw: float, corrected: float) -> float:

@@ -372,7 +372,7 @@ def variance_id(benchmark: str, metric: str, suffix: str = "") -> str:
 
 
 def _regression_variance(c: Change, policy: Policy) -> Variance:
-    summary = f"{c.benchmark} ({c.metric}) regressed {_percent(c.worse)}"
+    summary = f"{c.benchmark} ({c.metric}) regressed {_regressed_by(c)}"
     return Variance(variance_id(c.benchmark, c.metric), summary, c.worse, baseline=c.base,
                     value=c.head, unit=c.unit, direction=c.direction.value,
                     threshold=policy.resolve(c.benchmark).threshold)
@@ -406,7 +406,7 @@ def _breach_variance(b: budget_check.Breach) -> Variance:
 
 def _regression_finding(c: Change, severity: Severity) -> Finding:
     message = REGRESSION_MESSAGE.format(
-        benchmark=c.benchmark, metric=c.metric, change=_percent(c.worse),
+        benchmark=c.benchmark, metric=c.metric, change=_regressed_by(c),
         base=_quantity(c.base, c.unit), head=_quantity(c.head, c.unit),
         statistic=c.statistic or "its statistic", reason=c.reason,
     )
@@ -438,6 +438,12 @@ def _quantity(value: float | None, unit: str) -> str:
     except units.UnitError:
         return f"{value:.4g} {unit}".strip()
     return units.describe(units.Quantity(value, unit, kind))
+
+
+def _regressed_by(c: Change) -> str:
+    if c.worse is None and c.base == 0:
+        return "from zero"  # no relative change exists; the base and head values follow
+    return _percent(c.worse)
 
 
 def _percent(value: float | None) -> str:
