@@ -238,6 +238,19 @@ def test_k6_rates_know_which_way_is_better() -> None:
     assert find(results, "data_received", "data_received rate").unit == "B/s"
 
 
+def test_k6_counters_of_failures_are_better_lower() -> None:
+    # k6 adds the counter dropped_iterations when an executor cannot keep up; scripts add
+    # their own error counters. More of either per second is worse, unlike http_reqs.
+    doc = orjson.loads((FIXTURES / "k6/handle-summary.json").read_bytes())
+    for name in ("dropped_iterations", "login_errors"):
+        doc["metrics"][name] = {"type": "counter", "contains": "default",
+                                "values": {"count": 12, "rate": 0.4}}
+    results = read("summary.json", orjson.dumps(doc))
+    for name in ("dropped_iterations", "login_errors"):
+        assert find(results, name, f"{name} rate").direction is Direction.LOWER, name
+    assert find(results, "iterations", "iterations rate").direction is Direction.HIGHER
+
+
 def test_k6_legacy_summary_export_reads_the_same() -> None:
     doc = orjson.loads((FIXTURES / "k6/handle-summary.json").read_bytes())
     legacy = {"metrics": {}, "root_group": doc["root_group"]}
