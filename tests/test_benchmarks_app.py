@@ -344,3 +344,24 @@ async def test_a_change_outside_the_rules_scope_waits_for_nothing(bot: Bot, worl
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.status == "completed" and run.conclusion == "success"
     assert not [r for r in world.emu.requests if "/actions/" in r.path]
+
+
+async def test_an_artifact_served_directly_instead_of_redirected_is_read(bot: Bot, world: World):
+    # GitHub answers the zip download with a redirect to storage, but a proxy or GitHub
+    # Enterprise Server may answer with the bytes themselves; both carry the same zip.
+    world.emu.check_responses = False  # GitHub's description documents only the redirect
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    base_run(world)
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    archive = zipped({"results.json": SLOWER})
+    head_run = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
+                                          artifacts={"benchmark-results": archive})
+    world.emu.inject("GET", r"/actions/artifacts/\d+/zip$", status=200, body=archive,
+                     headers={"Content-Type": "application/zip"})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "failure", run.output.summary
+    assert "1 regressed" in run.output.summary
+    assert "GitHub answered 200" not in run.output.summary
