@@ -365,3 +365,20 @@ async def test_an_artifact_served_directly_instead_of_redirected_is_read(bot: Bo
     assert run.conclusion == "failure", run.output.summary
     assert "1 regressed" in run.output.summary
     assert "GitHub answered 200" not in run.output.summary
+
+
+async def test_an_artifact_that_expires_before_its_download_is_called_expired(bot: Bot,
+                                                                            world: World):
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+    world.emu.inject("GET", r"/actions/artifacts/\d+/zip$", status=410,
+                     body={"message": "Artifact has expired"})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "failure"
+    assert "has expired" in run.output.summary

@@ -54,6 +54,8 @@ async def files(gh: GitHub, repo: str, run: Json, name: str, limits: Limits) -> 
         raise Refused(f"the artifact `{name}` of {where} is above the limit of "
                       f"{limits.max_bytes:,} bytes (`max_bytes`)") from None
     except HTTPException as exc:
+        if int(exc.status_code) == 410:  # expired between the listing and the download
+            raise Refused(f"the artifact `{name}` of {where} has expired") from None
         raise Refused(f"GitHub answered {int(exc.status_code)} to the download of "
                       f"`{name}` from {where}") from None
     try:
