@@ -382,3 +382,20 @@ async def test_an_artifact_that_expires_before_its_download_is_called_expired(bo
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.conclusion == "failure"
     assert "has expired" in run.output.summary
+
+
+async def test_a_workflow_name_github_does_not_know_is_reported_in_the_rule(bot: Bot,
+                                                                          world: World):
+    config = ARTIFACTS.replace("[benchmark.yml]", "[benchmarks.yml]").format(extra="")
+    world.repo.commit("main", {".github/performance.yml": config})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    # GitHub answers 404 for the runs of a workflow file that does not exist.
+    world.emu.inject("GET", r"/actions/workflows/benchmarks\.yml/runs$", status=404, times=9,
+                     body={"message": "Not Found"})
+
+    await bot.send("pull_request", "opened", pr=pr)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "completed" and run.conclusion == "failure"
+    assert "Benchmarks" in run.output.title  # the other rules were still evaluated
+    assert "`benchmarks.yml`" in run.output.summary and "404" not in run.output.summary

@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from gidgethub import HTTPException
+
 from bot.core.bench.archive import Limits
 from bot.core.config import Config
 from bot.core.facts import ArtifactEvidence, EvidenceState, PullRequest
@@ -34,6 +36,11 @@ from bot.github import artifacts as actions
 from bot.github.client import GitHub
 
 Json = dict[str, Any]
+NO_WORKFLOW = (
+    "GitHub knows no workflow `{workflow}` in this repository; name the file of the workflow "
+    "that uploads the results (e.g. `benchmark.yml`, under `.github/workflows/`) in "
+    "`artifacts.workflows`."
+)
 # Ancestry checks (one compare request each) spent looking for the baseline run.
 MAX_ANCESTRY_CHECKS = 8
 clock: Callable[[], float] = time.time
@@ -88,8 +95,14 @@ async def gather(
     )
     limits = Limits(settings.max_bytes)
     for workflow in settings.workflows:
-        done = [r for r in await actions.runs(gh, repo, workflow, head_sha=head_sha)
-                if r.get("status") == "completed"]
+        try:
+            listed = await actions.runs(gh, repo, workflow, head_sha=head_sha)
+        except HTTPException as exc:
+            if int(exc.status_code) != 404:
+                raise
+            problem = NO_WORKFLOW.format(workflow=workflow)
+            return Found(replace(base, state=EvidenceState.REFUSED, problem=problem))
+        done = [r for r in listed if r.get("status") == "completed"]
         if not done:
             continue
         run = next((r for r in done if r.get("conclusion") == "success"), done[0])
