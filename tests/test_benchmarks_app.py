@@ -399,3 +399,28 @@ async def test_a_workflow_name_github_does_not_know_is_reported_in_the_rule(bot:
     assert run.status == "completed" and run.conclusion == "failure"
     assert "Benchmarks" in run.output.title  # the other rules were still evaluated
     assert "`benchmarks.yml`" in run.output.summary and "404" not in run.output.summary
+
+
+async def test_a_forks_run_on_a_branch_named_like_the_base_is_never_the_baseline(
+    bot: Bot, world: World
+):
+    # A fork's pull request from its own `main` runs the workflow with head_branch "main";
+    # its artifact is whatever the fork uploaded, not the base branch's results.
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(
+        extra="      baseline: latest\n")})
+    trusted = base_run(world)
+    fork = world.emu.add_repo("mallory/service")
+    world.emu.add_workflow_run(
+        world.repo, "f" * 40, head_branch="main", event="pull_request", head_repository=fork,
+        artifacts={"benchmark-results": zipped({"results.json": pytest_benchmark(
+            {"test_parse": samples(0.0001), "test_render": samples(0.0002)})})})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success", run.output.summary
+    assert f"from `{trusted.head_sha[:7]}`" in run.output.text

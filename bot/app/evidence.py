@@ -171,8 +171,11 @@ async def _with_baseline(
 async def _baseline_run(
     gh: GitHub, repo: str, workflow: str, branch: str, merge_base: str, mode: Baseline
 ) -> Json | None:
-    candidates = await actions.runs(gh, repo, workflow, per_page=30, branch=branch,
-                                    status="success")
+    listed = await actions.runs(gh, repo, workflow, per_page=30, branch=branch,
+                                status="success")
+    # A fork's pull request from its own branch of that name runs here too; its artifact
+    # is whatever the fork uploaded, never the base branch's results.
+    candidates = [r for r in listed if _from(r, repo)]
     if mode is Baseline.LATEST:
         return candidates[0] if candidates else None
     exact = next((r for r in candidates if r.get("head_sha") == merge_base), None)
@@ -187,6 +190,11 @@ async def _baseline_run(
         if ancestry.get("status") in ("ahead", "identical"):
             return run
     return None
+
+
+def _from(run: Json, repo: str) -> bool:
+    origin = (run.get("head_repository") or {}).get("full_name")
+    return not origin or str(origin).lower() == repo.lower()
 
 
 def _epoch(stamp: str) -> float | None:
