@@ -8,6 +8,7 @@ check run's summary and text at 65 535), dropping the least important rows first
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -91,10 +92,24 @@ def change_text(change: Change) -> str:
     return text
 
 
+def cell(text: str) -> str:
+    """Text that stays in its table cell: one line, pipes escaped."""
+    return " ".join(text.split("\n")).replace("\r", " ").replace("|", "\\|")
+
+
+def code(text: str) -> str:
+    """A code span for ``text``, fenced with more backticks than it holds in a row."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    if not longest:
+        return f"`{text}`"
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
 def row(change: Change) -> str:
-    name = change.benchmark.replace("|", "\\|")
+    name = code(cell(change.benchmark))
     return (
-        f"| `{name}` | {change.metric} | {value(change.base, change.unit)} | "
+        f"| {name} | {cell(change.metric)} | {value(change.base, change.unit)} | "
         f"{value(change.head, change.unit)} | {change_text(change)} | {MARK[change.verdict]} |\n"
     )
 

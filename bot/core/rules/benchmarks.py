@@ -458,5 +458,5 @@ def _token(name: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return table.cell(text)
 
