@@ -83,3 +83,19 @@ def test_missing_path_and_empty_folder_exit_2(capsys, tmp_path) -> None:
 def test_a_named_format_that_does_not_fit_is_refused(capsys) -> None:
     code, _, err = compare(capsys, PYTEST_BASE, PYTEST_SAME, "--format", "pyperf")
     assert code == 2 and "run007-aa.json" in err
+
+
+CRITERION_TREE = Path(__file__).resolve().parent / "fixtures" / "bench" / "criterion" / "target"
+
+
+def test_a_saved_copy_of_a_criterion_folder_compares_with_the_live_one(capsys, tmp_path) -> None:
+    # `cp -r target/criterion before` is how one keeps a baseline; the copy's path no longer
+    # says "criterion", and Criterion's older runs (base/, change/) are still beside new/.
+    before = tmp_path / "before"
+    shutil.copytree(CRITERION_TREE / "criterion", before)
+    code, out, err = compare(capsys, before, CRITERION_TREE / "criterion", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    names = {b["name"] for b in report["benchmarks"]}
+    assert {"fib 10", "sort/256"} <= names
+    assert {b["verdict"] for b in report["benchmarks"]} == {"unchanged"}

@@ -134,6 +134,7 @@ def read_all(
     results: list[Results] = []
     problems: list[BenchFileError] = []
     groups: dict[str, dict[str, str]] = {}
+    new_dirs = {d for d in map(criterion.benchmark_dir, files) if d is not None}
     for path in sorted(files):
         leaf = path.replace("\\", "/").rsplit("/", 1)[-1]
         if format in ("auto", "criterion") and leaf in (*CRITERION_FILES, "tukey.json"):
@@ -141,7 +142,7 @@ def read_all(
             if directory is not None:
                 groups.setdefault(directory, {})[leaf] = path
                 continue
-            if _in_old_criterion_run(path):
+            if _in_old_criterion_run(path, new_dirs):
                 continue
         is_index = leaf in ("benchmarks.json", "machine.json") and _is_asv_index(path, files[path])
         if format in ("auto", "asv") and is_index:
@@ -292,9 +293,13 @@ def _validated(measurements: list[Measurement], errors: list[str]) -> list[Measu
     return measurements
 
 
-def _in_old_criterion_run(path: str) -> bool:
+def _in_old_criterion_run(path: str, new_dirs: set[str]) -> bool:
+    """In ``base/`` or ``change/`` of a Criterion benchmark: under ``criterion/``, or beside
+    a ``new/`` (a copy of ``target/criterion`` saved under another name)."""
     parts = path.replace("\\", "/").split("/")
-    return len(parts) >= 2 and parts[-2] in ("base", "change") and "criterion" in parts
+    if len(parts) < 2 or parts[-2] not in ("base", "change"):
+        return False
+    return "criterion" in parts or "/".join(parts[:-2]) in new_dirs
 
 
 def _is_asv_index(path: str, data: bytes) -> bool:
