@@ -2,7 +2,8 @@
 
 The same readers and the same ``compare`` as the check run, so a developer sees
 before pushing what the App will say. Exit 0 when nothing regressed, 1 when
-something did, 2 when an input cannot be read (the message names the file).
+something did, 2 when an input cannot be read (the message names the file) or the two
+sides are different tools' results with no benchmark in common.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ NO_FILES = "the folder holds no result files"
 TOO_LARGE = "{size:,} bytes is more than the {cap:,} perfbot reads"
 UNREADABLE = "cannot be read ({detail})"
 TOOL_ERRORS = "perfbot: {path}: the tool reports benchmark {name} failed"
+OTHER_TOOLS = (
+    "perfbot: nothing to compare: the base is {base} output and the head {head} output, and "
+    "no benchmark appears in both; compare results of the same tool"
+)
 
 
 def register(commands: Any) -> None:
@@ -73,6 +78,14 @@ def run(args: argparse.Namespace) -> int:
     for results in (*base, *head):
         for name in results.errors:
             print(TOOL_ERRORS.format(path=results.path, name=name), file=sys.stderr)
+    base_formats, head_formats = {r.format for r in base}, {r.format for r in head}
+    paired = {m.key for r in base for m in r.measurements} & {
+        m.key for r in head for m in r.measurements
+    }
+    if base_formats.isdisjoint(head_formats) and not paired:
+        print(OTHER_TOOLS.format(base=", ".join(sorted(base_formats)),
+                                 head=", ".join(sorted(head_formats))), file=sys.stderr)
+        return EXIT_UNREADABLE
     changes = compare(base, head, policy)
     if args.json:
         sys.stdout.write(json.dumps(as_json(changes), indent=2) + "\n")

@@ -99,3 +99,11 @@ def test_a_saved_copy_of_a_criterion_folder_compares_with_the_live_one(capsys, t
     names = {b["name"] for b in report["benchmarks"]}
     assert {"fib 10", "sort/256"} <= names
     assert {b["verdict"] for b in report["benchmarks"]} == {"unchanged"}
+
+
+def test_results_of_two_different_tools_are_refused_not_passed(capsys) -> None:
+    # Nothing pairs between a pytest-benchmark file and a pyperf file: "0 regressed" with
+    # every benchmark new and missing would pass a comparison that never happened.
+    code, _, err = compare(capsys, PYTEST_BASE, PYPERF_BASE)
+    assert code == 2
+    assert "pytest-benchmark" in err and "pyperf" in err
