@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from benchfiles import pytest_benchmark, samples
 
-from bot.core.bench import budgets
+from bot.core.bench import budgets, readers
 from bot.core.bench.model import Direction, Measurement, Results, Summary
 from bot.core.facts import (
     ArtifactEvidence,
@@ -161,3 +163,21 @@ def test_a_percentile_budget_reads_samples_or_the_tools_own_percentile():
                                                   "budget")])
     assert {b.benchmark for b in held.breaches} == {"api", "checkout"}
     assert held.breaches[0].actual == pytest.approx(0.09505)
+
+
+K6_SUMMARY = Path(__file__).parent / "fixtures" / "bench" / "k6" / "handle-summary.json"
+
+
+@pytest.mark.parametrize(("limit", "breached"), [
+    # k6 users write percentiles as k6's thresholds do; p(95) of this run is 30 ms.
+    ("http_req_duration p(95) < 25ms", {"http_req_duration p95"}),
+    ("http_req_duration p(95) < 35ms", set()),
+    # No statistic: the central value (k6's median, 20 ms), not the 143 ms maximum.
+    ("http_req_duration <= 100ms", set()),
+    ("http_req_duration <= 15ms", {"http_req_duration median"}),
+])
+def test_budgets_on_k6_metrics_read_as_k6_users_write_them(limit, breached):
+    results = [readers.read("summary.json", K6_SUMMARY.read_bytes())]
+    held = budgets.check(results, [budgets.Budget(("**",), budgets.parse_limit(limit), "b")])
+    assert held.unmeasured == ()
+    assert {b.metric for b in held.breaches} == breached

@@ -9,7 +9,9 @@ A limit reads ``[METRIC] [STATISTIC] OP QUANTITY``:
   (k6's ``http_req_duration p95``) is taken as it stands;
 * ``http_req_duration p99 < 400ms``, ``throughput >= 1200 rps``, ``bytes/op <= 512KiB``.
 
-Statistics: ``min``, ``max``, ``mean``, ``median`` and percentiles ``p50`` … ``p99.9``.
+Statistics: ``min``, ``max``, ``mean``, ``median`` and percentiles ``p50`` … ``p99.9`` (or
+``p(95)``, as k6 writes them). Without a statistic, a tool's per-statistic metrics are held
+by their median.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from bot.core.globs import matches
 
 OPS = ("<=", ">=", "<", ">")
 _LIMIT = re.compile(r"^\s*(?P<lhs>.*?)\s*(?P<op><=|>=|<|>)\s*(?P<rhs>.+?)\s*$")
-_PERCENTILE = re.compile(r"^p(?P<rank>\d{1,2}(?:\.\d+)?)$", re.IGNORECASE)
+# ``p95``, or ``p(95)`` as k6 writes its thresholds.
+_PERCENTILE = re.compile(r"^p(?:(?P<rank>\d{1,2}(?:\.\d+)?)|\((?P<k6>\d{1,2}(?:\.\d+)?)\))$",
+                         re.IGNORECASE)
 NAMED_STATISTICS = ("min", "max", "mean", "median")
 LIMIT_HELP = (
     "write a limit as `[metric] [statistic] <= value unit`, e.g. `p95 <= 250ms`, "
@@ -110,7 +114,7 @@ def parse_limit(text: str) -> Limit:
     words = found.group("lhs").split()
     statistic = ""
     if is_statistic(words[-1]):
-        statistic = words.pop().lower()
+        statistic = _canonical(words.pop())
     return Limit(text.strip(), " ".join(words), statistic, found.group("op"),
                  quantity.value, quantity.unit)
 
@@ -118,8 +122,19 @@ def parse_limit(text: str) -> Limit:
 def is_statistic(word: str) -> bool:
     if word.lower() in NAMED_STATISTICS:
         return True
-    rank = _PERCENTILE.match(word)
-    return rank is not None and 0 < float(rank.group("rank")) < 100
+    rank = _rank(word)
+    return rank is not None and 0 < float(rank) < 100
+
+
+def _rank(word: str) -> str | None:
+    found = _PERCENTILE.match(word)
+    return None if found is None else found.group("rank") or found.group("k6")
+
+
+def _canonical(word: str) -> str:
+    """``P(95)`` and ``p95`` alike are ``p95``; ``Median`` is ``median``."""
+    rank = _rank(word)
+    return word.lower() if rank is None else f"p{rank}"
 
 
 def check(results: Sequence[Results], budgets: Iterable[Budget]) -> Held:
@@ -154,7 +169,8 @@ def value(m: Measurement, limit: Limit) -> float | None:
     metric, _, named = m.metric.rpartition(" ")
     if named and is_statistic(named):
         # The tool reports this statistic as its own metric (k6's "http_req_duration p95").
-        if limit.statistic and named.lower() != limit.statistic:
+        # Without a statistic a limit holds the central value: the median, not the maximum.
+        if _canonical(named) != (limit.statistic or "median"):
             return None
         if limit.metric and metric != limit.metric:
             return None
@@ -181,10 +197,10 @@ def statistic(m: Measurement, name: str) -> float | None:
         return statistics.fmean(samples) if samples else summary.mean
     if name == "median" or name == "p50":
         return central(m)
-    rank = _PERCENTILE.match(name)
+    rank = _rank(name)
     if rank is None or not samples:
         return None
-    return _percentile(samples, float(rank.group("rank")) / 100)
+    return _percentile(samples, float(rank) / 100)
 
 
 def _percentile(ordered: list[float], q: float) -> float:
