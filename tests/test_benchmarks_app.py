@@ -424,3 +424,34 @@ async def test_a_forks_run_on_a_branch_named_like_the_base_is_never_the_baseline
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.conclusion == "success", run.output.summary
     assert f"from `{trusted.head_sha[:7]}`" in run.output.text
+
+
+async def test_results_that_arrive_in_time_end_the_wait_and_its_timer(
+    bot: Bot, world: World, monkeypatch: pytest.MonkeyPatch
+):
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    deadlines = bot.client.app[DEADLINES]
+    deadlines.grace, deadlines.tick = 0.0, 0.01
+    base_run(world)
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    assert deadlines.pending() == 1
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success"
+    # The workflow is re-run; while it runs again, the old deadline passes.
+    head_run.status, head_run.conclusion = "in_progress", None
+    before = len(world.emu.requests)
+
+    later = evidence.clock() + 31 * 60
+    monkeypatch.setattr(evidence, "clock", lambda: later)
+    await deadlines.idle()
+    await bot.settle()
+
+    assert deadlines.pending() == 0
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success", run.output.summary  # not "no results within 30 min"
+    assert len(world.emu.requests) == before  # the timer had nothing left to do
