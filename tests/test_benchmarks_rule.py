@@ -181,3 +181,21 @@ def test_budgets_on_k6_metrics_read_as_k6_users_write_them(limit, breached):
     held = budgets.check(results, [budgets.Budget(("**",), budgets.parse_limit(limit), "b")])
     assert held.unmeasured == ()
     assert {b.metric for b in held.breaches} == breached
+
+
+def test_a_budget_on_a_count_needs_no_unit_and_zero_means_zero():
+    # Go's allocs/op is a count with no unit to write; "allocs/op <= 0" is the usual
+    # budget of a hot path that must not allocate.
+    go = (b"pkg: x\nBenchmarkParse-8  100  950 ns/op  64 B/op  2 allocs/op  7 compares/op\n"
+          b"BenchmarkSave-8  100  950 ns/op  0 B/op  0 allocs/op  3 compares/op\n")
+    results = [readers.read("bench.txt", go)]
+    limits = [budgets.Budget(("**",), budgets.parse_limit(text), "budget")
+              for text in ("allocs/op <= 0", "compares/op <= 5")]
+    held = budgets.check(results, limits)
+    assert held.unmeasured == ()
+    assert {(b.benchmark, b.metric) for b in held.breaches} == {
+        ("BenchmarkParse", "allocs/op"), ("BenchmarkParse", "compares/op")}
+    assert held.held == 2
+    # How far over a limit of zero is not a finite ratio: no "+inf%" for the reviewer.
+    [zero] = [b for b in held.breaches if b.metric == "allocs/op"]
+    assert zero.excess is None

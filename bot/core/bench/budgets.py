@@ -32,6 +32,9 @@ _LIMIT = re.compile(r"^\s*(?P<lhs>.*?)\s*(?P<op><=|>=|<|>)\s*(?P<rhs>.+?)\s*$")
 _PERCENTILE = re.compile(r"^p(?:(?P<rank>\d{1,2}(?:\.\d+)?)|\((?P<k6>\d{1,2}(?:\.\d+)?)\))$",
                          re.IGNORECASE)
 NAMED_STATISTICS = ("min", "max", "mean", "median")
+# Units with a written form (``2ms``, ``512KiB``, ``1200 rps``, ``5%``): a limit must say them.
+MEASURED_UNITS = frozenset({units.SECONDS, units.BYTES, units.BYTES_PER_SECOND,
+                            units.OPS_PER_SECOND, units.PERCENT})
 LIMIT_HELP = (
     "write a limit as `[metric] [statistic] <= value unit`, e.g. `p95 <= 250ms`, "
     "`time <= 2ms`, `throughput >= 1200 rps`"
@@ -85,13 +88,14 @@ class Breach:
     line: int | None
 
     @property
-    def excess(self) -> float:
-        """How far past the limit, relative to it: 0.2 is 20 % over (or under, for ``>=``)."""
+    def excess(self) -> float | None:
+        """How far past the limit, relative to it: 0.2 is 20 % over (or under, for ``>=``);
+        None when no finite ratio says it (a limit of zero, or nothing measured)."""
         limit = self.budget.limit.value
         if limit == 0:
-            return math.inf
+            return None
         ratio = self.actual / limit
-        return ratio - 1 if self.budget.limit.upper else (1 / ratio - 1 if ratio else math.inf)
+        return ratio - 1 if self.budget.limit.upper else (1 / ratio - 1 if ratio else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +168,7 @@ def check(results: Sequence[Results], budgets: Iterable[Budget]) -> Held:
 
 def value(m: Measurement, limit: Limit) -> float | None:
     """The measurement's value for ``limit``, or None when the limit does not apply to it."""
-    if m.unit != limit.unit:
+    if m.unit != limit.unit and not _a_count(m, limit):
         return None
     metric, _, named = m.metric.rpartition(" ")
     if named and is_statistic(named):
@@ -178,6 +182,12 @@ def value(m: Measurement, limit: Limit) -> float | None:
     if limit.metric and m.metric != limit.metric:
         return None
     return statistic(m, limit.statistic) if limit.statistic else central(m)
+
+
+def _a_count(m: Measurement, limit: Limit) -> bool:
+    """A plain number limits a named metric that counts (``allocs/op <= 0``): counts carry
+    the tool's own unit ("allocs"), which nobody writes after the number."""
+    return limit.unit == units.NUMBER and bool(limit.metric) and m.unit not in MEASURED_UNITS
 
 
 def central(m: Measurement) -> float | None:
