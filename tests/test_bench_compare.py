@@ -204,3 +204,17 @@ def test_allocations_appearing_where_there_were_none_are_a_regression() -> None:
     assert parse.change is None  # no finite relative change from zero; never inf or NaN
     assert "from zero" in parse.reason
     assert "No min reported" not in save.reason and save.change == 0.0
+
+
+def test_go_runs_on_one_cpu_and_on_several_pair_up() -> None:
+    # With GOMAXPROCS=1 Go adds no -N suffix, so a run of one sub-benchmark whose own name
+    # ends in a number cannot show which suffix is GOMAXPROCS; the same benchmark on two
+    # CPUs must still be compared with it, not called missing and new.
+    from bot.core.bench import readers
+
+    one_cpu = b"pkg: x\n" + b"BenchmarkFib/n-20  100  1000 ns/op\n" * 5
+    two_cpus = b"pkg: x\n" + b"BenchmarkFib/n-20-2  100  1300 ns/op\n" * 5
+    changes = compare([readers.read("base.txt", one_cpu)], [readers.read("head.txt", two_cpus)],
+                      Policy())
+    assert [c.verdict for c in changes] == [Verdict.REGRESSED]
+    assert changes[0].change == pytest.approx(0.3)

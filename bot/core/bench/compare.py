@@ -10,6 +10,7 @@ side is taken as repeated runs. The decision rule and its defaults are in
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,6 +30,7 @@ Array = npt.NDArray[np.float64]
 # fewer, their median change is no control at all.
 DRIFT_MIN_BENCHMARKS = 4
 RESAMPLES = 400
+GO_SUFFIX = re.compile(r"^(?P<bare>(?:\S*[./])?Benchmark\S*?)-\d+$")
 SEED = 5  # the bootstrap is seeded: the same files always give the same verdicts
 
 NEW = "Only in the head results: nothing to compare with yet."
@@ -79,6 +81,8 @@ class _Estimate:
 def compare(base: Sequence[Results], head: Sequence[Results], policy: Policy) -> tuple[Change, ...]:
     """Every benchmark metric of either side, with its verdict; head order, then base-only."""
     bases, heads = _gather(base), _gather(head)
+    _pair_go_suffixes(bases, heads)
+    _pair_go_suffixes(heads, bases)
     paired = [key for key in heads if key in bases]
     knobs = {key: _knobs(policy, side) for key, side in (*bases.items(), *heads.items())}
     estimates = {
@@ -107,6 +111,26 @@ def _gather(results: Sequence[Results]) -> dict[tuple[str, str], _Side]:
                 side.runs.append(np.asarray(m.samples, dtype=np.float64))
             side.summaries.append(m.summary)
     return sides
+
+
+def _pair_go_suffixes(
+    suffixed: dict[tuple[str, str], _Side], bare: dict[tuple[str, str], _Side]
+) -> None:
+    """Pair Go's ``X-N`` on one side with ``X`` on the other when neither has a partner.
+
+    The Go reader drops the -N GOMAXPROCS suffix only when a file shows which suffix it
+    is; a run on one CPU adds none, so ``BenchmarkFib/n-20`` alone may lose a suffix that
+    was its own name. Renamed in place to the bare name, so both sides share one key.
+    """
+    for key in [k for k in suffixed if k not in bare]:
+        found = GO_SUFFIX.match(key[0])
+        if found is None:
+            continue
+        target = (found.group("bare"), key[1])
+        if target in bare and target not in suffixed:
+            side = suffixed.pop(key)
+            side.first = replace(side.first, benchmark=target[0])
+            suffixed[target] = side
 
 
 def _knobs(policy: Policy, side: _Side) -> Knobs:
