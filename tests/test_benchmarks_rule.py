@@ -199,3 +199,14 @@ def test_a_budget_on_a_count_needs_no_unit_and_zero_means_zero():
     # How far over a limit of zero is not a finite ratio: no "+inf%" for the reviewer.
     [zero] = [b for b in held.breaches if b.metric == "allocs/op"]
     assert zero.excess is None
+
+
+def test_a_rate_budget_holds_a_tools_own_per_second_unit():
+    # b.ReportMetric(n, "req/s") keeps Go's unit; "1500 rps" is the same kind of quantity.
+    go = b"pkg: x\nBenchmarkServe-8  100  950 ns/op  1200 req/s\n"
+    results = [readers.read("bench.txt", go)]
+    limit = budgets.parse_limit("req/s >= 1500 rps")
+    held = budgets.check(results, [budgets.Budget(("**",), limit, "budget")])
+    assert held.unmeasured == ()
+    [breach] = held.breaches
+    assert (breach.benchmark, breach.actual) == ("BenchmarkServe", 1200.0)

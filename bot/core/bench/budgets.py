@@ -168,7 +168,7 @@ def check(results: Sequence[Results], budgets: Iterable[Budget]) -> Held:
 
 def value(m: Measurement, limit: Limit) -> float | None:
     """The measurement's value for ``limit``, or None when the limit does not apply to it."""
-    if m.unit != limit.unit and not _a_count(m, limit):
+    if m.unit != limit.unit and _normal(m.unit) != limit.unit and not _a_count(m, limit):
         return None
     metric, _, named = m.metric.rpartition(" ")
     if named and is_statistic(named):
@@ -182,6 +182,15 @@ def value(m: Measurement, limit: Limit) -> float | None:
     if limit.metric and m.metric != limit.metric:
         return None
     return statistic(m, limit.statistic) if limit.statistic else central(m)
+
+
+def _normal(unit: str) -> str | None:
+    """A tool's unit that is already a normalised one by another name ("req/s" is ops/s)."""
+    try:
+        known = units.unit(unit)
+    except units.UnitError:
+        return None
+    return known.normal if known.factor == 1.0 else None
 
 
 def _a_count(m: Measurement, limit: Limit) -> bool:
