@@ -41,6 +41,10 @@ NO_WORKFLOW = (
     "that uploads the results (e.g. `benchmark.yml`, under `.github/workflows/`) in "
     "`artifacts.workflows`."
 )
+NO_ACCESS = (
+    "GitHub refused to list the runs of `{workflow}` ({detail}); the App's installation "
+    "needs the `actions: read` permission (an owner accepts it in the installation settings)."
+)
 # Ancestry checks (one compare request each) spent looking for the baseline run.
 MAX_ANCESTRY_CHECKS = 8
 clock: Callable[[], float] = time.time
@@ -98,9 +102,10 @@ async def gather(
         try:
             listed = await actions.runs(gh, repo, workflow, head_sha=head_sha)
         except HTTPException as exc:
-            if int(exc.status_code) != 404:
+            if int(exc.status_code) not in (403, 404):
                 raise
-            problem = NO_WORKFLOW.format(workflow=workflow)
+            problem = (NO_WORKFLOW if int(exc.status_code) == 404 else NO_ACCESS).format(
+                workflow=workflow, detail=str(exc))
             return Found(replace(base, state=EvidenceState.REFUSED, problem=problem))
         done = [r for r in listed if r.get("status") == "completed"]
         if not done:
