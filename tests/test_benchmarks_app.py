@@ -332,6 +332,9 @@ async def test_a_failed_head_run_fails_the_rule_and_says_so(bot: Bot, world: Wor
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.conclusion == "failure"
     assert "concluded `failure`" in run.output.summary
+    # The fix is about the workflow, not about committed result files.
+    assert "Commit result files" not in run.output.summary
+    assert "re-run" in run.output.summary
 
 
 async def test_a_change_outside_the_rules_scope_waits_for_nothing(bot: Bot, world: World):
@@ -455,3 +458,19 @@ async def test_results_that_arrive_in_time_end_the_wait_and_its_timer(
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.conclusion == "success", run.output.summary  # not "no results within 30 min"
     assert len(world.emu.requests) == before  # the timer had nothing left to do
+
+
+async def test_an_installation_without_actions_access_is_told_which_permission(bot: Bot,
+                                                                             world: World):
+    # Installed before the App asked for `actions: read`, until an owner accepts it.
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    world.emu.inject("GET", r"/actions/workflows/[^/]+/runs$", status=403, times=9,
+                     body={"message": "Resource not accessible by integration"})
+
+    await bot.send("pull_request", "opened", pr=pr)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "completed" and run.conclusion == "failure"
+    assert "Benchmarks" in run.output.title  # the other rules were still evaluated
+    assert "actions: read" in run.output.summary

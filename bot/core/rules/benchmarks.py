@@ -58,6 +58,10 @@ FIX_REGRESSION = (
 FIX_IDS = " Sign-off ids: {ids}."
 SHOWN_IDS = 10
 FIX_UNREADABLE = "Commit result files the benchmark tool wrote, unedited, or set `format:`."
+FIX_REFUSED = (
+    "Resolve what stopped the artifact being used (above), then re-run {workflows} on this "
+    "commit; the check follows when it completes."
+)
 REGRESSION_MESSAGE = (
     "{benchmark} ({metric}) regressed {change} against the merge base "
     "({base} → {head}, by {statistic}). {reason}"
@@ -170,6 +174,7 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         _breach_variance(b) for b in held.breaches)
 
     reason = _counts(changes, held)
+    file_errors = bool(errors)
     if evidence is not None and evidence.state is EvidenceState.REFUSED:
         errors.append(f"The artifact `{evidence.artifact}` was refused: {evidence.problem}")
     failed = bool(regressions or held.breaches or errors)
@@ -177,6 +182,8 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         reason = " ".join(errors) + (" " + reason if changes else "")
     details = _details(changes, held, notes, errors)
     fix = FIX_REGRESSION + _ids(variances) if variances else FIX_UNREADABLE if errors else ""
+    if not variances and errors and not file_errors and evidence is not None:
+        fix = FIX_REFUSED.format(workflows=", ".join(f"`{w}`" for w in evidence.workflows))
     return RuleResult(
         ID, TITLE, STAGE, Outcome.FAILED if failed else Outcome.PASSED, settings.severity,
         reason, fix, findings=tuple(findings), variances=variances, details=details,
