@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from benchfiles import pytest_benchmark, samples, zipped
+from emulator.state import Artifact
 from harness import Bot, World
 
 from bot.app import evidence
@@ -474,3 +475,31 @@ async def test_an_installation_without_actions_access_is_told_which_permission(b
     assert run.status == "completed" and run.conclusion == "failure"
     assert "Benchmarks" in run.output.title  # the other rules were still evaluated
     assert "actions: read" in run.output.summary
+
+
+async def test_a_cancelled_run_does_not_conclude_while_another_run_for_the_commit_goes_on(
+    bot: Bot, world: World
+):
+    # `concurrency: cancel-in-progress`, or a push and a pull_request run of one commit:
+    # one run is cancelled while the other still measures.
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    base_run(world)
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    cancelled = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
+                                           conclusion="cancelled")
+    going = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
+                                       status="in_progress", conclusion=None)
+
+    await bot.send("workflow_run", "completed", workflow_run=cancelled)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "in_progress", run.output.summary
+    assert run.output.title.startswith("Waiting for benchmark results")
+
+    going.status, going.conclusion = "completed", "success"
+    going.artifacts = [Artifact(world.emu.next_id(), "benchmark-results",
+                                zipped({"r.json": SAME}), world.emu.now())]
+    await bot.send("workflow_run", "completed", workflow_run=going)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success" and "2 unchanged" in run.output.summary

@@ -112,6 +112,8 @@ async def gather(
             continue
         run = next((r for r in done if r.get("conclusion") == "success"), done[0])
         url = run.get("html_url") or ""
+        if run.get("conclusion") != "success" and len(done) < len(listed):
+            continue  # another run for this commit is still going; it may yet succeed
         if run.get("conclusion") != "success":
             problem = (f"run #{run.get('run_number')} of `{workflow}` on the head concluded "
                        f"`{run.get('conclusion')}`, so it has no results to compare")
