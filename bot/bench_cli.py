@@ -29,6 +29,10 @@ NOT_FOUND = "no such file or folder"
 NO_FILES = "the folder holds no result files"
 TOO_LARGE = "{size:,} bytes is more than the {cap:,} perfbot reads"
 UNREADABLE = "cannot be read ({detail})"
+# What tools write beside their results in a folder (Criterion's HTML/SVG reports and
+# raw.csv, asv's web pages): never a result perfbot reads, so a folder skips them.
+NOT_RESULTS = frozenset({".html", ".htm", ".svg", ".css", ".js", ".png", ".jpg", ".gif",
+                         ".csv", ".md"})
 TOOL_ERRORS = "perfbot: {path}: the tool reports benchmark {name} failed"
 OTHER_TOOLS = (
     "perfbot: nothing to compare: the base is {base} output and the head {head} output, and "
@@ -98,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
 def load(root: Path, format: str) -> tuple[list[Results], list[BenchFileError]]:
     """Every result file at ``root`` (a file, or a folder searched recursively), read.
 
-    Hidden files and folders inside a folder are skipped; an empty folder is an error,
-    never "no regressions".
+    Hidden files and folders inside a folder are skipped, and so are reports and pages
+    tools write beside their results; an empty folder is an error, never "no regressions".
     """
     if root.is_file():
         paths = [root]
@@ -107,7 +111,9 @@ def load(root: Path, format: str) -> tuple[list[Results], list[BenchFileError]]:
         paths = sorted(
             p
             for p in root.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+            if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(root).parts)
+            and p.suffix.lower() not in NOT_RESULTS
         )
         if not paths:
             return [], [BenchFileError(str(root), NO_FILES)]

@@ -101,6 +101,23 @@ def test_a_saved_copy_of_a_criterion_folder_compares_with_the_live_one(capsys, t
     assert {b["verdict"] for b in report["benchmarks"]} == {"unchanged"}
 
 
+def test_a_criterion_folder_with_its_reports_compares(capsys, tmp_path) -> None:
+    # Criterion writes HTML and SVG reports and raw.csv beside its JSON (the fixture keeps
+    # only the JSON); a folder as Criterion leaves it must compare, not exit 2 on them.
+    live = tmp_path / "live"
+    shutil.copytree(CRITERION_TREE / "criterion", live)
+    (live / "report").mkdir()
+    (live / "report" / "index.html").write_text("<!DOCTYPE html><html></html>\n")
+    (live / "fib 10" / "report").mkdir()
+    (live / "fib 10" / "report" / "pdf.svg").write_text("<svg></svg>\n")
+    (live / "fib 10" / "new" / "raw.csv").write_text(
+        "group,function,value,throughput_num,throughput_type,sample_measured_value,unit,"
+        "iteration_count\nfib 10,,,,,1260.0,ns,10\n")
+    code, out, err = compare(capsys, live, CRITERION_TREE / "criterion")
+    assert code == 0, err
+    assert "unchanged" in out
+
+
 def test_results_of_two_different_tools_are_refused_not_passed(capsys) -> None:
     # Nothing pairs between a pytest-benchmark file and a pyperf file: "0 regressed" with
     # every benchmark new and missing would pass a comparison that never happened.
