@@ -87,3 +87,18 @@ def test_odd_names_stay_in_their_cells() -> None:
     # A code span holding a backtick needs a longer fence, or the name spills out of it.
     assert first[0] == "`` test_quote[`a`\\|b] ``"
     assert second[0] == "`generic name`" and second[1] == "latency\\|p99"
+
+
+def test_very_long_names_are_shortened_so_every_row_still_fits() -> None:
+    # pytest ids carry their parameters: a long input string makes a name of thousands of
+    # characters, and forty of them must not push the other rows out of the table.
+    prefix = "tests/test_parse.py::test_parse[" + "x" * 3000
+    changes = [Change(f"{prefix}-case{i:02}]", "time", "s", Direction.LOWER,
+                      Verdict.REGRESSED, 1.0, 2.0, 1.0) for i in range(40)]
+    text = render(changes, limit=40_000)
+    assert "not shown" not in text
+    rows = [line for line in text.splitlines() if "regressed |" in line]
+    assert len(rows) == 40
+    assert all(len(r) < 400 for r in rows)
+    assert all(f"-case{i:02}]" in text for i in range(40))  # the part that tells them apart
+    assert "tests/test_parse.py::test_parse[" in rows[0]
