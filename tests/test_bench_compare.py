@@ -110,6 +110,8 @@ def test_summary_only_needs_the_threshold_plus_the_reported_spread() -> None:
     )
     assert quiet[0].verdict is Verdict.REGRESSED
     assert quiet[0].interval is None
+    # One sentence, one capital: "compared the reported min", not "the reported Min".
+    assert "compared the reported min against" in quiet[0].reason
 
 
 def test_overrides_set_threshold_and_statistic_per_benchmark_glob() -> None:

@@ -43,7 +43,7 @@ FROM_ZERO = (
     "can measure: a benchmark at zero is expected to stay there."
 )
 TOO_FEW = (
-    "Fewer than {min_samples} samples on a side: compared the reported {statistic} "
+    "Fewer than {min_samples} samples on a side: compared the reported {stat} "
     "against a threshold of {margin} (the {threshold} threshold widened by the reported spread)."
 )
 REGRESSED = "{statistic} {worse} by {size}, beyond the {margin} threshold{evidence}."
@@ -302,6 +302,7 @@ def _judge(
     worse = judged if direction is Direction.LOWER else -judged
     words = {
         "statistic": knobs.statistic.value.capitalize(),
+        "stat": knobs.statistic.value,
         "worse": "rose" if direction is Direction.LOWER else "fell",
         "better": "fell" if direction is Direction.LOWER else "rose",
         "size": f"{abs(change if run_drift == 1.0 else judged) * 100:.1f} %",
