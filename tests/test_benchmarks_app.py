@@ -503,3 +503,22 @@ async def test_a_cancelled_run_does_not_conclude_while_another_run_for_the_commi
 
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.conclusion == "success" and "2 unchanged" in run.output.summary
+
+
+async def test_a_download_that_breaks_off_concludes_the_check_with_the_reason(bot: Bot,
+                                                                            world: World):
+    # The zip comes from storage outside the API; when that connection fails, the check
+    # must not stay "in progress" for ever.
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+    world.emu.inject("GET", r"/actions/artifacts/\d+/zip$", status=302,
+                     headers={"Location": "http://127.0.0.1:9/unreachable.zip"})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "completed" and run.conclusion == "failure"
+    assert "download" in run.output.summary and "re-run" in run.output.summary.lower()
