@@ -522,3 +522,27 @@ async def test_a_download_that_breaks_off_concludes_the_check_with_the_reason(bo
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.status == "completed" and run.conclusion == "failure"
     assert "download" in run.output.summary and "re-run" in run.output.summary.lower()
+
+
+async def test_a_baseline_run_whose_commit_github_cannot_compare_is_passed_over(bot: Bot,
+                                                                              world: World):
+    # After a force-push rewrote the base branch, older runs name commits GitHub can no
+    # longer compare (404); the search goes on to the next run instead of giving up.
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    good = base_run(world)
+    world.repo.commit("main", {"docs/notes.md": "later\n"})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    gone = "9" * 40
+    world.emu.add_workflow_run(world.repo, gone, head_branch="main", event="push",
+                               artifacts={"benchmark-results": zipped({"r.json": SLOWER})})
+    world.emu.inject("GET", rf"/compare/{gone}\.\.\.", status=404,
+                     body={"message": "Not Found"})
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success", run.output.summary
+    assert f"from `{good.head_sha[:7]}`" in run.output.text

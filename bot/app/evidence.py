@@ -189,10 +189,15 @@ async def _baseline_run(
     if exact is not None:
         return exact
     for run in candidates[:MAX_ANCESTRY_CHECKS]:
-        ancestry = await gh.getitem(
-            f"/repos/{repo}/compare/{quote(str(run['head_sha']))}...{quote(merge_base)}"
-            "?per_page=1"
-        )
+        try:
+            ancestry = await gh.getitem(
+                f"/repos/{repo}/compare/{quote(str(run['head_sha']))}...{quote(merge_base)}"
+                "?per_page=1"
+            )
+        except HTTPException as exc:
+            if int(exc.status_code) not in (404, 422):
+                raise
+            continue  # a commit a force-push left behind: no longer comparable, not a base
         # "ahead": the merge base descends from the run's commit, so that run came before it.
         if ancestry.get("status") in ("ahead", "identical"):
             return run
