@@ -296,6 +296,16 @@ def test_generic_json_costs_per_second_stay_lower_is_better() -> None:
     assert find(read("p.json", data), "x", "alloc rate").direction is Direction.LOWER
 
 
+def test_generic_json_times_and_sizes_are_better_lower_whatever_their_name() -> None:
+    # "generate" holds "rate" and "accuracy_score" holds "score", but a duration or a
+    # size is a cost; reading these as better higher called every slowdown an improvement.
+    data = (b'{"benchmarks": [{"name": "pdf", "metric": "generate", "unit": "ms", "value": 3},'
+            b' {"name": "pdf", "metric": "migrate size", "unit": "KiB", "value": 3}]}')
+    results = read("p.json", data)
+    assert find(results, "pdf", "generate").direction is Direction.LOWER
+    assert find(results, "pdf", "migrate size").direction is Direction.LOWER
+
+
 def test_generic_json_normalises_units_and_infers_direction() -> None:
     results = read("perf.json", GENERIC)
     assert results.format == "generic"
