@@ -21,7 +21,7 @@ from bot.core.bench import table
 from bot.core.bench.compare import compare, geometric_mean
 from bot.core.bench.model import BenchFileError, Change, Results, Verdict
 from bot.core.bench.policy import Policy, Statistic
-from bot.core.bench.readers import FORMATS, MAX_BYTES, read_all
+from bot.core.bench.readers import FORMATS, MAX_BYTES, NOT_RESULTS, read_all
 
 EXIT_PASS, EXIT_REGRESSED, EXIT_UNREADABLE = 0, 1, 2
 
@@ -29,10 +29,6 @@ NOT_FOUND = "no such file or folder"
 NO_FILES = "the folder holds no result files"
 TOO_LARGE = "{size:,} bytes is more than the {cap:,} perfbot reads"
 UNREADABLE = "cannot be read ({detail})"
-# What tools write beside their results in a folder (Criterion's HTML/SVG reports and
-# raw.csv, asv's web pages): never a result perfbot reads, so a folder skips them.
-NOT_RESULTS = frozenset({".html", ".htm", ".svg", ".css", ".js", ".png", ".jpg", ".gif",
-                         ".csv", ".md"})
 TOOL_ERRORS = "perfbot: {path}: the tool reports benchmark {name} failed"
 OTHER_TOOLS = (
     "perfbot: nothing to compare: the base is {base} output and the head {head} output, and "

@@ -546,3 +546,44 @@ async def test_a_baseline_run_whose_commit_github_cannot_compare_is_passed_over(
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.conclusion == "success", run.output.summary
     assert f"from `{good.head_sha[:7]}`" in run.output.text
+
+
+async def test_an_uploaded_criterion_folder_is_read_without_its_reports(bot: Bot,
+                                                                        world: World):
+    # `path: target/criterion` uploads Criterion's HTML and SVG reports beside its JSON,
+    # in nested folders; with the default `files: ["**"]` they are not results to fail on.
+    from pathlib import Path
+
+    tree = Path(__file__).parent / "fixtures" / "bench" / "criterion" / "target" / "criterion"
+    files: dict[str, str | bytes] = {str(p.relative_to(tree)): p.read_bytes()
+                                     for p in tree.rglob("*.json")}
+    files["report/index.html"] = "<!DOCTYPE html><html></html>\n"
+    files["fib 10/report/pdf.svg"] = "<svg></svg>\n"
+    files["fib 10/new/raw.csv"] = "group,function,value\n"
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    base_run_files = {"benchmark-results": zipped(files)}
+    world.emu.add_workflow_run(world.repo, world.repo.branches["main"], head_branch="main",
+                               event="push", artifacts=base_run_files)
+    pr = open_pr(world, {"src/parse.rs": "// x\n"})
+    head_run = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
+                                          artifacts=base_run_files)
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success", run.output.summary
+    assert "3 unchanged" in run.output.summary
+
+
+async def test_an_artifact_of_nothing_but_reports_is_not_a_pass(bot: Bot, world: World):
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"report/index.html": "<html></html>\n"})})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "failure"
+    assert "no result file" in run.output.summary

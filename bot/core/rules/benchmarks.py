@@ -279,10 +279,10 @@ def _artifact_results(
                 for name, data in files.items() if matches(settings.artifacts.files, name)}
 
     head_files = named(evidence.head)
-    if not head_files:
-        errors.append(f"The artifact `{evidence.artifact}` for `{evidence.head_sha[:7]}` holds "
-                      f"no file matching {', '.join(settings.artifacts.files)}.")
     head, bad = readers.read_all(head_files, settings.format)
+    if not head and not bad:  # nothing matched, or only reports and pages
+        errors.append(f"The artifact `{evidence.artifact}` for `{evidence.head_sha[:7]}` holds "
+                      f"no result file matching {', '.join(settings.artifacts.files)}.")
     errors += [f"{error}." for error in bad]
     if evidence.base is None:
         notes.append(NO_BASELINE.format(problem=evidence.problem))
