@@ -210,3 +210,19 @@ def test_a_rate_budget_holds_a_tools_own_per_second_unit():
     assert held.unmeasured == ()
     [breach] = held.breaches
     assert (breach.benchmark, breach.actual) == ("BenchmarkServe", 1200.0)
+
+
+@pytest.mark.parametrize(("limit", "breached"), [
+    ("http_req_failed rate < 1%", 39.7),  # k6 reports the fraction 0.397
+    ("http_req_failed rate < 50%", None),
+    ("checks rate >= 99%", 60.3),
+])
+def test_a_percent_budget_holds_a_k6_rate(limit, breached):
+    results = [readers.read("summary.json", K6_SUMMARY.read_bytes())]
+    held = budgets.check(results, [budgets.Budget(("**",), budgets.parse_limit(limit), "b")])
+    assert held.unmeasured == ()
+    if breached is None:
+        assert held.breaches == () and held.held == 1
+    else:
+        [breach] = held.breaches
+        assert breach.actual == pytest.approx(breached, abs=0.05) and breach.unit == "%"

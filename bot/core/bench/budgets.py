@@ -155,11 +155,14 @@ def check(results: Sequence[Results], budgets: Iterable[Budget]) -> Held:
                 if actual is None:
                     continue
                 measured = True
+                unit = m.unit
+                if _a_fraction(m, budget.limit):
+                    actual, unit = actual * 100.0, units.PERCENT
                 if budget.limit.holds(actual):
                     held += 1
                 else:
                     breaches.append(
-                        Breach(m.benchmark, m.metric, budget, actual, m.unit, result.path, m.line)
+                        Breach(m.benchmark, m.metric, budget, actual, unit, result.path, m.line)
                     )
         if not measured:
             unmeasured.append(f"{budget.source} `{budget.limit.text}`")
@@ -168,7 +171,8 @@ def check(results: Sequence[Results], budgets: Iterable[Budget]) -> Held:
 
 def value(m: Measurement, limit: Limit) -> float | None:
     """The measurement's value for ``limit``, or None when the limit does not apply to it."""
-    if m.unit != limit.unit and _normal(m.unit) != limit.unit and not _a_count(m, limit):
+    if (m.unit != limit.unit and _normal(m.unit) != limit.unit and not _a_count(m, limit)
+            and not _a_fraction(m, limit)):
         return None
     metric, _, named = m.metric.rpartition(" ")
     if named and is_statistic(named):
@@ -197,6 +201,13 @@ def _a_count(m: Measurement, limit: Limit) -> bool:
     """A plain number limits a named metric that counts (``allocs/op <= 0``): counts carry
     the tool's own unit ("allocs"), which nobody writes after the number."""
     return limit.unit == units.NUMBER and bool(limit.metric) and m.unit not in MEASURED_UNITS
+
+
+def _a_fraction(m: Measurement, limit: Limit) -> bool:
+    """A percentage limits a rate a tool reports as a fraction (k6's ``checks rate``, 0.99)
+    when the limit names it: ``http_req_failed rate < 1%``."""
+    return (limit.unit == units.PERCENT and bool(limit.metric) and m.unit == units.NUMBER
+            and m.metric.endswith(" rate"))
 
 
 def central(m: Measurement) -> float | None:
