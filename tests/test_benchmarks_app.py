@@ -587,3 +587,21 @@ async def test_an_artifact_of_nothing_but_reports_is_not_a_pass(bot: Bot, world:
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.conclusion == "failure"
     assert "no result file" in run.output.summary
+
+
+async def test_re_running_the_check_while_it_waits_keeps_one_wait_and_its_deadline(
+    bot: Bot, world: World
+):
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    deadlines = bot.client.app[DEADLINES]
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    waiting = run.output.summary
+
+    await bot.send("check_run", "rerequested", check_run=run)
+
+    [again] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert again.id == run.id and again.status == "in_progress"
+    assert again.output.summary == waiting  # same deadline, not restarted
+    assert deadlines.pending() == 1
