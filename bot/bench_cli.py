@@ -2,7 +2,8 @@
 
 The same readers and the same ``compare`` as the check run, so a developer sees
 before pushing what the App will say. Exit 0 when nothing regressed, 1 when
-something did, 2 when an input cannot be read (the message names the file).
+something did, 2 when an input cannot be read (the message names the file) or the two
+sides are different tools' results with no benchmark in common.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bot.core.bench import table
 from bot.core.bench.compare import compare, geometric_mean
 from bot.core.bench.model import BenchFileError, Change, Results, Verdict
 from bot.core.bench.policy import Policy, Statistic
-from bot.core.bench.readers import FORMATS, MAX_BYTES, read_all
+from bot.core.bench.readers import FORMATS, MAX_BYTES, NOT_RESULTS, read_all
 
 EXIT_PASS, EXIT_REGRESSED, EXIT_UNREADABLE = 0, 1, 2
 
@@ -29,6 +30,10 @@ NO_FILES = "the folder holds no result files"
 TOO_LARGE = "{size:,} bytes is more than the {cap:,} perfbot reads"
 UNREADABLE = "cannot be read ({detail})"
 TOOL_ERRORS = "perfbot: {path}: the tool reports benchmark {name} failed"
+OTHER_TOOLS = (
+    "perfbot: nothing to compare: the base is {base} output and the head {head} output, and "
+    "no benchmark appears in both; compare results of the same tool"
+)
 
 
 def register(commands: Any) -> None:
@@ -73,6 +78,14 @@ def run(args: argparse.Namespace) -> int:
     for results in (*base, *head):
         for name in results.errors:
             print(TOOL_ERRORS.format(path=results.path, name=name), file=sys.stderr)
+    base_formats, head_formats = {r.format for r in base}, {r.format for r in head}
+    paired = {m.key for r in base for m in r.measurements} & {
+        m.key for r in head for m in r.measurements
+    }
+    if base_formats.isdisjoint(head_formats) and not paired:
+        print(OTHER_TOOLS.format(base=", ".join(sorted(base_formats)),
+                                 head=", ".join(sorted(head_formats))), file=sys.stderr)
+        return EXIT_UNREADABLE
     changes = compare(base, head, policy)
     if args.json:
         sys.stdout.write(json.dumps(as_json(changes), indent=2) + "\n")
@@ -85,8 +98,8 @@ def run(args: argparse.Namespace) -> int:
 def load(root: Path, format: str) -> tuple[list[Results], list[BenchFileError]]:
     """Every result file at ``root`` (a file, or a folder searched recursively), read.
 
-    Hidden files and folders inside a folder are skipped; an empty folder is an error,
-    never "no regressions".
+    Hidden files and folders inside a folder are skipped, and so are reports and pages
+    tools write beside their results; an empty folder is an error, never "no regressions".
     """
     if root.is_file():
         paths = [root]
@@ -94,7 +107,9 @@ def load(root: Path, format: str) -> tuple[list[Results], list[BenchFileError]]:
         paths = sorted(
             p
             for p in root.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+            if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(root).parts)
+            and p.suffix.lower() not in NOT_RESULTS
         )
         if not paths:
             return [], [BenchFileError(str(root), NO_FILES)]

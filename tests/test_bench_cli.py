@@ -83,3 +83,44 @@ def test_missing_path_and_empty_folder_exit_2(capsys, tmp_path) -> None:
 def test_a_named_format_that_does_not_fit_is_refused(capsys) -> None:
     code, _, err = compare(capsys, PYTEST_BASE, PYTEST_SAME, "--format", "pyperf")
     assert code == 2 and "run007-aa.json" in err
+
+
+CRITERION_TREE = Path(__file__).resolve().parent / "fixtures" / "bench" / "criterion" / "target"
+
+
+def test_a_saved_copy_of_a_criterion_folder_compares_with_the_live_one(capsys, tmp_path) -> None:
+    # `cp -r target/criterion before` is how one keeps a baseline; the copy's path no longer
+    # says "criterion", and Criterion's older runs (base/, change/) are still beside new/.
+    before = tmp_path / "before"
+    shutil.copytree(CRITERION_TREE / "criterion", before)
+    code, out, err = compare(capsys, before, CRITERION_TREE / "criterion", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    names = {b["name"] for b in report["benchmarks"]}
+    assert {"fib 10", "sort/256"} <= names
+    assert {b["verdict"] for b in report["benchmarks"]} == {"unchanged"}
+
+
+def test_a_criterion_folder_with_its_reports_compares(capsys, tmp_path) -> None:
+    # Criterion writes HTML and SVG reports and raw.csv beside its JSON (the fixture keeps
+    # only the JSON); a folder as Criterion leaves it must compare, not exit 2 on them.
+    live = tmp_path / "live"
+    shutil.copytree(CRITERION_TREE / "criterion", live)
+    (live / "report").mkdir()
+    (live / "report" / "index.html").write_text("<!DOCTYPE html><html></html>\n")
+    (live / "fib 10" / "report").mkdir()
+    (live / "fib 10" / "report" / "pdf.svg").write_text("<svg></svg>\n")
+    (live / "fib 10" / "new" / "raw.csv").write_text(
+        "group,function,value,throughput_num,throughput_type,sample_measured_value,unit,"
+        "iteration_count\nfib 10,,,,,1260.0,ns,10\n")
+    code, out, err = compare(capsys, live, CRITERION_TREE / "criterion")
+    assert code == 0, err
+    assert "unchanged" in out
+
+
+def test_results_of_two_different_tools_are_refused_not_passed(capsys) -> None:
+    # Nothing pairs between a pytest-benchmark file and a pyperf file: "0 regressed" with
+    # every benchmark new and missing would pass a comparison that never happened.
+    code, _, err = compare(capsys, PYTEST_BASE, PYPERF_BASE)
+    assert code == 2
+    assert "pytest-benchmark" in err and "pyperf" in err

@@ -110,6 +110,8 @@ def test_summary_only_needs_the_threshold_plus_the_reported_spread() -> None:
     )
     assert quiet[0].verdict is Verdict.REGRESSED
     assert quiet[0].interval is None
+    # One sentence, one capital: "compared the reported min", not "the reported Min".
+    assert "compared the reported min against" in quiet[0].reason
 
 
 def test_overrides_set_threshold_and_statistic_per_benchmark_glob() -> None:
@@ -183,3 +185,38 @@ def test_a_rate_is_judged_by_its_best_sample_the_maximum() -> None:
     change = compare([results("b", rate(steady))], [results("h", rate(disturbed))], Policy())[0]
     assert change.statistic == "max"
     assert change.verdict is Verdict.UNCHANGED
+
+
+def allocations(name: str, value: float) -> Measurement:
+    return Measurement(name, "allocs/op", "allocs", Direction.LOWER, samples=(value,) * 10)
+
+
+def test_allocations_appearing_where_there_were_none_are_a_regression() -> None:
+    # Go's "0 allocs/op" is exact; a change that starts allocating is what the metric is for.
+    changes = compare(
+        [results("b", allocations("BenchmarkParse", 0.0), allocations("BenchmarkSave", 0.0))],
+        [results("h", allocations("BenchmarkParse", 2.0), allocations("BenchmarkSave", 0.0))],
+        Policy(),
+    )
+    assert verdicts(changes) == {
+        "BenchmarkParse": Verdict.REGRESSED,
+        "BenchmarkSave": Verdict.UNCHANGED,
+    }
+    parse, save = changes
+    assert parse.change is None  # no finite relative change from zero; never inf or NaN
+    assert "from zero" in parse.reason
+    assert "No min reported" not in save.reason and save.change == 0.0
+
+
+def test_go_runs_on_one_cpu_and_on_several_pair_up() -> None:
+    # With GOMAXPROCS=1 Go adds no -N suffix, so a run of one sub-benchmark whose own name
+    # ends in a number cannot show which suffix is GOMAXPROCS; the same benchmark on two
+    # CPUs must still be compared with it, not called missing and new.
+    from bot.core.bench import readers
+
+    one_cpu = b"pkg: x\n" + b"BenchmarkFib/n-20  100  1000 ns/op\n" * 5
+    two_cpus = b"pkg: x\n" + b"BenchmarkFib/n-20-2  100  1300 ns/op\n" * 5
+    changes = compare([readers.read("base.txt", one_cpu)], [readers.read("head.txt", two_cpus)],
+                      Policy())
+    assert [c.verdict for c in changes] == [Verdict.REGRESSED]
+    assert changes[0].change == pytest.approx(0.3)

@@ -149,6 +149,14 @@ def test_go_without_gomaxprocs_suffix_keeps_names_whole() -> None:
     assert names == {"BenchmarkJoin", "BenchmarkSort/size-10", "BenchmarkSort/size-100"}
 
 
+def test_go_custom_metrics_of_failures_per_second_are_better_lower() -> None:
+    # b.ReportMetric(n, "errors/s") is a cost like allocs/op, though it is per second.
+    text = "pkg: x\nBenchmarkServe-8  100  950 ns/op  1200 req/s  3 errors/s\n"
+    results = read("bench.txt", text.encode())
+    assert find(results, "BenchmarkServe", "req/s").direction is Direction.HIGHER
+    assert find(results, "BenchmarkServe", "errors/s").direction is Direction.LOWER
+
+
 def test_go_with_several_cpu_settings_keeps_them_apart() -> None:
     text = (FIXTURES / "go/gomaxprocs1.txt").read_text()
     extra = "BenchmarkJoin-4   \t    1000\t        20.00 ns/op\n"

@@ -238,6 +238,19 @@ def test_k6_rates_know_which_way_is_better() -> None:
     assert find(results, "data_received", "data_received rate").unit == "B/s"
 
 
+def test_k6_counters_of_failures_are_better_lower() -> None:
+    # k6 adds the counter dropped_iterations when an executor cannot keep up; scripts add
+    # their own error counters. More of either per second is worse, unlike http_reqs.
+    doc = orjson.loads((FIXTURES / "k6/handle-summary.json").read_bytes())
+    for name in ("dropped_iterations", "login_errors"):
+        doc["metrics"][name] = {"type": "counter", "contains": "default",
+                                "values": {"count": 12, "rate": 0.4}}
+    results = read("summary.json", orjson.dumps(doc))
+    for name in ("dropped_iterations", "login_errors"):
+        assert find(results, name, f"{name} rate").direction is Direction.LOWER, name
+    assert find(results, "iterations", "iterations rate").direction is Direction.HIGHER
+
+
 def test_k6_legacy_summary_export_reads_the_same() -> None:
     doc = orjson.loads((FIXTURES / "k6/handle-summary.json").read_bytes())
     legacy = {"metrics": {}, "root_group": doc["root_group"]}
@@ -281,6 +294,16 @@ GENERIC = b"""{
 def test_generic_json_costs_per_second_stay_lower_is_better() -> None:
     data = b'{"benchmarks": [{"name": "x", "metric": "alloc rate", "unit": "MB/s", "value": 3}]}'
     assert find(read("p.json", data), "x", "alloc rate").direction is Direction.LOWER
+
+
+def test_generic_json_times_and_sizes_are_better_lower_whatever_their_name() -> None:
+    # "generate" holds "rate" and "accuracy_score" holds "score", but a duration or a
+    # size is a cost; reading these as better higher called every slowdown an improvement.
+    data = (b'{"benchmarks": [{"name": "pdf", "metric": "generate", "unit": "ms", "value": 3},'
+            b' {"name": "pdf", "metric": "migrate size", "unit": "KiB", "value": 3}]}')
+    results = read("p.json", data)
+    assert find(results, "pdf", "generate").direction is Direction.LOWER
+    assert find(results, "pdf", "migrate size").direction is Direction.LOWER
 
 
 def test_generic_json_normalises_units_and_infers_direction() -> None:

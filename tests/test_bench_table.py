@@ -64,3 +64,41 @@ def test_one_regression_among_steady_benchmarks_is_not_called_a_shift() -> None:
     steady = [change(f"b{i}", Verdict.UNCHANGED, 1.0 + i / 100) for i in range(5)]
     text = render([*steady, change("slower", Verdict.REGRESSED, 1.3)])
     assert "moved together" not in text
+
+
+def cells(line: str) -> list[str]:
+    """The cells of a Markdown table row, as GitHub splits it (``\\|`` stays in its cell)."""
+    import re
+
+    return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+
+
+def test_odd_names_stay_in_their_cells() -> None:
+    odd = [
+        Change("test_quote[`a`|b]", "time", "s", Direction.LOWER, Verdict.REGRESSED,
+               1.0, 2.0, 1.0),
+        Change("generic\nname", "latency|p99", "s", Direction.LOWER, Verdict.REGRESSED,
+               1.0, 2.0, 1.0),
+    ]
+    rows = [line for line in render(odd).splitlines() if "regressed |" in line]
+    assert len(rows) == 2
+    second, first = (cells(r) for r in rows)  # sorted by name
+    assert len(first) == 6 and len(second) == 6
+    # A code span holding a backtick needs a longer fence, or the name spills out of it.
+    assert first[0] == "`` test_quote[`a`\\|b] ``"
+    assert second[0] == "`generic name`" and second[1] == "latency\\|p99"
+
+
+def test_very_long_names_are_shortened_so_every_row_still_fits() -> None:
+    # pytest ids carry their parameters: a long input string makes a name of thousands of
+    # characters, and forty of them must not push the other rows out of the table.
+    prefix = "tests/test_parse.py::test_parse[" + "x" * 3000
+    changes = [Change(f"{prefix}-case{i:02}]", "time", "s", Direction.LOWER,
+                      Verdict.REGRESSED, 1.0, 2.0, 1.0) for i in range(40)]
+    text = render(changes, limit=40_000)
+    assert "not shown" not in text
+    rows = [line for line in text.splitlines() if "regressed |" in line]
+    assert len(rows) == 40
+    assert all(len(r) < 400 for r in rows)
+    assert all(f"-case{i:02}]" in text for i in range(40))  # the part that tells them apart
+    assert "tests/test_parse.py::test_parse[" in rows[0]

@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from benchfiles import pytest_benchmark, samples, zipped
+from emulator.state import Artifact
 from harness import Bot, World
 
 from bot.app import evidence
@@ -332,6 +333,9 @@ async def test_a_failed_head_run_fails_the_rule_and_says_so(bot: Bot, world: Wor
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.conclusion == "failure"
     assert "concluded `failure`" in run.output.summary
+    # The fix is about the workflow, not about committed result files.
+    assert "Commit result files" not in run.output.summary
+    assert "re-run" in run.output.summary
 
 
 async def test_a_change_outside_the_rules_scope_waits_for_nothing(bot: Bot, world: World):
@@ -344,3 +348,260 @@ async def test_a_change_outside_the_rules_scope_waits_for_nothing(bot: Bot, worl
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.status == "completed" and run.conclusion == "success"
     assert not [r for r in world.emu.requests if "/actions/" in r.path]
+
+
+async def test_an_artifact_served_directly_instead_of_redirected_is_read(bot: Bot, world: World):
+    # GitHub answers the zip download with a redirect to storage, but a proxy or GitHub
+    # Enterprise Server may answer with the bytes themselves; both carry the same zip.
+    world.emu.check_responses = False  # GitHub's description documents only the redirect
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    base_run(world)
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    archive = zipped({"results.json": SLOWER})
+    head_run = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
+                                          artifacts={"benchmark-results": archive})
+    world.emu.inject("GET", r"/actions/artifacts/\d+/zip$", status=200, body=archive,
+                     headers={"Content-Type": "application/zip"})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "failure", run.output.summary
+    assert "1 regressed" in run.output.summary
+    assert "GitHub answered 200" not in run.output.summary
+
+
+async def test_an_artifact_that_expires_before_its_download_is_called_expired(bot: Bot,
+                                                                            world: World):
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+    world.emu.inject("GET", r"/actions/artifacts/\d+/zip$", status=410,
+                     body={"message": "Artifact has expired"})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "failure"
+    assert "has expired" in run.output.summary
+
+
+async def test_a_workflow_name_github_does_not_know_is_reported_in_the_rule(bot: Bot,
+                                                                          world: World):
+    config = ARTIFACTS.replace("[benchmark.yml]", "[benchmarks.yml]").format(extra="")
+    world.repo.commit("main", {".github/performance.yml": config})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    # GitHub answers 404 for the runs of a workflow file that does not exist.
+    world.emu.inject("GET", r"/actions/workflows/benchmarks\.yml/runs$", status=404, times=9,
+                     body={"message": "Not Found"})
+
+    await bot.send("pull_request", "opened", pr=pr)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "completed" and run.conclusion == "failure"
+    assert "Benchmarks" in run.output.title  # the other rules were still evaluated
+    assert "`benchmarks.yml`" in run.output.summary and "404" not in run.output.summary
+
+
+async def test_a_forks_run_on_a_branch_named_like_the_base_is_never_the_baseline(
+    bot: Bot, world: World
+):
+    # A fork's pull request from its own `main` runs the workflow with head_branch "main";
+    # its artifact is whatever the fork uploaded, not the base branch's results.
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(
+        extra="      baseline: latest\n")})
+    trusted = base_run(world)
+    fork = world.emu.add_repo("mallory/service")
+    world.emu.add_workflow_run(
+        world.repo, "f" * 40, head_branch="main", event="pull_request", head_repository=fork,
+        artifacts={"benchmark-results": zipped({"results.json": pytest_benchmark(
+            {"test_parse": samples(0.0001), "test_render": samples(0.0002)})})})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success", run.output.summary
+    assert f"from `{trusted.head_sha[:7]}`" in run.output.text
+
+
+async def test_results_that_arrive_in_time_end_the_wait_and_its_timer(
+    bot: Bot, world: World, monkeypatch: pytest.MonkeyPatch
+):
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    deadlines = bot.client.app[DEADLINES]
+    deadlines.grace, deadlines.tick = 0.0, 0.01
+    base_run(world)
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    assert deadlines.pending() == 1
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success"
+    # The workflow is re-run; while it runs again, the old deadline passes.
+    head_run.status, head_run.conclusion = "in_progress", None
+    before = len(world.emu.requests)
+
+    later = evidence.clock() + 31 * 60
+    monkeypatch.setattr(evidence, "clock", lambda: later)
+    await deadlines.idle()
+    await bot.settle()
+
+    assert deadlines.pending() == 0
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success", run.output.summary  # not "no results within 30 min"
+    assert len(world.emu.requests) == before  # the timer had nothing left to do
+
+
+async def test_an_installation_without_actions_access_is_told_which_permission(bot: Bot,
+                                                                             world: World):
+    # Installed before the App asked for `actions: read`, until an owner accepts it.
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    world.emu.inject("GET", r"/actions/workflows/[^/]+/runs$", status=403, times=9,
+                     body={"message": "Resource not accessible by integration"})
+
+    await bot.send("pull_request", "opened", pr=pr)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "completed" and run.conclusion == "failure"
+    assert "Benchmarks" in run.output.title  # the other rules were still evaluated
+    assert "actions: read" in run.output.summary
+
+
+async def test_a_cancelled_run_does_not_conclude_while_another_run_for_the_commit_goes_on(
+    bot: Bot, world: World
+):
+    # `concurrency: cancel-in-progress`, or a push and a pull_request run of one commit:
+    # one run is cancelled while the other still measures.
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    base_run(world)
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    cancelled = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
+                                           conclusion="cancelled")
+    going = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
+                                       status="in_progress", conclusion=None)
+
+    await bot.send("workflow_run", "completed", workflow_run=cancelled)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "in_progress", run.output.summary
+    assert run.output.title.startswith("Waiting for benchmark results")
+
+    going.status, going.conclusion = "completed", "success"
+    going.artifacts = [Artifact(world.emu.next_id(), "benchmark-results",
+                                zipped({"r.json": SAME}), world.emu.now())]
+    await bot.send("workflow_run", "completed", workflow_run=going)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success" and "2 unchanged" in run.output.summary
+
+
+async def test_a_download_that_breaks_off_concludes_the_check_with_the_reason(bot: Bot,
+                                                                            world: World):
+    # The zip comes from storage outside the API; when that connection fails, the check
+    # must not stay "in progress" for ever.
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+    world.emu.inject("GET", r"/actions/artifacts/\d+/zip$", status=302,
+                     headers={"Location": "http://127.0.0.1:9/unreachable.zip"})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "completed" and run.conclusion == "failure"
+    assert "download" in run.output.summary and "re-run" in run.output.summary.lower()
+
+
+async def test_a_baseline_run_whose_commit_github_cannot_compare_is_passed_over(bot: Bot,
+                                                                              world: World):
+    # After a force-push rewrote the base branch, older runs name commits GitHub can no
+    # longer compare (404); the search goes on to the next run instead of giving up.
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    good = base_run(world)
+    world.repo.commit("main", {"docs/notes.md": "later\n"})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    gone = "9" * 40
+    world.emu.add_workflow_run(world.repo, gone, head_branch="main", event="push",
+                               artifacts={"benchmark-results": zipped({"r.json": SLOWER})})
+    world.emu.inject("GET", rf"/compare/{gone}\.\.\.", status=404,
+                     body={"message": "Not Found"})
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success", run.output.summary
+    assert f"from `{good.head_sha[:7]}`" in run.output.text
+
+
+async def test_an_uploaded_criterion_folder_is_read_without_its_reports(bot: Bot,
+                                                                        world: World):
+    # `path: target/criterion` uploads Criterion's HTML and SVG reports beside its JSON,
+    # in nested folders; with the default `files: ["**"]` they are not results to fail on.
+    from pathlib import Path
+
+    tree = Path(__file__).parent / "fixtures" / "bench" / "criterion" / "target" / "criterion"
+    files: dict[str, str | bytes] = {str(p.relative_to(tree)): p.read_bytes()
+                                     for p in tree.rglob("*.json")}
+    files["report/index.html"] = "<!DOCTYPE html><html></html>\n"
+    files["fib 10/report/pdf.svg"] = "<svg></svg>\n"
+    files["fib 10/new/raw.csv"] = "group,function,value\n"
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    base_run_files = {"benchmark-results": zipped(files)}
+    world.emu.add_workflow_run(world.repo, world.repo.branches["main"], head_branch="main",
+                               event="push", artifacts=base_run_files)
+    pr = open_pr(world, {"src/parse.rs": "// x\n"})
+    head_run = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
+                                          artifacts=base_run_files)
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "success", run.output.summary
+    assert "3 unchanged" in run.output.summary
+
+
+async def test_an_artifact_of_nothing_but_reports_is_not_a_pass(bot: Bot, world: World):
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"report/index.html": "<html></html>\n"})})
+
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "failure"
+    assert "no result file" in run.output.summary
+
+
+async def test_re_running_the_check_while_it_waits_keeps_one_wait_and_its_deadline(
+    bot: Bot, world: World
+):
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    deadlines = bot.client.app[DEADLINES]
+    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    waiting = run.output.summary
+
+    await bot.send("check_run", "rerequested", check_run=run)
+
+    [again] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert again.id == run.id and again.status == "in_progress"
+    assert again.output.summary == waiting  # same deadline, not restarted
+    assert deadlines.pending() == 1

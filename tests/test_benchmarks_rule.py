@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from benchfiles import pytest_benchmark, samples
 
-from bot.core.bench import budgets
+from bot.core.bench import budgets, readers
 from bot.core.bench.model import Direction, Measurement, Results, Summary
 from bot.core.facts import (
     ArtifactEvidence,
@@ -161,3 +163,66 @@ def test_a_percentile_budget_reads_samples_or_the_tools_own_percentile():
                                                   "budget")])
     assert {b.benchmark for b in held.breaches} == {"api", "checkout"}
     assert held.breaches[0].actual == pytest.approx(0.09505)
+
+
+K6_SUMMARY = Path(__file__).parent / "fixtures" / "bench" / "k6" / "handle-summary.json"
+
+
+@pytest.mark.parametrize(("limit", "breached"), [
+    # k6 users write percentiles as k6's thresholds do; p(95) of this run is 30 ms.
+    ("http_req_duration p(95) < 25ms", {"http_req_duration p95"}),
+    ("http_req_duration p(95) < 35ms", set()),
+    # No statistic: the central value (k6's median, 20 ms), not the 143 ms maximum.
+    ("http_req_duration <= 100ms", set()),
+    ("http_req_duration <= 15ms", {"http_req_duration median"}),
+])
+def test_budgets_on_k6_metrics_read_as_k6_users_write_them(limit, breached):
+    results = [readers.read("summary.json", K6_SUMMARY.read_bytes())]
+    held = budgets.check(results, [budgets.Budget(("**",), budgets.parse_limit(limit), "b")])
+    assert held.unmeasured == ()
+    assert {b.metric for b in held.breaches} == breached
+
+
+def test_a_budget_on_a_count_needs_no_unit_and_zero_means_zero():
+    # Go's allocs/op is a count with no unit to write; "allocs/op <= 0" is the usual
+    # budget of a hot path that must not allocate.
+    go = (b"pkg: x\nBenchmarkParse-8  100  950 ns/op  64 B/op  2 allocs/op  7 compares/op\n"
+          b"BenchmarkSave-8  100  950 ns/op  0 B/op  0 allocs/op  3 compares/op\n")
+    results = [readers.read("bench.txt", go)]
+    limits = [budgets.Budget(("**",), budgets.parse_limit(text), "budget")
+              for text in ("allocs/op <= 0", "compares/op <= 5")]
+    held = budgets.check(results, limits)
+    assert held.unmeasured == ()
+    assert {(b.benchmark, b.metric) for b in held.breaches} == {
+        ("BenchmarkParse", "allocs/op"), ("BenchmarkParse", "compares/op")}
+    assert held.held == 2
+    # How far over a limit of zero is not a finite ratio: no "+inf%" for the reviewer.
+    [zero] = [b for b in held.breaches if b.metric == "allocs/op"]
+    assert zero.excess is None
+
+
+def test_a_rate_budget_holds_a_tools_own_per_second_unit():
+    # b.ReportMetric(n, "req/s") keeps Go's unit; "1500 rps" is the same kind of quantity.
+    go = b"pkg: x\nBenchmarkServe-8  100  950 ns/op  1200 req/s\n"
+    results = [readers.read("bench.txt", go)]
+    limit = budgets.parse_limit("req/s >= 1500 rps")
+    held = budgets.check(results, [budgets.Budget(("**",), limit, "budget")])
+    assert held.unmeasured == ()
+    [breach] = held.breaches
+    assert (breach.benchmark, breach.actual) == ("BenchmarkServe", 1200.0)
+
+
+@pytest.mark.parametrize(("limit", "breached"), [
+    ("http_req_failed rate < 1%", 39.7),  # k6 reports the fraction 0.397
+    ("http_req_failed rate < 50%", None),
+    ("checks rate >= 99%", 60.3),
+])
+def test_a_percent_budget_holds_a_k6_rate(limit, breached):
+    results = [readers.read("summary.json", K6_SUMMARY.read_bytes())]
+    held = budgets.check(results, [budgets.Budget(("**",), budgets.parse_limit(limit), "b")])
+    assert held.unmeasured == ()
+    if breached is None:
+        assert held.breaches == () and held.held == 1
+    else:
+        [breach] = held.breaches
+        assert breach.actual == pytest.approx(breached, abs=0.05) and breach.unit == "%"

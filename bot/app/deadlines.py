@@ -49,6 +49,12 @@ class Deadlines:
             name=f"perfbot-deadline-{repo}-{head_sha[:7]}",
         )
 
+    def cancel(self, repo: str, head_sha: str) -> None:
+        """The wait ended (the results arrived): its timer must not conclude it again later."""
+        task = self._timers.pop((repo, head_sha), None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
     async def _later(self, installation: int, repo: str, number: int, head_sha: str,
                      at: float, review: Review) -> None:
         while (left := at + self.grace - self._clock()) > 0:  # noqa: ASYNC110 - clock may jump

@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from gidgethub import HTTPException
+
 from bot.core.bench.archive import Limits
 from bot.core.config import Config
 from bot.core.facts import ArtifactEvidence, EvidenceState, PullRequest
@@ -34,6 +36,15 @@ from bot.github import artifacts as actions
 from bot.github.client import GitHub
 
 Json = dict[str, Any]
+NO_WORKFLOW = (
+    "GitHub knows no workflow `{workflow}` in this repository; name the file of the workflow "
+    "that uploads the results (e.g. `benchmark.yml`, under `.github/workflows/`) in "
+    "`artifacts.workflows`."
+)
+NO_ACCESS = (
+    "GitHub refused to list the runs of `{workflow}` ({detail}); the App's installation "
+    "needs the `actions: read` permission (an owner accepts it in the installation settings)."
+)
 # Ancestry checks (one compare request each) spent looking for the baseline run.
 MAX_ANCESTRY_CHECKS = 8
 clock: Callable[[], float] = time.time
@@ -88,12 +99,21 @@ async def gather(
     )
     limits = Limits(settings.max_bytes)
     for workflow in settings.workflows:
-        done = [r for r in await actions.runs(gh, repo, workflow, head_sha=head_sha)
-                if r.get("status") == "completed"]
+        try:
+            listed = await actions.runs(gh, repo, workflow, head_sha=head_sha)
+        except HTTPException as exc:
+            if int(exc.status_code) not in (403, 404):
+                raise
+            problem = (NO_WORKFLOW if int(exc.status_code) == 404 else NO_ACCESS).format(
+                workflow=workflow, detail=str(exc))
+            return Found(replace(base, state=EvidenceState.REFUSED, problem=problem))
+        done = [r for r in listed if r.get("status") == "completed"]
         if not done:
             continue
         run = next((r for r in done if r.get("conclusion") == "success"), done[0])
         url = run.get("html_url") or ""
+        if run.get("conclusion") != "success" and len(done) < len(listed):
+            continue  # another run for this commit is still going; it may yet succeed
         if run.get("conclusion") != "success":
             problem = (f"run #{run.get('run_number')} of `{workflow}` on the head concluded "
                        f"`{run.get('conclusion')}`, so it has no results to compare")
@@ -158,22 +178,35 @@ async def _with_baseline(
 async def _baseline_run(
     gh: GitHub, repo: str, workflow: str, branch: str, merge_base: str, mode: Baseline
 ) -> Json | None:
-    candidates = await actions.runs(gh, repo, workflow, per_page=30, branch=branch,
-                                    status="success")
+    listed = await actions.runs(gh, repo, workflow, per_page=30, branch=branch,
+                                status="success")
+    # A fork's pull request from its own branch of that name runs here too; its artifact
+    # is whatever the fork uploaded, never the base branch's results.
+    candidates = [r for r in listed if _from(r, repo)]
     if mode is Baseline.LATEST:
         return candidates[0] if candidates else None
     exact = next((r for r in candidates if r.get("head_sha") == merge_base), None)
     if exact is not None:
         return exact
     for run in candidates[:MAX_ANCESTRY_CHECKS]:
-        ancestry = await gh.getitem(
-            f"/repos/{repo}/compare/{quote(str(run['head_sha']))}...{quote(merge_base)}"
-            "?per_page=1"
-        )
+        try:
+            ancestry = await gh.getitem(
+                f"/repos/{repo}/compare/{quote(str(run['head_sha']))}...{quote(merge_base)}"
+                "?per_page=1"
+            )
+        except HTTPException as exc:
+            if int(exc.status_code) not in (404, 422):
+                raise
+            continue  # a commit a force-push left behind: no longer comparable, not a base
         # "ahead": the merge base descends from the run's commit, so that run came before it.
         if ancestry.get("status") in ("ahead", "identical"):
             return run
     return None
+
+
+def _from(run: Json, repo: str) -> bool:
+    origin = (run.get("head_repository") or {}).get("full_name")
+    return not origin or str(origin).lower() == repo.lower()
 
 
 def _epoch(stamp: str) -> float | None:

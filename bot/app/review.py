@@ -89,6 +89,8 @@ class Reviewer:
             evaluation, proposed, found = gathered
             if found is not None and found.waiting:
                 return await self._wait(gh, repo, pull, run, evaluation, found)
+            if found is not None and self.deadlines is not None:
+                self.deadlines.cancel(repo, head_sha)
             if self.steward is not None and evaluation.results:
                 evaluation, finish = await self.steward.prepare(
                     gh, repo, pull, config, evaluation, run.id, change

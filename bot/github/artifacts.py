@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import aiohttp
 from gidgethub import HTTPException
 
 from bot.core.bench.archive import ArchiveError, Limits, extract
@@ -53,7 +54,12 @@ async def files(gh: GitHub, repo: str, run: Json, name: str, limits: Limits) -> 
     except DownloadTooLarge:
         raise Refused(f"the artifact `{name}` of {where} is above the limit of "
                       f"{limits.max_bytes:,} bytes (`max_bytes`)") from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise Refused(f"the download of `{name}` from {where} broke off "
+                      f"({type(exc).__name__}); re-run this check to try again") from None
     except HTTPException as exc:
+        if int(exc.status_code) == 410:  # expired between the listing and the download
+            raise Refused(f"the artifact `{name}` of {where} has expired") from None
         raise Refused(f"GitHub answered {int(exc.status_code)} to the download of "
                       f"`{name}` from {where}") from None
     try:

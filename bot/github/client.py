@@ -73,6 +73,8 @@ class GitHub(gh_aiohttp.GitHubAPI):
         async with self._session.get(target, headers=headers, allow_redirects=False) as reply:
             self._observe("GET", reply.status, reply.headers)
             location = reply.headers.get("Location")
+            if reply.status == 200:
+                return await _read_at_most(reply, limit)  # served directly, not redirected
             if reply.status not in (301, 302, 303, 307, 308) or not location:
                 body = await reply.read()
                 error = GitHubBroken if reply.status >= 500 else BadRequest
@@ -80,12 +82,7 @@ class GitHub(gh_aiohttp.GitHubAPI):
         async with self._session.get(location, headers={"User-Agent": USER_AGENT}) as blob:
             if blob.status != 200:
                 raise BadRequest(HTTPStatus(blob.status), f"storage answered {blob.status}")
-            data = bytearray()
-            async for chunk in blob.content.iter_chunked(64 * 1024):
-                data += chunk
-                if len(data) > limit:
-                    raise DownloadTooLarge(limit)
-            return bytes(data)
+            return await _read_at_most(blob, limit)
 
     async def manage_rate_limit(self, *, method: str, url: str) -> None:
         """gidgethub's hook before every request: where the server's priorities apply."""
@@ -160,6 +157,15 @@ class DownloadTooLarge(Exception):
     def __init__(self, limit: int) -> None:
         super().__init__(f"larger than {limit:,} bytes")
         self.limit = limit
+
+
+async def _read_at_most(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    data = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        data += chunk
+        if len(data) > limit:
+            raise DownloadTooLarge(limit)
+    return bytes(data)
 
 
 def _path(url: str) -> str:

@@ -30,8 +30,11 @@ class ActionRoutes(World):
                          name: str = "Benchmark", head_branch: str | None = None,
                          event: str = "pull_request", status: str = "completed",
                          conclusion: str | None = "success",
-                         artifacts: Mapping[str, bytes] | None = None) -> WorkflowRun:
-        """A finished (or running) workflow run; `artifacts` maps names to zip bytes."""
+                         artifacts: Mapping[str, bytes] | None = None,
+                         head_repository: RepoRef | None = None) -> WorkflowRun:
+        """A finished (or running) workflow run; `artifacts` maps names to zip bytes.
+
+        `head_repository` makes it a run for a pull request from that fork."""
         r = self.repo(repo)
         number = sum(1 for w in r.workflow_runs.values() if w.path.endswith(workflow)) + 1
         run = WorkflowRun(self.next_id(), render.stable_id(workflow),
@@ -39,6 +42,8 @@ class ActionRoutes(World):
                           status, conclusion, number, self.now())
         run.artifacts = [Artifact(self.next_id(), n, d, self.now())
                          for n, d in (artifacts or {}).items()]
+        if head_repository is not None:
+            run.head_repository = self.repo(head_repository)
         r.workflow_runs[run.id] = run
         return run
 
@@ -74,7 +79,8 @@ class ActionRoutes(World):
             check_suite_url=f"{self.api}/repos/{repo.full_name}/check-suites/0",
             cancel_url=f"{u}/cancel", rerun_url=f"{u}/rerun",
             workflow_url=f"{self.api}/repos/{repo.full_name}/actions/workflows/{run.workflow_id}",
-            pull_requests=prs, head_commit=head_commit, repository=small, head_repository=small,
+            pull_requests=prs, head_commit=head_commit, repository=small,
+            head_repository=self.render_minimal_repo(run.head_repository or repo),
             actor=render.user(self.api, "octocat"),
             triggering_actor=render.user(self.api, "octocat"))
 

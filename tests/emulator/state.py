@@ -162,6 +162,7 @@ class WorkflowRun:
     run_number: int
     created_at: str
     artifacts: list[Artifact] = field(default_factory=list)
+    head_repository: Repo | None = None  # a fork's run; None: this repository's own
 
 
 @dataclass(eq=False)

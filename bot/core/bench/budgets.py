@@ -9,7 +9,9 @@ A limit reads ``[METRIC] [STATISTIC] OP QUANTITY``:
   (k6's ``http_req_duration p95``) is taken as it stands;
 * ``http_req_duration p99 < 400ms``, ``throughput >= 1200 rps``, ``bytes/op <= 512KiB``.
 
-Statistics: ``min``, ``max``, ``mean``, ``median`` and percentiles ``p50`` … ``p99.9``.
+Statistics: ``min``, ``max``, ``mean``, ``median`` and percentiles ``p50`` … ``p99.9`` (or
+``p(95)``, as k6 writes them). Without a statistic, a tool's per-statistic metrics are held
+by their median.
 """
 
 from __future__ import annotations
@@ -26,8 +28,13 @@ from bot.core.globs import matches
 
 OPS = ("<=", ">=", "<", ">")
 _LIMIT = re.compile(r"^\s*(?P<lhs>.*?)\s*(?P<op><=|>=|<|>)\s*(?P<rhs>.+?)\s*$")
-_PERCENTILE = re.compile(r"^p(?P<rank>\d{1,2}(?:\.\d+)?)$", re.IGNORECASE)
+# ``p95``, or ``p(95)`` as k6 writes its thresholds.
+_PERCENTILE = re.compile(r"^p(?:(?P<rank>\d{1,2}(?:\.\d+)?)|\((?P<k6>\d{1,2}(?:\.\d+)?)\))$",
+                         re.IGNORECASE)
 NAMED_STATISTICS = ("min", "max", "mean", "median")
+# Units with a written form (``2ms``, ``512KiB``, ``1200 rps``, ``5%``): a limit must say them.
+MEASURED_UNITS = frozenset({units.SECONDS, units.BYTES, units.BYTES_PER_SECOND,
+                            units.OPS_PER_SECOND, units.PERCENT})
 LIMIT_HELP = (
     "write a limit as `[metric] [statistic] <= value unit`, e.g. `p95 <= 250ms`, "
     "`time <= 2ms`, `throughput >= 1200 rps`"
@@ -81,13 +88,14 @@ class Breach:
     line: int | None
 
     @property
-    def excess(self) -> float:
-        """How far past the limit, relative to it: 0.2 is 20 % over (or under, for ``>=``)."""
+    def excess(self) -> float | None:
+        """How far past the limit, relative to it: 0.2 is 20 % over (or under, for ``>=``);
+        None when no finite ratio says it (a limit of zero, or nothing measured)."""
         limit = self.budget.limit.value
         if limit == 0:
-            return math.inf
+            return None
         ratio = self.actual / limit
-        return ratio - 1 if self.budget.limit.upper else (1 / ratio - 1 if ratio else math.inf)
+        return ratio - 1 if self.budget.limit.upper else (1 / ratio - 1 if ratio else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +118,7 @@ def parse_limit(text: str) -> Limit:
     words = found.group("lhs").split()
     statistic = ""
     if is_statistic(words[-1]):
-        statistic = words.pop().lower()
+        statistic = _canonical(words.pop())
     return Limit(text.strip(), " ".join(words), statistic, found.group("op"),
                  quantity.value, quantity.unit)
 
@@ -118,8 +126,19 @@ def parse_limit(text: str) -> Limit:
 def is_statistic(word: str) -> bool:
     if word.lower() in NAMED_STATISTICS:
         return True
-    rank = _PERCENTILE.match(word)
-    return rank is not None and 0 < float(rank.group("rank")) < 100
+    rank = _rank(word)
+    return rank is not None and 0 < float(rank) < 100
+
+
+def _rank(word: str) -> str | None:
+    found = _PERCENTILE.match(word)
+    return None if found is None else found.group("rank") or found.group("k6")
+
+
+def _canonical(word: str) -> str:
+    """``P(95)`` and ``p95`` alike are ``p95``; ``Median`` is ``median``."""
+    rank = _rank(word)
+    return word.lower() if rank is None else f"p{rank}"
 
 
 def check(results: Sequence[Results], budgets: Iterable[Budget]) -> Held:
@@ -136,11 +155,14 @@ def check(results: Sequence[Results], budgets: Iterable[Budget]) -> Held:
                 if actual is None:
                     continue
                 measured = True
+                unit = m.unit
+                if _a_fraction(m, budget.limit):
+                    actual, unit = actual * 100.0, units.PERCENT
                 if budget.limit.holds(actual):
                     held += 1
                 else:
                     breaches.append(
-                        Breach(m.benchmark, m.metric, budget, actual, m.unit, result.path, m.line)
+                        Breach(m.benchmark, m.metric, budget, actual, unit, result.path, m.line)
                     )
         if not measured:
             unmeasured.append(f"{budget.source} `{budget.limit.text}`")
@@ -149,12 +171,14 @@ def check(results: Sequence[Results], budgets: Iterable[Budget]) -> Held:
 
 def value(m: Measurement, limit: Limit) -> float | None:
     """The measurement's value for ``limit``, or None when the limit does not apply to it."""
-    if m.unit != limit.unit:
+    if (m.unit != limit.unit and _normal(m.unit) != limit.unit and not _a_count(m, limit)
+            and not _a_fraction(m, limit)):
         return None
     metric, _, named = m.metric.rpartition(" ")
     if named and is_statistic(named):
         # The tool reports this statistic as its own metric (k6's "http_req_duration p95").
-        if limit.statistic and named.lower() != limit.statistic:
+        # Without a statistic a limit holds the central value: the median, not the maximum.
+        if _canonical(named) != (limit.statistic or "median"):
             return None
         if limit.metric and metric != limit.metric:
             return None
@@ -162,6 +186,28 @@ def value(m: Measurement, limit: Limit) -> float | None:
     if limit.metric and m.metric != limit.metric:
         return None
     return statistic(m, limit.statistic) if limit.statistic else central(m)
+
+
+def _normal(unit: str) -> str | None:
+    """A tool's unit that is already a normalised one by another name ("req/s" is ops/s)."""
+    try:
+        known = units.unit(unit)
+    except units.UnitError:
+        return None
+    return known.normal if known.factor == 1.0 else None
+
+
+def _a_count(m: Measurement, limit: Limit) -> bool:
+    """A plain number limits a named metric that counts (``allocs/op <= 0``): counts carry
+    the tool's own unit ("allocs"), which nobody writes after the number."""
+    return limit.unit == units.NUMBER and bool(limit.metric) and m.unit not in MEASURED_UNITS
+
+
+def _a_fraction(m: Measurement, limit: Limit) -> bool:
+    """A percentage limits a rate a tool reports as a fraction (k6's ``checks rate``, 0.99)
+    when the limit names it: ``http_req_failed rate < 1%``."""
+    return (limit.unit == units.PERCENT and bool(limit.metric) and m.unit == units.NUMBER
+            and m.metric.endswith(" rate"))
 
 
 def central(m: Measurement) -> float | None:
@@ -181,10 +227,10 @@ def statistic(m: Measurement, name: str) -> float | None:
         return statistics.fmean(samples) if samples else summary.mean
     if name == "median" or name == "p50":
         return central(m)
-    rank = _PERCENTILE.match(name)
+    rank = _rank(name)
     if rank is None or not samples:
         return None
-    return _percentile(samples, float(rank.group("rank")) / 100)
+    return _percentile(samples, float(rank) / 100)
 
 
 def _percentile(ordered: list[float], q: float) -> float:

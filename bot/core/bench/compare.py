@@ -10,6 +10,7 @@ side is taken as repeated runs. The decision rule and its defaults are in
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,13 +30,20 @@ Array = npt.NDArray[np.float64]
 # fewer, their median change is no control at all.
 DRIFT_MIN_BENCHMARKS = 4
 RESAMPLES = 400
+GO_SUFFIX = re.compile(r"^(?P<bare>(?:\S*[./])?Benchmark\S*?)-\d+$")
 SEED = 5  # the bootstrap is seeded: the same files always give the same verdicts
 
 NEW = "Only in the head results: nothing to compare with yet."
 MISSING = "In the base results but not in the head: was the benchmark removed or renamed?"
 NO_VALUE = "No {statistic} reported on {side}: nothing to compare."
+BASE_ZERO = "The base's {statistic} is 0, so no relative change can be computed."
+BOTH_ZERO = "Zero on both sides."
+FROM_ZERO = (
+    "{statistic} {way} from zero (every base sample was 0), which no relative threshold "
+    "can measure: a benchmark at zero is expected to stay there."
+)
 TOO_FEW = (
-    "Fewer than {min_samples} samples on a side: compared the reported {statistic} "
+    "Fewer than {min_samples} samples on a side: compared the reported {stat} "
     "against a threshold of {margin} (the {threshold} threshold widened by the reported spread)."
 )
 REGRESSED = "{statistic} {worse} by {size}, beyond the {margin} threshold{evidence}."
@@ -73,6 +81,8 @@ class _Estimate:
 def compare(base: Sequence[Results], head: Sequence[Results], policy: Policy) -> tuple[Change, ...]:
     """Every benchmark metric of either side, with its verdict; head order, then base-only."""
     bases, heads = _gather(base), _gather(head)
+    _pair_go_suffixes(bases, heads)
+    _pair_go_suffixes(heads, bases)
     paired = [key for key in heads if key in bases]
     knobs = {key: _knobs(policy, side) for key, side in (*bases.items(), *heads.items())}
     estimates = {
@@ -101,6 +111,26 @@ def _gather(results: Sequence[Results]) -> dict[tuple[str, str], _Side]:
                 side.runs.append(np.asarray(m.samples, dtype=np.float64))
             side.summaries.append(m.summary)
     return sides
+
+
+def _pair_go_suffixes(
+    suffixed: dict[tuple[str, str], _Side], bare: dict[tuple[str, str], _Side]
+) -> None:
+    """Pair Go's ``X-N`` on one side with ``X`` on the other when neither has a partner.
+
+    The Go reader drops the -N GOMAXPROCS suffix only when a file shows which suffix it
+    is; a run on one CPU adds none, so ``BenchmarkFib/n-20`` alone may lose a suffix that
+    was its own name. Renamed in place to the bare name, so both sides share one key.
+    """
+    for key in [k for k in suffixed if k not in bare]:
+        found = GO_SUFFIX.match(key[0])
+        if found is None:
+            continue
+        target = (found.group("bare"), key[1])
+        if target in bare and target not in suffixed:
+            side = suffixed.pop(key)
+            side.first = replace(side.first, benchmark=target[0])
+            suffixed[target] = side
 
 
 def _knobs(policy: Policy, side: _Side) -> Knobs:
@@ -255,9 +285,11 @@ def _judge(
         path=head.path,
         line=m.line,
     )
-    if b.value is None or h.value is None or b.value == 0:
-        side = "the base" if b.value is None or b.value == 0 else "the head"
+    if b.value is None or h.value is None:
+        side = "the base" if b.value is None else "the head"
         return _with(unjudged, reason=NO_VALUE.format(statistic=knobs.statistic.value, side=side))
+    if b.value == 0:
+        return _from_zero(unjudged, base, h.value, knobs)
     change = h.value / b.value - 1.0
     sampled = b.sampled and h.sampled
     run_drift = drift.get(m.metric, 1.0) if knobs.drift_control else 1.0
@@ -270,6 +302,7 @@ def _judge(
     worse = judged if direction is Direction.LOWER else -judged
     words = {
         "statistic": knobs.statistic.value.capitalize(),
+        "stat": knobs.statistic.value,
         "worse": "rose" if direction is Direction.LOWER else "fell",
         "better": "fell" if direction is Direction.LOWER else "rose",
         "size": f"{abs(change if run_drift == 1.0 else judged) * 100:.1f} %",
@@ -297,6 +330,23 @@ def _judge(
     if not sampled:
         reason = TOO_FEW.format(**words) + " " + reason
     return _with(unjudged, verdict=verdict, change=change, interval=interval, reason=reason)
+
+
+def _from_zero(unjudged: Change, base: _Side, head: float, knobs: Knobs) -> Change:
+    """A base at zero: exact zeros (Go's 0 allocs/op) make any rise a verdict; a zero
+    statistic among non-zero samples (a coarse timer) leaves the change unjudged."""
+    statistic = knobs.statistic.value
+    if head == 0:
+        return _with(unjudged, change=0.0, reason=BOTH_ZERO)
+    exact = all(not r.any() for r in base.runs) if base.runs else True
+    if not exact:
+        return _with(unjudged, reason=BASE_ZERO.format(statistic=statistic))
+    rose = head > 0
+    verdict = Verdict.REGRESSED if rose is (unjudged.direction is Direction.LOWER) \
+        else Verdict.IMPROVED
+    way = "rose" if rose else "fell"
+    return _with(unjudged, verdict=verdict,
+                 reason=FROM_ZERO.format(statistic=statistic.capitalize(), way=way))
 
 
 def _guarded(raw: float, corrected: float) -> float:

@@ -8,6 +8,7 @@ check run's summary and text at 65 535), dropping the least important rows first
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -24,6 +25,8 @@ MARK = {
 HEADER = "| Benchmark | Metric | Base | Head | Change (CI) | Verdict |\n|---|---|--:|--:|--:|---|\n"
 TRUNCATED = "\n_{count} more rows not shown: the table is limited to {limit} characters._\n"
 GITHUB_LIMIT = 65_535
+# Longer benchmark names are shortened in the middle; annotations and ids keep them whole.
+NAME_LIMIT = 160
 # A run-wide shift: at least this many benchmarks of one metric, nearly all moved the
 # same way by more than their threshold. On shared CI machines a whole run is often
 # 10-90 % slower for a while, which from one base run and one head run looks exactly
@@ -91,10 +94,32 @@ def change_text(change: Change) -> str:
     return text
 
 
+def cell(text: str) -> str:
+    """Text that stays in its table cell: one line, pipes escaped."""
+    return " ".join(text.split("\n")).replace("\r", " ").replace("|", "\\|")
+
+
+def code(text: str) -> str:
+    """A code span for ``text``, fenced with more backticks than it holds in a row."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    if not longest:
+        return f"`{text}`"
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
+def shortened(name: str, limit: int = NAME_LIMIT) -> str:
+    """A name that fits a table row: its start and its end (where parameters differ)."""
+    if len(name) <= limit:
+        return name
+    keep = (limit - 1) // 2
+    return name[:keep] + "…" + name[-keep:]
+
+
 def row(change: Change) -> str:
-    name = change.benchmark.replace("|", "\\|")
+    name = code(cell(shortened(change.benchmark)))
     return (
-        f"| `{name}` | {change.metric} | {value(change.base, change.unit)} | "
+        f"| {name} | {cell(change.metric)} | {value(change.base, change.unit)} | "
         f"{value(change.head, change.unit)} | {change_text(change)} | {MARK[change.verdict]} |\n"
     )
 

@@ -58,6 +58,10 @@ FIX_REGRESSION = (
 FIX_IDS = " Sign-off ids: {ids}."
 SHOWN_IDS = 10
 FIX_UNREADABLE = "Commit result files the benchmark tool wrote, unedited, or set `format:`."
+FIX_REFUSED = (
+    "Resolve what stopped the artifact being used (above), then re-run {workflows} on this "
+    "commit; the check follows when it completes."
+)
 REGRESSION_MESSAGE = (
     "{benchmark} ({metric}) regressed {change} against the merge base "
     "({base} → {head}, by {statistic}). {reason}"
@@ -170,6 +174,7 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         _breach_variance(b) for b in held.breaches)
 
     reason = _counts(changes, held)
+    file_errors = bool(errors)
     if evidence is not None and evidence.state is EvidenceState.REFUSED:
         errors.append(f"The artifact `{evidence.artifact}` was refused: {evidence.problem}")
     failed = bool(regressions or held.breaches or errors)
@@ -177,6 +182,8 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         reason = " ".join(errors) + (" " + reason if changes else "")
     details = _details(changes, held, notes, errors)
     fix = FIX_REGRESSION + _ids(variances) if variances else FIX_UNREADABLE if errors else ""
+    if not variances and errors and not file_errors and evidence is not None:
+        fix = FIX_REFUSED.format(workflows=", ".join(f"`{w}`" for w in evidence.workflows))
     return RuleResult(
         ID, TITLE, STAGE, Outcome.FAILED if failed else Outcome.PASSED, settings.severity,
         reason, fix, findings=tuple(findings), variances=variances, details=details,
@@ -272,10 +279,10 @@ def _artifact_results(
                 for name, data in files.items() if matches(settings.artifacts.files, name)}
 
     head_files = named(evidence.head)
-    if not head_files:
-        errors.append(f"The artifact `{evidence.artifact}` for `{evidence.head_sha[:7]}` holds "
-                      f"no file matching {', '.join(settings.artifacts.files)}.")
     head, bad = readers.read_all(head_files, settings.format)
+    if not head and not bad:  # nothing matched, or only reports and pages
+        errors.append(f"The artifact `{evidence.artifact}` for `{evidence.head_sha[:7]}` holds "
+                      f"no result file matching {', '.join(settings.artifacts.files)}.")
     errors += [f"{error}." for error in bad]
     if evidence.base is None:
         notes.append(NO_BASELINE.format(problem=evidence.problem))
@@ -372,7 +379,7 @@ def variance_id(benchmark: str, metric: str, suffix: str = "") -> str:
 
 
 def _regression_variance(c: Change, policy: Policy) -> Variance:
-    summary = f"{c.benchmark} ({c.metric}) regressed {_percent(c.worse)}"
+    summary = f"{c.benchmark} ({c.metric}) regressed {_regressed_by(c)}"
     return Variance(variance_id(c.benchmark, c.metric), summary, c.worse, baseline=c.base,
                     value=c.head, unit=c.unit, direction=c.direction.value,
                     threshold=policy.resolve(c.benchmark).threshold)
@@ -406,7 +413,7 @@ def _breach_variance(b: budget_check.Breach) -> Variance:
 
 def _regression_finding(c: Change, severity: Severity) -> Finding:
     message = REGRESSION_MESSAGE.format(
-        benchmark=c.benchmark, metric=c.metric, change=_percent(c.worse),
+        benchmark=c.benchmark, metric=c.metric, change=_regressed_by(c),
         base=_quantity(c.base, c.unit), head=_quantity(c.head, c.unit),
         statistic=c.statistic or "its statistic", reason=c.reason,
     )
@@ -440,6 +447,12 @@ def _quantity(value: float | None, unit: str) -> str:
     return units.describe(units.Quantity(value, unit, kind))
 
 
+def _regressed_by(c: Change) -> str:
+    if c.worse is None and c.base == 0:
+        return "from zero"  # no relative change exists; the base and head values follow
+    return _percent(c.worse)
+
+
 def _percent(value: float | None) -> str:
     return "by an unknown amount" if value is None else f"{value:+.1%}"
 
@@ -452,5 +465,5 @@ def _token(name: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return table.cell(text)
 

@@ -40,6 +40,7 @@ from bot.core.bench.readers._common import normalise as normalise_unit
 __all__ = [
     "FORMATS",
     "MAX_BYTES",
+    "NOT_RESULTS",
     "BenchFileError",
     "detect",
     "normalise_unit",
@@ -74,6 +75,10 @@ GZIP_TOO_LARGE = "is gzip that expands beyond {cap:,} bytes; perfbot refuses it"
 GZIP_BROKEN = "is gzip that cannot be decompressed ({detail})"
 CRITERION_EMPTY = "holds no Criterion estimates or samples"
 CRITERION_FILES = ("estimates.json", "sample.json", "benchmark.json")
+# What tools write beside their results (Criterion's HTML/SVG reports and raw.csv, asv's
+# web pages): never a result any reader reads, so a folder or artifact skips them.
+NOT_RESULTS = frozenset({".html", ".htm", ".svg", ".css", ".js", ".png", ".jpg", ".gif",
+                         ".csv", ".md"})
 
 Parsed = tuple[list[Measurement], list[str]]
 JSON_READERS: dict[str, Callable[[Any, bytes], Parsed]] = {
@@ -128,20 +133,24 @@ def read_all(
 ) -> tuple[list[Results], list[BenchFileError]]:
     """Read several files; Criterion's per-benchmark directories become one ``Results`` each.
 
-    Files Criterion keeps for older runs (``base/``, ``change/``) and asv's index files
-    (``benchmarks.json``, ``machine.json``) are skipped, not reported.
+    Files Criterion keeps for older runs (``base/``, ``change/``), asv's index files
+    (``benchmarks.json``, ``machine.json``) and reports (``NOT_RESULTS``) are skipped, not
+    reported.
     """
     results: list[Results] = []
     problems: list[BenchFileError] = []
     groups: dict[str, dict[str, str]] = {}
+    new_dirs = {d for d in map(criterion.benchmark_dir, files) if d is not None}
     for path in sorted(files):
         leaf = path.replace("\\", "/").rsplit("/", 1)[-1]
+        if "." in leaf and "." + leaf.rsplit(".", 1)[-1].lower() in NOT_RESULTS:
+            continue
         if format in ("auto", "criterion") and leaf in (*CRITERION_FILES, "tukey.json"):
             directory = criterion.benchmark_dir(path)
             if directory is not None:
                 groups.setdefault(directory, {})[leaf] = path
                 continue
-            if _in_old_criterion_run(path):
+            if _in_old_criterion_run(path, new_dirs):
                 continue
         is_index = leaf in ("benchmarks.json", "machine.json") and _is_asv_index(path, files[path])
         if format in ("auto", "asv") and is_index:
@@ -292,9 +301,13 @@ def _validated(measurements: list[Measurement], errors: list[str]) -> list[Measu
     return measurements
 
 
-def _in_old_criterion_run(path: str) -> bool:
+def _in_old_criterion_run(path: str, new_dirs: set[str]) -> bool:
+    """In ``base/`` or ``change/`` of a Criterion benchmark: under ``criterion/``, or beside
+    a ``new/`` (a copy of ``target/criterion`` saved under another name)."""
     parts = path.replace("\\", "/").split("/")
-    return len(parts) >= 2 and parts[-2] in ("base", "change") and "criterion" in parts
+    if len(parts) < 2 or parts[-2] not in ("base", "change"):
+        return False
+    return "criterion" in parts or "/".join(parts[:-2]) in new_dirs
 
 
 def _is_asv_index(path: str, data: bytes) -> bool:

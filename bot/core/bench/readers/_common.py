@@ -199,8 +199,8 @@ def direction_for(unit: str, metric: str = "") -> Direction:
     """Rates (per second, throughput) are better higher; all else lower. Costs measured
     per second (allocation rate, error rate, GC time) stay lower-is-better."""
     lowered = metric.lower()
-    if any(w in lowered for w in LOWER_HINTS):
-        return Direction.LOWER
+    if any(w in lowered for w in LOWER_HINTS) or unit in ("s", "B"):
+        return Direction.LOWER  # a duration or a size is a cost, whatever its name says
     if unit.endswith("/s") or any(h in lowered for h in HIGHER_HINTS):
         return Direction.HIGHER
     return Direction.LOWER

@@ -171,7 +171,7 @@ def _read_text(data: bytes, at: Callable[[int], int]) -> tuple[list[Measurement]
             benchmark=label(package, name),
             metric=metric,
             unit=s.unit,
-            direction=Direction.HIGHER if metric == "throughput" else direction_for(s.unit),
+            direction=Direction.HIGHER if metric == "throughput" else direction_for(s.unit, metric),
             samples=tuple(s.samples),
             line=s.line,
         )

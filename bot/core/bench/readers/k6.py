@@ -4,8 +4,9 @@ the legacy ``--summary-export`` file (statistics directly under ``metrics.<m>``)
 A k6 metric is the benchmark; each statistic is its own metric named "<metric> <stat>"
 (``http_req_duration p95``): trend statistics (avg, med, min, max, p(90), p(95), ...) in
 ms become seconds, a rate metric's ``rate`` is a fraction, a counter's ``rate`` is per
-second. Failure rates (``http_req_failed`` and names with fail/error) are better lower,
-other rates higher. Gauges (``vus``) describe the load, not the result, and are skipped.
+second. Failure rates and counters (``http_req_failed``, ``dropped_iterations`` and names
+with fail/error) are better lower, other rates higher.
+Gauges (``vus``) describe the load, not the result, and are skipped.
 """
 
 from __future__ import annotations
@@ -68,10 +69,10 @@ def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
         elif kind == "counter" and values.get("rate") is not None:
             is_data = metric.get("contains") == "data" or name.startswith("data_")
             unit = "B/s" if is_data else "ops/s"
+            failing = any(word in name.lower() for word in FAILURE_WORDS)
+            direction = Direction.LOWER if failing else Direction.HIGHER
             out.append(
-                _one(
-                    name, "rate", number(values["rate"], name, "rate"), unit, Direction.HIGHER, line
-                )
+                _one(name, "rate", number(values["rate"], name, "rate"), unit, direction, line)
             )
     return out, []
 
