@@ -322,3 +322,51 @@ def test_timing_by_hand_is_not_instrumentation(tmp_path: Path) -> None:
     code = ("def handle(a):\n    start = time.time()\n    a += 1\n    a += 2\n"
             "    log.info('took %s', time.time() - start)\n    return a\n")
     assert run(git_change(tmp_path, {"svc/h.py": code})).outcome is Outcome.FAILED
+
+
+def test_a_span_annotation_above_a_multi_line_mapping_counts(tmp_path: Path) -> None:
+    code = (
+        "package svc;\n"
+        "\n"
+        "public class Orders {\n"
+        "    @WithSpan\n"
+        "    @GetMapping(\n"
+        '        value = "/orders/{id}",\n'
+        '        produces = "application/json")\n'
+        "    public Order get(@PathVariable long id) {\n"
+        "        return repo.find(id);\n"
+        "    }\n"
+        "}\n"
+    )
+    result = run(git_change(tmp_path, {"src/main/java/svc/Orders.java": code}))
+    assert result.outcome is Outcome.PASSED, result.findings
+    # The same endpoint without the span is found, on its own line, as an endpoint.
+    bare = code.replace("    @WithSpan\n", "")
+    result = run(git_change(tmp_path / "bare", {"src/main/java/svc/Orders.java": bare}))
+    assert [(f.start_line, f.title) for f in result.findings] == [
+        (7, "Instrument endpoint `get`")]
+
+
+def test_a_short_endpoint_under_a_multi_line_route_decorator_is_checked(tmp_path: Path) -> None:
+    code = '@app.get(\n    "/health",\n    include_in_schema=False,\n)\ndef health():\n'
+    code += '    return "ok"\n'
+    result = run(git_change(tmp_path, {"api/health.py": code}))
+    assert [(f.start_line, f.title) for f in result.findings] == [
+        (5, "Instrument endpoint `health`")]
+
+
+def test_a_method_with_a_wrapped_java_signature_is_checked(tmp_path: Path) -> None:
+    code = (
+        "public class Orders {\n"
+        "    public List<Order> search(\n"
+        "            String customer,\n"
+        "            int page) {\n"
+        "        List<Order> all = repo.findAll(customer);\n"
+        "        int from = page * 20;\n"
+        "        return all.subList(from, from + 20);\n"
+        "    }\n"
+        "}\n"
+    )
+    result = run(git_change(tmp_path, {"src/main/java/svc/Orders.java": code}))
+    assert [(f.start_line, f.title) for f in result.findings] == [
+        (2, "Instrument method `search`")]

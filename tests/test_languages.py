@@ -144,3 +144,43 @@ def test_definitions_come_in_order_with_their_indentation() -> None:
 def test_a_line_matched_by_two_patterns_is_one_definition() -> None:
     # Both the function-declaration and the express-route patterns could claim it.
     assert len(definitions(JAVASCRIPT, "export function handler() {\n")) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        # Formatters wrap long signatures; the first parameter still says "method".
+        (PYTHON, "class A:\n    def run(\n        self,\n        x,\n    ):",
+         [("run", Kind.METHOD, 1)]),
+        # ...and a Go handler's ResponseWriter may sit on the next line.
+        (GO, "func Users(\n\tw http.ResponseWriter,\n\tr *http.Request,\n) {",
+         [("Users", Kind.HANDLER, 0)]),
+        # Java signatures wrap too, and Allman braces sit on their own line.
+        (JAVA, "    public ResponseEntity<User> get(\n            @PathVariable Long id) {",
+         [("get", Kind.METHOD, 0)]),
+        (JAVA, "    public void save(User u)\n    {", [("save", Kind.METHOD, 0)]),
+        (JAVA, "    List<User> all(int page)\n            throws IOException {",
+         [("all", Kind.METHOD, 0)]),
+        (JAVA, "        foo.bar(x,\n            y);", []),
+        (JAVA, "        return compute(a,\n            b) {", []),
+    ],
+)
+def test_signatures_that_span_lines(language: object, text: str, expected: list) -> None:
+    assert found(language, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        (PYTHON, '@app.get(\n    "/items",\n    response_model=list[Item],\n)\nasync def items():',
+         [("items", Kind.ENDPOINT, 4, 4)]),
+        (JAVA, '    @WithSpan\n    @GetMapping(\n        value = "/x",\n'
+               '        produces = "json")\n    public Foo get() {',
+         [("get", Kind.ENDPOINT, 4, 4)]),
+        # A call's closing line above a definition is not a decorator.
+        (PYTHON, "setup(\n    x,\n)\ndef f():", [("f", Kind.FUNCTION, 3, 0)]),
+    ],
+)
+def test_decorators_that_span_lines(language: object, text: str, expected: list) -> None:
+    got = [(d.name, d.kind, d.line, d.decorators) for d in definitions(language, text)]
+    assert got == expected

@@ -58,6 +58,8 @@ _M = re.MULTILINE
 _GO_HANDLER_PARAMS = re.compile(
     r"http\.ResponseWriter|\*gin\.Context|echo\.Context|\*fiber\.Ctx|\*http\.Request"
 )
+_MAX_PARAMS = 500  # characters of a wrapped parameter list read for its kind
+_MAX_DECORATOR_LINES = 20  # lines one wrapped decorator may take
 _NOT_NAMES = frozenset(
     {
         "if", "for", "while", "switch", "catch", "with", "function", "return", "else", "do",
@@ -146,7 +148,7 @@ JAVA = Language(
             r"^(?P<indent>[ \t]*)(?:(?:public|protected|private|static|final|abstract|"
             r"synchronized|default|native)[ \t]+)*(?:<[^>\n]*>[ \t]+)?"
             r"(?P<type>[\w$][\w$.]*(?:<[^=;\n]*>)?(?:\[\])*)[ \t]+(?P<name>[\w$]+)[ \t]*"
-            r"\((?P<params>[^;{}\n]*)\)[ \t]*(?:throws[ \t]+[\w$., \t]+)?\{",
+            r"\((?P<params>[^;{}]{0,2000}?)\)\s*(?:throws\s+[\w$.,\s]{1,500}?)?\{",
             _M,
         ),
     ),
@@ -197,17 +199,26 @@ def _definition(language: Language, m: re.Match[str], line: int, text: str) -> D
         language.endpoint_decorator.match(d) for d in decorators
     )):
         kind = Kind.ENDPOINT
-    elif language is GO and _GO_HANDLER_PARAMS.search(groups.get("params") or ""):
+    elif language is GO and _GO_HANDLER_PARAMS.search(_params(m, text)):
         kind = Kind.HANDLER
     elif groups.get("recv"):
         kind = Kind.METHOD
     elif language is PYTHON:
-        first = (groups.get("params") or "").split(",")[0].split(":")[0].strip()
+        first = _params(m, text).split(",")[0].split(":")[0].split(")")[0].strip()
         if indent and first in ("self", "cls"):
             kind = Kind.METHOD
     elif indent and language in (JAVASCRIPT, JAVA):
         kind = Kind.METHOD
     return Definition(name=name, kind=kind, line=line, indent=indent, decorators=len(decorators))
+
+
+def _params(m: re.Match[str], text: str) -> str:
+    """The parameter list, also when a formatter wrapped it onto the following lines."""
+    if m.group("params") is None:
+        return ""
+    start = m.start("params")
+    end = text.find(")", start, start + _MAX_PARAMS)
+    return text[start:end if end >= 0 else start + _MAX_PARAMS]
 
 
 def _route_name(groups: dict[str, str]) -> str:
@@ -219,17 +230,35 @@ def _route_name(groups: dict[str, str]) -> str:
 
 
 def _decorators_above(text: str, start: int) -> list[str]:
-    """Lines starting with ``@`` directly above the line at ``start``, nearest first."""
-    found = []
+    """Decorator lines directly above the line at ``start``, nearest first.
+
+    A decorator opens with ``@``; its arguments may wrap onto lines of their own
+    (``@GetMapping(`` then ``value = "/x")``), which count when its parentheses close there.
+    """
+    found: list[str] = []
+    pending: list[str] = []  # lines above that only a wrapped decorator can explain
     end = start - 1
-    while end > 0:
+    while end > 0 and len(pending) <= _MAX_DECORATOR_LINES:
         begin = text.rfind("\n", 0, end) + 1
         line = text[begin:end]
+        end = begin - 1
         if not line.lstrip().startswith("@"):
+            if not pending and line.count(")") <= line.count("("):
+                break  # a wrapped decorator's last line closes its parenthesis
+            pending.append(line)
+            continue
+        if pending and not _wraps(line, pending):
             break
         found.append(line)
-        end = begin - 1
+        found.extend(pending)
+        pending = []
     return found
+
+
+def _wraps(decorator: str, below: list[str]) -> bool:
+    """Whether ``decorator`` opens a parenthesis that the lines ``below`` it close."""
+    opened = decorator.count("(") - decorator.count(")")
+    return opened > 0 and opened == sum(b.count(")") - b.count("(") for b in below)
 
 
 def _width(indent: str) -> int:
