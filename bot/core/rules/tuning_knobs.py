@@ -6,7 +6,7 @@ TTL) is where operators tune performance; undocumented, nobody knows it exists.
 Finding knobs takes two cheap steps: ``patterns`` find candidate names in added code
 (env reads, flags, constants set to a number) and ``config_patterns`` in added lines
 of ``config_files`` (keys set to a number), each naming the candidate with its group
-``knob`` (else its first group, else the whole match); a candidate is a knob when its
+``knob`` (or ``name``; else its first group, else the whole match); a candidate is a knob when its
 name contains one of ``knob_words``. (One pattern per kind of knob with the words
 inside would backtrack at every line of a large change.)
 
@@ -219,8 +219,9 @@ def _knobs(
 
 def _name(found: regex.Match[str]) -> str:
     groups = found.groupdict()
-    if groups.get("knob"):
-        return str(groups["knob"])
+    for group in ("knob", "name"):  # `name` is what the configuration reference says
+        if groups.get(group):
+            return str(groups[group])
     if found.re.groups and found.group(1):
         return str(found.group(1))
     return str(found.group(0)).strip()
