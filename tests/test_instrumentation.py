@@ -370,3 +370,45 @@ def test_a_method_with_a_wrapped_java_signature_is_checked(tmp_path: Path) -> No
     result = run(git_change(tmp_path, {"src/main/java/svc/Orders.java": code}))
     assert [(f.start_line, f.title) for f in result.findings] == [
         (2, "Instrument method `search`")]
+
+
+SPANS = ("    with tracer.start_as_current_span('report'):\n",
+         '\tctx, span := tracer.Start(ctx, "Report")\n',
+         "  const span = tracer.startSpan('report');\n",
+         '        Span span = tracer.spanBuilder("r").startSpan();\n')
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        # A multi-line string's lines may start at column 0; they are still the body.
+        ("svc/q.py", "def report(db):\n    a = 1\n    b = 2\n    c = 3\n    d = 4\n"
+                     '    sql = """\nSELECT id, total\nFROM orders\n"""\n'
+                     "    with tracer.start_as_current_span('report'):\n"
+                     "        return db.query(sql)\n"),
+        ("svc/q.go", "func Report(db *DB) error {\n\ta := 1\n\tb := 2\n\tc := 3\n\td := 4\n"
+                     "\tq := `\nSELECT id\nFROM orders\n`\n"
+                     '\tctx, span := tracer.Start(ctx, "Report")\n\tdefer span.End()\n'
+                     "\treturn db.Query(q)\n}\n"),
+        ("web/q.ts", "export function report(db: Db) {\n  const a = 1;\n  const b = 2;\n"
+                     "  const c = 3;\n  const d = 4;\n  const q = `\nSELECT id\nFROM orders\n`;\n"
+                     "  const span = tracer.startSpan('report');\n  return db.query(q);\n}\n"),
+        # Editors (PyCharm, IntelliJ) comment lines out at column 0.
+        ("svc/c.py", "def report(db):\n    a = 1\n    b = 2\n    c = 3\n    rows = db.all()\n"
+                     "#    print(rows)\n"
+                     "    with tracer.start_as_current_span('report'):\n"
+                     "        return len(rows)\n"),
+        ("src/C.java", "class C {\n    public int report(Db db) {\n        int a = 1;\n"
+                       "        int b = 2;\n        int c = 3;\n        int n = db.count();\n"
+                       "//        System.out.println(n);\n"
+                       '        Span span = tracer.spanBuilder("r").startSpan();\n'
+                       "        return n;\n    }\n}\n"),
+    ],
+)
+def test_lines_at_column_zero_inside_a_body_do_not_end_it(tmp_path: Path, path: str,
+                                                          code: str) -> None:
+    result = run(git_change(tmp_path / "with", {path: code}))
+    assert result.outcome is Outcome.PASSED, [(f.start_line, f.title) for f in result.findings]
+    [span] = [s for s in SPANS if s in code]
+    result = run(git_change(tmp_path / "without", {path: code.replace(span, "")}))
+    assert len(result.findings) == 1

@@ -52,6 +52,11 @@ class Language:
     endpoint_decorator: re.Pattern[str] | None
     # How to instrument a function named {name}, as the message shows it.
     example: str
+    # What opens a line comment, and what opens and closes a multi-line string: such
+    # lines may start at column 0 inside a body (editors comment out there; SQL in a
+    # string), so they say nothing about where the body ends.
+    comments: tuple[str, ...] = ("//", "/*", "*")
+    fences: tuple[str, ...] = ()
 
 
 _M = re.MULTILINE
@@ -81,6 +86,8 @@ PYTHON = Language(
         r"^[ \t]*@[\w.]+\.(?:get|post|put|patch|delete|head|options|route|api_route|websocket)\("
     ),
     example='open a span at its top: `with tracer.start_as_current_span("{name}"):`',
+    comments=("#",),
+    fences=('"""', "'''"),
 )
 
 GO = Language(
@@ -103,6 +110,7 @@ GO = Language(
         'start a span first thing: `ctx, span := otel.Tracer("…").Start(ctx, "{name}")` '
         "then `defer span.End()`"
     ),
+    fences=("`",),
 )
 
 JAVASCRIPT = Language(
@@ -138,6 +146,7 @@ JAVASCRIPT = Language(
         'wrap its body in a span: `return tracer.startActiveSpan("{name}", (span) => '
         "{{ try {{ … }} finally {{ span.end(); }} }})`"
     ),
+    fences=("`",),
 )
 
 JAVA = Language(
@@ -156,6 +165,7 @@ JAVA = Language(
         r"^[ \t]*@(?:(?:Get|Post|Put|Patch|Delete|Request)Mapping|GET|POST|PUT|PATCH|DELETE|Path)\b"
     ),
     example='annotate it `@WithSpan("{name}")` (OpenTelemetry) or `@Timed("{name}")` (Micrometer)',
+    fences=('"""',),
 )
 
 LANGUAGES = (PYTHON, GO, JAVASCRIPT, JAVA)
