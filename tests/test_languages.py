@@ -184,3 +184,20 @@ def test_signatures_that_span_lines(language: object, text: str, expected: list)
 def test_decorators_that_span_lines(language: object, text: str, expected: list) -> None:
     got = [(d.name, d.kind, d.line, d.decorators) for d in definitions(language, text)]
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NestJS handlers take parameter decorators.
+        ("@Get(':id')\n  async findOne(@Param('id') id: string): Promise<User> {",
+         [("findOne", Kind.ENDPOINT, 1)]),
+        ("class A {\n  save(@Body() dto: CreateDto, @Req() req) {", [("save", Kind.METHOD, 1)]),
+        # Generic arrow functions (the trailing comma keeps .tsx from reading a tag).
+        ("export const first = async <T,>(xs: T[]): Promise<T> => {",
+         [("first", Kind.FUNCTION, 0)]),
+        ("const id = <T>(x: T): T => x;", [("id", Kind.FUNCTION, 0)]),
+    ],
+)
+def test_typescript_decorated_parameters_and_generic_arrows(text: str, expected: list) -> None:
+    assert found(JAVASCRIPT, text) == expected

@@ -125,12 +125,14 @@ JAVASCRIPT = Language(
         re.compile(
             r"^(?P<indent>[ \t]*)(?:export[ \t]+)?(?:const|let|var)[ \t]+(?P<name>[\w$]+)"
             r"[ \t]*(?::[^=\n]+)?=[ \t]*(?:async[ \t]+)?"
-            r"(?:function\b|(?:\([^)\n]*\)|[\w$]+)[ \t]*(?::[^=\n]+?)?[ \t]*=>)",
+            r"(?:function\b|(?:(?:<[^>\n]*>[ \t]*)?\([^)\n]*\)|[\w$]+)"
+            r"[ \t]*(?::[^=\n]+?)?[ \t]*=>)",
             _M,
         ),
         re.compile(
             r"^(?P<indent>[ \t]+)(?:(?:public|private|protected|static|async|override|readonly|"
-            r"get|set)[ \t]+)*\*?(?P<name>[\w$]+)[ \t]*(?:<[^>\n]*>)?\([^)\n]*\)[ \t]*"
+            r"get|set)[ \t]+)*\*?(?P<name>[\w$]+)[ \t]*(?:<[^>\n]*>)?"
+            r"\((?:[^()\n]|\([^()\n]*\))*\)[ \t]*"  # parameter decorators: @Param('id')
             r"(?::[^{\n]+)?\{[ \t]*$",
             _M,
         ),
