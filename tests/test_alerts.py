@@ -138,3 +138,13 @@ def test_a_file_perfbot_could_not_read_is_said_on_the_file() -> None:
     assert result.outcome is Outcome.FAILED
     [finding] = result.findings
     assert finding.path == "ops/alerts/huge.yml" and "larger than 50 MB" in finding.message
+
+
+def test_a_date_or_bare_equals_sign_in_an_alert_is_text_not_a_malformed_file(
+        tmp_path: Path) -> None:
+    # Prometheus reads label and annotation values as strings; so must perfbot.
+    dated = GOOD.replace("          severity: page\n",
+                         "          severity: page\n          since: 2024-01-01\n"
+                         "          op: =\n")
+    result = run(tmp_path, {"ops/alerts/api.yml": dated})
+    assert result.outcome is Outcome.PASSED, [f.message for f in result.findings]
