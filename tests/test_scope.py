@@ -112,3 +112,8 @@ def test_the_new_scope_keys_bind_from_yaml_with_line_precise_errors() -> None:
     [problem] = error.value.problems
     assert problem.position.line == 4
     assert "min_changed_lines" in problem.message
+
+
+def test_a_label_matches_whatever_its_case() -> None:
+    found = match(Scope(labels=("perf",)), pr(("docs/a.md", 1), labels=("PERF",)))
+    assert found and found.labels == ("PERF",)

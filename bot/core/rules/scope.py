@@ -68,7 +68,8 @@ class ScopeMatch:
 
 def match(scope: Scope, pr: PullRequest) -> ScopeMatch:
     paths = tuple(matching(scope.paths, (f.path for f in pr.files)))
-    labels = tuple(sorted(pr.labels & set(scope.labels)))
+    wanted = {label.casefold() for label in scope.labels}  # GitHub ignores a label's case
+    labels = tuple(sorted(name for name in pr.labels if name.casefold() in wanted))
     found = ScopeMatch(paths=paths, labels=labels)
     if not found:
         return found
