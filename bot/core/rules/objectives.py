@@ -130,7 +130,9 @@ def _table(stake: tuple[tuple[objectives_file.Journey, tuple[str, ...]], ...]) -
         if len(paths) > 5:
             shown += f"<br>and {len(paths) - 5} more"
         cells = (journey.name, journey.sli or "", targets, _owners(journey), shown)
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        # One line per row: a multi-line value (``sli: |``) would end the table early.
+        lines.append("| " + " | ".join(" ".join(c.split()).replace("|", "\\|") for c in cells)
+                     + " |")
     return "\n".join(lines)
 
 
