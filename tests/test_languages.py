@@ -201,3 +201,18 @@ def test_decorators_that_span_lines(language: object, text: str, expected: list)
 )
 def test_typescript_decorated_parameters_and_generic_arrows(text: str, expected: list) -> None:
     assert found(JAVASCRIPT, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Annotations may share the declaration's line.
+        ('    @GetMapping("/health") public String health() {', [("health", Kind.ENDPOINT, 0)]),
+        ("    @Bean @Primary public DataSource dataSource(Env env) {",
+         [("dataSource", Kind.METHOD, 0)]),
+        ('    @Cacheable(value = "x") List<User> all() {', [("all", Kind.METHOD, 0)]),
+        ("    @Override", []),
+    ],
+)
+def test_java_annotations_on_the_declaration_line(text: str, expected: list) -> None:
+    assert found(JAVA, text) == expected

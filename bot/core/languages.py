@@ -156,7 +156,8 @@ JAVA = Language(
     extensions=(".java",),
     patterns=(
         re.compile(
-            r"^(?P<indent>[ \t]*)(?:(?:public|protected|private|static|final|abstract|"
+            r"^(?P<indent>[ \t]*)(?:@[\w$.]+(?:\([^()\n]*\))?[ \t]+)*"  # annotations inline
+            r"(?:(?:public|protected|private|static|final|abstract|"
             r"synchronized|default|native)[ \t]+)*(?:<[^>\n]*>[ \t]+)?"
             r"(?P<type>[\w$][\w$.]*(?:<[^=;\n]*>)?(?:\[\])*)[ \t]+(?P<name>[\w$]+)[ \t]*"
             r"\((?P<params>[^;{}]{0,2000}?)\)\s*(?:throws\s+[\w$.,\s]{1,500}?)?\{",
@@ -208,7 +209,7 @@ def _definition(language: Language, m: re.Match[str], line: int, text: str) -> D
     decorators = _decorators_above(text, m.start())
     kind = Kind.FUNCTION
     if groups.get("route") is not None or (language.endpoint_decorator is not None and any(
-        language.endpoint_decorator.match(d) for d in decorators
+        language.endpoint_decorator.match(d) for d in (*decorators, m.group(0))
     )):
         kind = Kind.ENDPOINT
     elif language is GO and _GO_HANDLER_PARAMS.search(_params(m, text)):
