@@ -8,6 +8,7 @@ from gitchange import run_rule
 from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree
 from bot.core.results import Outcome, Severity
 from bot.core.rules import alerts
+from bot.core.rules.scope import Scope
 
 GOOD = """\
 groups:
@@ -148,3 +149,13 @@ def test_a_date_or_bare_equals_sign_in_an_alert_is_text_not_a_malformed_file(
                          "          op: =\n")
     result = run(tmp_path, {"ops/alerts/api.yml": dated})
     assert result.outcome is Outcome.PASSED, [f.message for f in result.findings]
+
+
+def test_a_scope_that_excludes_the_base_branch_says_so() -> None:
+    pr = PullRequest(head_sha="h", base_ref="main",
+                     files=(ChangedFile("ops/alerts/a.yml", FileStatus.ADDED),))
+    scoped = replace(alerts.Settings(),
+                     when=Scope(paths=alerts.ALERT_FILES, base_branches=("release/*",)))
+    result = alerts.evaluate(pr, scoped)
+    assert result.outcome is Outcome.SKIPPED
+    assert "targets `main`, which is not one of `release/*`" in result.reason

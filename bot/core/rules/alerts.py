@@ -78,8 +78,9 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
 
     if not settings.enabled:
         return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    if not match(settings.when, pr):
-        return result(Outcome.SKIPPED, NO_FILES)
+    scope = match(settings.when, pr)
+    if not scope:
+        return result(Outcome.SKIPPED, scope.why_not(NO_FILES))
     paths = _rule_files(pr, settings)
     if not paths:
         return result(Outcome.SKIPPED, NO_FILES)
