@@ -216,3 +216,15 @@ def test_typescript_decorated_parameters_and_generic_arrows(text: str, expected:
 )
 def test_java_annotations_on_the_declaration_line(text: str, expected: list) -> None:
     assert found(JAVA, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Mounting middleware or a router serves nothing itself: there is no body to instrument.
+        'app.use("/static", express.static("public"));',
+        "app.use('/api', apiRouter);",
+    ],
+)
+def test_express_mounts_are_not_endpoints(text: str) -> None:
+    assert found(JAVASCRIPT, text) == []

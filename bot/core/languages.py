@@ -138,7 +138,7 @@ JAVASCRIPT = Language(
         ),
         re.compile(
             r"^(?P<indent>[ \t]*)(?:app|router|server|api|routes|\w*[Rr]outer|\w*[Aa]pp)\."
-            r"(?P<verb>get|post|put|patch|delete|all|use|head|options)\([ \t]*"
+            r"(?P<verb>get|post|put|patch|delete|all|head|options)\([ \t]*"
             r"(?P<q>['\"`])(?P<route>/[^'\"`\n]*)(?P=q)",
             _M,
         ),
