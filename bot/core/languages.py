@@ -227,7 +227,7 @@ def _definition(language: Language, m: re.Match[str], line: int, text: str) -> D
 
 def _params(m: re.Match[str], text: str) -> str:
     """The parameter list, also when a formatter wrapped it onto the following lines."""
-    if m.group("params") is None:
+    if "params" not in m.re.groupindex or m.group("params") is None:
         return ""
     start = m.start("params")
     end = text.find(")", start, start + _MAX_PARAMS)
