@@ -159,3 +159,10 @@ def test_a_scope_that_excludes_the_base_branch_says_so() -> None:
     result = alerts.evaluate(pr, scoped)
     assert result.outcome is Outcome.SKIPPED
     assert "targets `main`, which is not one of `release/*`" in result.reason
+
+
+def test_files_alone_say_which_rule_files_are_checked(tmp_path: Path) -> None:
+    # Setting `files` without repeating it under `when.paths` must not silently skip them.
+    result = run(tmp_path, {"monitoring/api.yaml": BAD}, files=("monitoring/**/*.yaml",))
+    assert result.outcome is Outcome.FAILED
+    assert [f.start_line for f in result.findings] == [13, 22]

@@ -12,14 +12,15 @@ inside would backtrack at every line of a large change.)
 
 A knob counts as documented when the added lines of a documentation file this PR
 changes mention its name (case-insensitively, as a whole word); a documentation file
-GitHub sent without a diff (too large) is read whole at the head instead.
+GitHub sent without a diff (too large) is read whole at the head instead. Left at its
+default, ``when.paths`` follows ``config_files``, so setting ``config_files`` alone is enough.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -148,7 +149,7 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
 
     if not settings.enabled:
         return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    scope = match(settings.when, pr)
+    scope = match(_when(settings), pr)
     if not scope:
         return result(Outcome.SKIPPED, scope.why_not("No source or config file in scope changed."))
     wanted = set(scope.paths)
@@ -194,6 +195,14 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         for k in missing[:MAX_FINDINGS]
     )
     return result(Outcome.FAILED, reason + note, FIX.format(docs=where), *findings)
+
+
+def _when(settings: Settings) -> Scope:
+    """The scope, its paths following ``config_files`` unless set themselves."""
+    if settings.when.paths == SOURCE_PATHS and settings.config_files != CONFIG_FILES:
+        code = tuple(p for p in SOURCE_PATHS if p not in CONFIG_FILES)
+        return replace(settings.when, paths=code + settings.config_files)
+    return settings.when
 
 
 def _knobs(
