@@ -228,3 +228,16 @@ def test_java_annotations_on_the_declaration_line(text: str, expected: list) -> 
 )
 def test_express_mounts_are_not_endpoints(text: str) -> None:
     assert found(JAVASCRIPT, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # CommonJS exports, the shape of every Node.js AWS Lambda handler.
+        ("exports.handler = async (event) => {", [("handler", Kind.FUNCTION, 0)]),
+        ("module.exports.list = async function (req, res) {", [("list", Kind.FUNCTION, 0)]),
+        ("exports.limit = 10;", []),
+    ],
+)
+def test_commonjs_exports(text: str, expected: list) -> None:
+    assert found(JAVASCRIPT, text) == expected

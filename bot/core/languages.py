@@ -11,7 +11,8 @@ catch, per language:
   ``http.ResponseWriter`` or a gin/echo/fiber context; an endpoint when a function
   literal is registered inline (``mux.HandleFunc("/x", func(...``, ``r.GET("/x", func``).
 - JavaScript and TypeScript: ``function`` declarations, arrow functions and function
-  expressions assigned to ``const``/``let``/``var``, class and object methods; an
+  expressions assigned to ``const``/``let``/``var`` or ``exports.x``, class and object
+  methods; an
   endpoint for express-style ``app.get("/x", ...)`` and NestJS ``@Get()``.
 - Java: method and constructor declarations; an endpoint when annotated with Spring's
   ``@GetMapping`` & co. or JAX-RS ``@GET``/``@Path``.
@@ -127,6 +128,11 @@ JAVASCRIPT = Language(
             r"[ \t]*(?::[^=\n]+)?=[ \t]*(?:async[ \t]+)?"
             r"(?:function\b|(?:(?:<[^>\n]*>[ \t]*)?\([^)\n]*\)|[\w$]+)"
             r"[ \t]*(?::[^=\n]+?)?[ \t]*=>)",
+            _M,
+        ),
+        re.compile(
+            r"^(?P<indent>[ \t]*)(?:module\.)?exports\.(?P<name>[\w$]+)[ \t]*=[ \t]*"
+            r"(?:async[ \t]+)?(?:function\b|(?:\([^)\n]*\)|[\w$]+)[ \t]*=>)",
             _M,
         ),
         re.compile(
