@@ -39,3 +39,12 @@ def test_section_text_stops_at_the_next_heading_and_drops_comments() -> None:
     assert section_text(body, find(body, "rollout")) == ""
     body = "## Rollout\nCanary 5% for a day.\n### Steps\n1. ship\n## Other\n"
     assert section_text(body, find(body, "rollout")) == "Canary 5% for a day.\n### Steps\n1. ship"
+
+
+def test_heading_lines_are_counted_as_github_counts_them() -> None:
+    # A Unicode line separator pasted into a paragraph, or a form feed, is not a new line
+    # on GitHub; an annotation on the heading must land on the heading.
+    text = "Intro\u2028still intro\f\n# Performance\r\nWe measured.\r\n"
+    [heading] = headings(text)
+    assert (heading.line, heading.text) == (2, "Performance")
+    assert section_text(text, heading) == "We measured."

@@ -28,7 +28,7 @@ def headings(text: str) -> tuple[Heading, ...]:
     """ATX (``## Title``) and setext (``Title`` over ``===``) headings outside code fences."""
     found: list[Heading] = []
     fence: str | None = None
-    lines = text.splitlines()
+    lines = _lines(text)
     for i, line in enumerate(lines):
         opened = _FENCE.match(line)
         if fence is not None:
@@ -47,6 +47,11 @@ def headings(text: str) -> tuple[Heading, ...]:
             level = 1 if underline.group(1)[0] == "=" else 2
             found.append(Heading(i, level, lines[i - 1].strip()))
     return tuple(found)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as GitHub numbers them: split at newlines only (not at a form feed or U+2028)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
 def _is_heading(found: list[Heading], line: int) -> bool:
@@ -73,7 +78,7 @@ def section_text(text: str, heading: Heading) -> str:
     """What stands under ``heading`` up to the next heading of the same or a higher level,
     without HTML comments (a PR template's ``<!-- describe the rollout -->`` says nothing).
     """
-    lines = text.splitlines()
+    lines = _lines(text)
     later = [h for h in headings(text) if h.line > heading.line and h.level <= heading.level]
     start = heading.line
     if start < len(lines) and _SETEXT.match(lines[start]) and not _ATX.match(
