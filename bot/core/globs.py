@@ -14,6 +14,7 @@ _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 _DIR_MARK = "ps_d"
 # Per path and pattern set; a real glob takes microseconds.
 TIMEOUT = 0.05
+_STRIKES = 3
 
 
 @lru_cache(maxsize=256)
@@ -38,19 +39,22 @@ def _matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
     )
     include = _either(p.regex for p in spec.patterns if p.include is True)
     exclude = _either(p.regex for p in spec.patterns if p.include is False)
-    slow = False
+    strikes = 0  # timeouts in a row: a pathological set keeps timing out, a real one never
 
     def selected(path: str) -> bool:
-        nonlocal slow
-        if slow:
-            return False  # a pattern set that timed out once selects nothing, quickly
+        nonlocal strikes
+        if strikes >= _STRIKES:
+            return False  # a set that keeps timing out selects nothing, at once
         try:
             if exclude is not None and _search(exclude, path):
-                return _ordered(rules, path)
-            return include is not None and _search(include, path)
+                found = _ordered(rules, path)
+            else:
+                found = include is not None and _search(include, path)
         except TimeoutError:
-            slow = True
+            strikes += 1
             return False
+        strikes = 0
+        return found
 
     return selected
 
