@@ -166,7 +166,7 @@ JAVA = Language(
             r"(?:(?:public|protected|private|static|final|abstract|"
             r"synchronized|default|native)[ \t]+)*(?:<[^>\n]*>[ \t]+)?"
             r"(?P<type>[\w$][\w$.]*(?:<[^=;\n]*>)?(?:\[\])*)[ \t]+(?P<name>[\w$]+)[ \t]*"
-            r"\((?P<params>[^;{}]{0,2000}?)\)\s*(?:throws\s+[\w$.,\s]{1,500}?)?\{",
+            r"\((?P<params>[^;{}]{0,2000}?)\)\s{0,100}(?:throws\s{1,100}[\w$.,\s]{1,500}?)?\{",
             _M,
         ),
     ),
