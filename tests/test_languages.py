@@ -241,3 +241,16 @@ def test_express_mounts_are_not_endpoints(text: str) -> None:
 )
 def test_commonjs_exports(text: str, expected: list) -> None:
     assert found(JAVASCRIPT, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        # Diffs are anyone's text: lines built to make a backtracking pattern go quadratic
+        # (seconds per line before) must read in one pass, and find nothing.
+        (JAVASCRIPT, "const a = (x) :" + "\t" * 60_000),
+        (JAVA, "a b(\n" * 400 + ")" + " " * 100_000),
+    ],
+)
+def test_crafted_lines_find_nothing(language: object, text: str) -> None:
+    assert found(language, text) == []

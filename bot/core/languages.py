@@ -127,7 +127,7 @@ JAVASCRIPT = Language(
             r"^(?P<indent>[ \t]*)(?:export[ \t]+)?(?:const|let|var)[ \t]+(?P<name>[\w$]+)"
             r"[ \t]*(?::[^=\n]+)?=[ \t]*(?:async[ \t]+)?"
             r"(?:function\b|(?:(?:<[^>\n]*>[ \t]*)?\([^)\n]*\)|[\w$]+)"
-            r"[ \t]*(?::[^=\n]+?)?[ \t]*=>)",
+            r"[ \t]*(?::[^=\n]*)?=>)",
             _M,
         ),
         re.compile(
