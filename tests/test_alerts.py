@@ -8,6 +8,7 @@ from gitchange import run_rule
 from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree
 from bot.core.results import Outcome, Severity
 from bot.core.rules import alerts
+from bot.core.rules.scope import Scope
 
 GOOD = """\
 groups:
@@ -148,3 +149,30 @@ def test_the_reason_names_only_what_the_alerts_lack(tmp_path: Path) -> None:
                              "alerting-rule files.")
     (tmp_path / "all").mkdir()
     assert "`labels.severity`" in run(tmp_path / "all", {"ops/alerts/api.yml": BAD}).reason
+
+
+def test_a_date_or_bare_equals_sign_in_an_alert_is_text_not_a_malformed_file(
+        tmp_path: Path) -> None:
+    # Prometheus reads label and annotation values as strings; so must perfbot.
+    dated = GOOD.replace("          severity: page\n",
+                         "          severity: page\n          since: 2024-01-01\n"
+                         "          op: =\n")
+    result = run(tmp_path, {"ops/alerts/api.yml": dated})
+    assert result.outcome is Outcome.PASSED, [f.message for f in result.findings]
+
+
+def test_a_scope_that_excludes_the_base_branch_says_so() -> None:
+    pr = PullRequest(head_sha="h", base_ref="main",
+                     files=(ChangedFile("ops/alerts/a.yml", FileStatus.ADDED),))
+    scoped = replace(alerts.Settings(),
+                     when=Scope(paths=alerts.ALERT_FILES, base_branches=("release/*",)))
+    result = alerts.evaluate(pr, scoped)
+    assert result.outcome is Outcome.SKIPPED
+    assert "targets `main`, which is not one of `release/*`" in result.reason
+
+
+def test_files_alone_say_which_rule_files_are_checked(tmp_path: Path) -> None:
+    # Setting `files` without repeating it under `when.paths` must not silently skip them.
+    result = run(tmp_path, {"monitoring/api.yaml": BAD}, files=("monitoring/**/*.yaml",))
+    assert result.outcome is Outcome.FAILED
+    assert [f.start_line for f in result.findings] == [13, 22]

@@ -21,6 +21,8 @@ PATTERN_SETS = [
     ("a/**", "!a/b/**", "a/b/c/**"),
     ("build/",),
     ("/foo", "!foo/bar"),
+    ("!**/tests/**", "README*"),  # a file match outranks a later directory match
+    ("a/**", "!a/*.py", "!src/"),
     ("**/api/**", "**/*.sql"),
     instrumentation.Settings().exclude,
     performance_tests.Settings().when.paths,
@@ -30,6 +32,7 @@ PATHS = [
     "README.md", "sub/README", "CONFIGURATION.md", "svc/api/x.go", "q.sql", "a/b/c/d", "a/b/x",
     "a/x", "build/x", "x/build/y", "foo", "x/foo", "foo/bar", "foo/baz", "web/__tests__/a.ts",
     "api/x.pb.go", "src/engine_test.go", "src/main/java/A.java", "src/test/java/ATest.java",
+    "README.md/tests/a", "a/src/b.py", "a/b.py",
 ]
 
 
@@ -108,3 +111,12 @@ def test_a_catastrophically_slow_pattern_fails_the_rule_with_a_reason(
     result = rule.evaluate(pr, settings)
     assert result.outcome is Outcome.FAILED
     assert "took longer than" in result.reason and slow in result.reason
+
+
+def test_a_path_glob_with_many_stars_does_not_stall_matching() -> None:
+    # pathspec turns this into nested [^/]* that Python's re backtracks through for hours
+    # on a 40-character name; one repository's config must not stall the App.
+    many = "*a" * 12 + "*b"
+    assert not globs.matches((many,), "a" * 40)
+    assert globs.matches((many,), "a" * 40 + "b")
+    assert not globs.matches(("x*", many, "!x*"), "a" * 40)

@@ -105,3 +105,12 @@ def test_a_skipped_pr_reads_no_files() -> None:
         patch.setattr("bot.core.evaluate.RULES", (rule,))
         assert wanted(PR, Config()).head == frozenset({"docs/adr/0001.md"})
         assert wanted(replace(PR, labels=frozenset({"perf:skip"})), Config()) == Wants()
+
+
+def test_labels_match_whatever_their_case_as_on_github() -> None:
+    # GitHub treats "Perf:Skip" and "perf:skip" as the same label.
+    result = evaluate(replace(PR, labels=frozenset({"Perf:Skip"})), Config())
+    assert result.results == ()
+    assert "labelled `Perf:Skip`" in result.title
+    scoped = config("paths: ['docs/**']\nlabels: [performance]")
+    assert evaluate(replace(PR, labels=frozenset({"Performance"})), scoped).results != ()

@@ -322,3 +322,93 @@ def test_timing_by_hand_is_not_instrumentation(tmp_path: Path) -> None:
     code = ("def handle(a):\n    start = time.time()\n    a += 1\n    a += 2\n"
             "    log.info('took %s', time.time() - start)\n    return a\n")
     assert run(git_change(tmp_path, {"svc/h.py": code})).outcome is Outcome.FAILED
+
+
+def test_a_span_annotation_above_a_multi_line_mapping_counts(tmp_path: Path) -> None:
+    code = (
+        "package svc;\n"
+        "\n"
+        "public class Orders {\n"
+        "    @WithSpan\n"
+        "    @GetMapping(\n"
+        '        value = "/orders/{id}",\n'
+        '        produces = "application/json")\n'
+        "    public Order get(@PathVariable long id) {\n"
+        "        return repo.find(id);\n"
+        "    }\n"
+        "}\n"
+    )
+    result = run(git_change(tmp_path, {"src/main/java/svc/Orders.java": code}))
+    assert result.outcome is Outcome.PASSED, result.findings
+    # The same endpoint without the span is found, on its own line, as an endpoint.
+    bare = code.replace("    @WithSpan\n", "")
+    result = run(git_change(tmp_path / "bare", {"src/main/java/svc/Orders.java": bare}))
+    assert [(f.start_line, f.title) for f in result.findings] == [
+        (7, "Instrument endpoint `get`")]
+
+
+def test_a_short_endpoint_under_a_multi_line_route_decorator_is_checked(tmp_path: Path) -> None:
+    code = '@app.get(\n    "/health",\n    include_in_schema=False,\n)\ndef health():\n'
+    code += '    return "ok"\n'
+    result = run(git_change(tmp_path, {"api/health.py": code}))
+    assert [(f.start_line, f.title) for f in result.findings] == [
+        (5, "Instrument endpoint `health`")]
+
+
+def test_a_method_with_a_wrapped_java_signature_is_checked(tmp_path: Path) -> None:
+    code = (
+        "public class Orders {\n"
+        "    public List<Order> search(\n"
+        "            String customer,\n"
+        "            int page) {\n"
+        "        List<Order> all = repo.findAll(customer);\n"
+        "        int from = page * 20;\n"
+        "        return all.subList(from, from + 20);\n"
+        "    }\n"
+        "}\n"
+    )
+    result = run(git_change(tmp_path, {"src/main/java/svc/Orders.java": code}))
+    assert [(f.start_line, f.title) for f in result.findings] == [
+        (2, "Instrument method `search`")]
+
+
+SPANS = ("    with tracer.start_as_current_span('report'):\n",
+         '\tctx, span := tracer.Start(ctx, "Report")\n',
+         "  const span = tracer.startSpan('report');\n",
+         '        Span span = tracer.spanBuilder("r").startSpan();\n')
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        # A multi-line string's lines may start at column 0; they are still the body.
+        ("svc/q.py", "def report(db):\n    a = 1\n    b = 2\n    c = 3\n    d = 4\n"
+                     '    sql = """\nSELECT id, total\nFROM orders\n"""\n'
+                     "    with tracer.start_as_current_span('report'):\n"
+                     "        return db.query(sql)\n"),
+        ("svc/q.go", "func Report(db *DB) error {\n\ta := 1\n\tb := 2\n\tc := 3\n\td := 4\n"
+                     "\tq := `\nSELECT id\nFROM orders\n`\n"
+                     '\tctx, span := tracer.Start(ctx, "Report")\n\tdefer span.End()\n'
+                     "\treturn db.Query(q)\n}\n"),
+        ("web/q.ts", "export function report(db: Db) {\n  const a = 1;\n  const b = 2;\n"
+                     "  const c = 3;\n  const d = 4;\n  const q = `\nSELECT id\nFROM orders\n`;\n"
+                     "  const span = tracer.startSpan('report');\n  return db.query(q);\n}\n"),
+        # Editors (PyCharm, IntelliJ) comment lines out at column 0.
+        ("svc/c.py", "def report(db):\n    a = 1\n    b = 2\n    c = 3\n    rows = db.all()\n"
+                     "#    print(rows)\n"
+                     "    with tracer.start_as_current_span('report'):\n"
+                     "        return len(rows)\n"),
+        ("src/C.java", "class C {\n    public int report(Db db) {\n        int a = 1;\n"
+                       "        int b = 2;\n        int c = 3;\n        int n = db.count();\n"
+                       "//        System.out.println(n);\n"
+                       '        Span span = tracer.spanBuilder("r").startSpan();\n'
+                       "        return n;\n    }\n}\n"),
+    ],
+)
+def test_lines_at_column_zero_inside_a_body_do_not_end_it(tmp_path: Path, path: str,
+                                                          code: str) -> None:
+    result = run(git_change(tmp_path / "with", {path: code}))
+    assert result.outcome is Outcome.PASSED, [(f.start_line, f.title) for f in result.findings]
+    [span] = [s for s in SPANS if s in code]
+    result = run(git_change(tmp_path / "without", {path: code.replace(span, "")}))
+    assert len(result.findings) == 1

@@ -144,3 +144,113 @@ def test_definitions_come_in_order_with_their_indentation() -> None:
 def test_a_line_matched_by_two_patterns_is_one_definition() -> None:
     # Both the function-declaration and the express-route patterns could claim it.
     assert len(definitions(JAVASCRIPT, "export function handler() {\n")) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        # Formatters wrap long signatures; the first parameter still says "method".
+        (PYTHON, "class A:\n    def run(\n        self,\n        x,\n    ):",
+         [("run", Kind.METHOD, 1)]),
+        # ...and a Go handler's ResponseWriter may sit on the next line.
+        (GO, "func Users(\n\tw http.ResponseWriter,\n\tr *http.Request,\n) {",
+         [("Users", Kind.HANDLER, 0)]),
+        # Java signatures wrap too, and Allman braces sit on their own line.
+        (JAVA, "    public ResponseEntity<User> get(\n            @PathVariable Long id) {",
+         [("get", Kind.METHOD, 0)]),
+        (JAVA, "    public void save(User u)\n    {", [("save", Kind.METHOD, 0)]),
+        (JAVA, "    List<User> all(int page)\n            throws IOException {",
+         [("all", Kind.METHOD, 0)]),
+        (JAVA, "        foo.bar(x,\n            y);", []),
+        (JAVA, "        return compute(a,\n            b) {", []),
+    ],
+)
+def test_signatures_that_span_lines(language: object, text: str, expected: list) -> None:
+    assert found(language, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        (PYTHON, '@app.get(\n    "/items",\n    response_model=list[Item],\n)\nasync def items():',
+         [("items", Kind.ENDPOINT, 4, 4)]),
+        (JAVA, '    @WithSpan\n    @GetMapping(\n        value = "/x",\n'
+               '        produces = "json")\n    public Foo get() {',
+         [("get", Kind.ENDPOINT, 4, 4)]),
+        # A call's closing line above a definition is not a decorator.
+        (PYTHON, "setup(\n    x,\n)\ndef f():", [("f", Kind.FUNCTION, 3, 0)]),
+    ],
+)
+def test_decorators_that_span_lines(language: object, text: str, expected: list) -> None:
+    got = [(d.name, d.kind, d.line, d.decorators) for d in definitions(language, text)]
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NestJS handlers take parameter decorators.
+        ("@Get(':id')\n  async findOne(@Param('id') id: string): Promise<User> {",
+         [("findOne", Kind.ENDPOINT, 1)]),
+        ("class A {\n  save(@Body() dto: CreateDto, @Req() req) {", [("save", Kind.METHOD, 1)]),
+        # Generic arrow functions (the trailing comma keeps .tsx from reading a tag).
+        ("export const first = async <T,>(xs: T[]): Promise<T> => {",
+         [("first", Kind.FUNCTION, 0)]),
+        ("const id = <T>(x: T): T => x;", [("id", Kind.FUNCTION, 0)]),
+    ],
+)
+def test_typescript_decorated_parameters_and_generic_arrows(text: str, expected: list) -> None:
+    assert found(JAVASCRIPT, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Annotations may share the declaration's line.
+        ('    @GetMapping("/health") public String health() {', [("health", Kind.ENDPOINT, 0)]),
+        ("    @Bean @Primary public DataSource dataSource(Env env) {",
+         [("dataSource", Kind.METHOD, 0)]),
+        ('    @Cacheable(value = "x") List<User> all() {', [("all", Kind.METHOD, 0)]),
+        ("    @Override", []),
+    ],
+)
+def test_java_annotations_on_the_declaration_line(text: str, expected: list) -> None:
+    assert found(JAVA, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Mounting middleware or a router serves nothing itself: there is no body to instrument.
+        'app.use("/static", express.static("public"));',
+        "app.use('/api', apiRouter);",
+    ],
+)
+def test_express_mounts_are_not_endpoints(text: str) -> None:
+    assert found(JAVASCRIPT, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # CommonJS exports, the shape of every Node.js AWS Lambda handler.
+        ("exports.handler = async (event) => {", [("handler", Kind.FUNCTION, 0)]),
+        ("module.exports.list = async function (req, res) {", [("list", Kind.FUNCTION, 0)]),
+        ("exports.limit = 10;", []),
+    ],
+)
+def test_commonjs_exports(text: str, expected: list) -> None:
+    assert found(JAVASCRIPT, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        # Diffs are anyone's text: lines built to make a backtracking pattern go quadratic
+        # (seconds per line before) must read in one pass, and find nothing.
+        (JAVASCRIPT, "const a = (x) :" + "\t" * 60_000),
+        (JAVA, "a b(\n" * 400 + ")" + " " * 100_000),
+    ],
+)
+def test_crafted_lines_find_nothing(language: object, text: str) -> None:
+    assert found(language, text) == []

@@ -129,3 +129,23 @@ def test_an_oversized_file_is_refused_without_parsing() -> None:
 def test_a_target_without_a_metric_asks_for_one() -> None:
     with pytest.raises(ValueError, match="no metric"):
         parse_target("p95 <= 250ms")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Targets come from a file any PR may change: lines built to make a backtracking
+        # pattern go quadratic (minutes for a 1 MB file before) must read in one pass.
+        "a" + " " * 60_000 + "b",
+        "latency <= 5" + " " * 60_000 + "x",
+    ],
+)
+def test_crafted_targets_are_refused_in_one_pass(text: str) -> None:
+    with pytest.raises(ValueError, match="target"):
+        parse_target(text)
+
+
+def test_spacing_inside_a_target_is_free() -> None:
+    target = parse_target("  p95   query   time  <=  250 ms  ")
+    assert (target.statistic, target.metric, target.value, target.text) == (
+        "p95", "query time", 0.25, "p95   query   time  <=  250 ms")

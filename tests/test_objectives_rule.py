@@ -115,3 +115,21 @@ def test_a_pr_changing_the_file_has_it_checked_whatever_the_scope(tmp_path: Path
     result = run(tmp_path, {FILE: "journeys: 3\n"}, when=narrow)
     assert result.outcome is Outcome.FAILED
     assert result.findings[0].start_line == 1
+
+
+def test_a_multi_line_sli_keeps_the_journey_table_one_row(tmp_path: Path) -> None:
+    wrapped = OBJECTIVES.replace(
+        "    sli: Server-side latency of POST /checkout\n",
+        "    sli: |\n      Server-side latency of POST /checkout,\n      at the load balancer\n")
+    result = run(tmp_path, {"services/checkout/cart.py": "total = 1\n"}, {FILE: wrapped})
+    [_header, _rule, row] = result.details.split("\n")
+    assert "| checkout | Server-side latency of POST /checkout, at the load balancer |" in row
+
+
+def test_a_scope_that_excludes_the_base_branch_says_so() -> None:
+    pr = PullRequest(head_sha="h", base_ref="main",
+                     files=(ChangedFile("services/checkout/a.py", FileStatus.MODIFIED),))
+    scoped = replace(ON, when=Scope(paths=("**",), base_branches=("release/*",)))
+    result = objectives.evaluate(pr, scoped)
+    assert result.outcome is Outcome.SKIPPED
+    assert "targets `main`, which is not one of `release/*`" in result.reason

@@ -71,3 +71,13 @@ def test_labels_sections_and_paths_are_configurable(tmp_path: Path) -> None:
 def test_changes_outside_deployment_paths_are_skipped(tmp_path: Path) -> None:
     result = run(tmp_path, head={"src/app.py": "x = 1\n"})
     assert result.outcome is Outcome.SKIPPED
+
+
+def test_the_first_changed_line_is_counted_as_git_counts_lines(tmp_path: Path) -> None:
+    # A form feed or a Unicode line separator in an unchanged line is not a line break.
+    base = {"deploy/api.yaml": "".join(f"line{i}: {i}\f # \u2028 x\n" for i in range(1, 21))}
+    head = {"deploy/api.yaml": "".join(
+        f"line{i}: {i if i != 14 else 99}\f # \u2028 x\n" for i in range(1, 21))}
+    result = run_rule(tmp_path, rollout, rollout.Settings(), base, head)
+    [finding] = result.findings
+    assert (finding.path, finding.start_line) == ("deploy/api.yaml", 14)

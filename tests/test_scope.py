@@ -112,3 +112,18 @@ def test_the_new_scope_keys_bind_from_yaml_with_line_precise_errors() -> None:
     [problem] = error.value.problems
     assert problem.position.line == 4
     assert "min_changed_lines" in problem.message
+
+
+def test_a_label_matches_whatever_its_case() -> None:
+    found = match(Scope(labels=("perf",)), pr(("docs/a.md", 1), labels=("PERF",)))
+    assert found and found.labels == ("PERF",)
+
+
+def test_a_base_branch_glob_with_many_stars_is_matched_in_one_pass() -> None:
+    # Translated to a backtracking regex, this took hours on a 40-character branch name
+    # and held the App's event loop meanwhile; every repository's checks waited.
+    many = "*a" * 12 + "*b"
+    assert branch_matches((many,), "a" * 40) is False
+    assert branch_matches((many,), "a" * 40 + "b") is True
+    assert branch_matches(("**a" * 12 + "**b",), "a/" * 20 + "b") is True
+    assert branch_matches(("*a" * 12 + "*b",), "a/" * 20 + "b") is False

@@ -132,3 +132,18 @@ def test_out_of_scope_and_disabled(tmp_path: Path) -> None:
     assert tuning_knobs.wants(pr, replace(tuning_knobs.Settings(), enabled=False)).head == set()
     release = run(pr, when=Scope(paths=("**/*.py",), base_branches=("release/*",)))
     assert release.outcome is Outcome.SKIPPED and "targets `main`" in release.reason
+
+
+def test_the_group_the_configuration_reference_names_marks_the_knob(tmp_path: Path) -> None:
+    # The README documents the group `name`; a pattern written that way must work even
+    # when another group comes first.
+    pr = git_change(tmp_path, {"svc/a.py": 'LINGER = cfg.int("linger_ms")\n'})
+    own = run(pr, patterns=(r'(cfg|conf)\.int\("(?P<name>\w+)"\)',), knob_words=("linger",))
+    assert [k for _, _, k in knobs(own)] == ["linger_ms"]
+
+
+def test_config_files_alone_say_which_config_files_are_read(tmp_path: Path) -> None:
+    # Setting `config_files` without repeating it under `when.paths` must not skip them.
+    pr = git_change(tmp_path, {"infra/db.hcl": "pool_size = 10\n"})
+    result = run(pr, config_files=("**/*.hcl",))
+    assert knobs(result) == [("infra/db.hcl", 1, "pool_size")]

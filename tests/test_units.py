@@ -65,3 +65,9 @@ def test_a_tools_own_unit_can_be_kept_as_written() -> None:
     assert normalise_or_keep(12, "allocs/op") == Quantity(12, "allocs/op", Kind.CUSTOM)
     assert normalise_or_keep(12, "ms") == Quantity(pytest.approx(0.012), "s", Kind.TIME)
     assert describe(Quantity(12, "allocs/op", Kind.CUSTOM)) == "12 allocs/op"
+
+
+def test_a_crafted_unit_is_refused_in_one_pass() -> None:
+    # Quadratic in the blanks inside the unit before (seconds for 60k characters).
+    with pytest.raises(UnitError):
+        parse("5 a" + " " * 60_000 + "b")

@@ -20,12 +20,12 @@ def added_lines(patch: str | None) -> Iterator[AddedLine]:
     if not patch:
         return
     line = 0
-    for raw in patch.splitlines():
+    for raw in patch.split("\n"):  # as git counts lines (see bot.core.addedtext)
         header = _HUNK.match(raw)
         if header:
             line = int(header.group(1))
         elif raw.startswith("+"):
-            yield AddedLine(line, raw[1:])
+            yield AddedLine(line, raw[1:].rstrip("\r"))
             line += 1
         elif raw.startswith(" "):
             line += 1
@@ -37,7 +37,7 @@ def first_changed_line(patch: str | None) -> int:
     for added in added_lines(patch):
         return added.number
     if patch:
-        for raw in patch.splitlines():
+        for raw in patch.split("\n"):
             header = _HUNK.match(raw)
             if header:
                 return max(1, int(header.group(1)))

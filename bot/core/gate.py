@@ -39,7 +39,8 @@ def skipped_evaluation(pr: PullRequest, config: Config, origin: str) -> Evaluati
 
 def skip_reason(pr: PullRequest, config: Config) -> str | None:
     """Why ``pr`` is not evaluated under ``config``'s top-level scope, or None."""
-    label = next((s for s in config.skip_labels if s in pr.labels), None)
+    label = next((name for name in sorted(pr.labels) if _labelled(name, config.skip_labels)),
+                 None)
     if label is not None:
         return SKIPPED_BY_LABEL.format(label=label)
     pattern = next((p for p in config.skip_authors if author_matches(p, pr.author)), None)
@@ -49,10 +50,15 @@ def skip_reason(pr: PullRequest, config: Config) -> str | None:
         return SKIPPED_DRAFT
     if config.paths or config.labels:
         touched = matching(config.paths, (f.path for f in pr.files)) if config.paths else []
-        labelled = pr.labels & set(config.labels)
+        labelled = [name for name in pr.labels if _labelled(name, config.labels)]
         if not touched and not labelled:
             return OUT_OF_SCOPE
     return None
+
+
+def _labelled(name: str, labels: tuple[str, ...]) -> bool:
+    """Whether the label ``name`` is one of ``labels``: GitHub ignores a label's case."""
+    return name.casefold() in {label.casefold() for label in labels}
 
 
 def author_matches(pattern: str, login: str) -> bool:

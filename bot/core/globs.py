@@ -7,8 +7,14 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import pathspec
+import regex
 
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+# The group pathspec's gitignore patterns name when they matched a directory.
+_DIR_MARK = "ps_d"
+# Per path and pattern set; a real glob takes microseconds.
+TIMEOUT = 0.05
+_STRIKES = 3
 
 
 @lru_cache(maxsize=256)
@@ -22,23 +28,65 @@ def _matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
 
     A path no ``!pattern`` touches is selected exactly when some pattern matches it, so
     the includes and the excludes each become one alternation; only a path an exclude
-    matches needs pathspec's ordered, last-match-wins walk.
+    matches needs the ordered walk (``_ordered``). Every search is time-bounded: patterns
+    come from repository config, and ``*a*a*a…`` compiles to nested ``[^/]*``.
     """
     spec = _spec(patterns)
+    rules = tuple(
+        (p.include, _compiled(p.regex.pattern))
+        for p in spec.patterns
+        if p.include is not None and p.regex is not None
+    )
     include = _either(p.regex for p in spec.patterns if p.include is True)
     exclude = _either(p.regex for p in spec.patterns if p.include is False)
+    strikes = 0  # timeouts in a row: a pathological set keeps timing out, a real one never
 
     def selected(path: str) -> bool:
-        if exclude is not None and exclude.match(path):
-            return bool(spec.match_file(path))
-        return include is not None and include.match(path) is not None
+        nonlocal strikes
+        if strikes >= _STRIKES:
+            return False  # a set that keeps timing out selects nothing, at once
+        try:
+            if exclude is not None and _search(exclude, path):
+                found = _ordered(rules, path)
+            else:
+                found = include is not None and _search(include, path)
+        except TimeoutError:
+            strikes += 1
+            return False
+        strikes = 0
+        return found
 
     return selected
 
 
-def _either(regexes: Iterable[re.Pattern[str] | None]) -> re.Pattern[str] | None:
+def _ordered(rules: tuple[tuple[bool, regex.Pattern[str]], ...], path: str) -> bool:
+    """pathspec's ``GitIgnoreSpec`` verdict: the last pattern matching ``path`` as a file
+    decides; only when none does, the last matching it through a directory."""
+    include = False
+    priority = 0
+    for included, pattern in reversed(rules):
+        found = pattern.search(path, timeout=TIMEOUT)
+        if found is None:
+            continue
+        rank = 1 if found.groupdict().get(_DIR_MARK) else 2
+        if rank > priority:
+            include, priority = included, rank
+        if rank == 2:
+            break
+    return include
+
+
+def _search(pattern: regex.Pattern[str], path: str) -> bool:
+    return pattern.search(path, timeout=TIMEOUT) is not None
+
+
+def _compiled(source: str) -> regex.Pattern[str]:
+    return regex.compile(source, regex.VERSION0)
+
+
+def _either(regexes: Iterable[re.Pattern[str] | None]) -> regex.Pattern[str] | None:
     sources = [_NAMED_GROUP.sub("(?:", r.pattern) for r in regexes if r is not None]
-    return re.compile("|".join(f"(?:{s})" for s in sources)) if sources else None
+    return _compiled("|".join(f"(?:{s})" for s in sources)) if sources else None
 
 
 def matches(patterns: tuple[str, ...], path: str) -> bool:

@@ -11,7 +11,8 @@ catch, per language:
   ``http.ResponseWriter`` or a gin/echo/fiber context; an endpoint when a function
   literal is registered inline (``mux.HandleFunc("/x", func(...``, ``r.GET("/x", func``).
 - JavaScript and TypeScript: ``function`` declarations, arrow functions and function
-  expressions assigned to ``const``/``let``/``var``, class and object methods; an
+  expressions assigned to ``const``/``let``/``var`` or ``exports.x``, class and object
+  methods; an
   endpoint for express-style ``app.get("/x", ...)`` and NestJS ``@Get()``.
 - Java: method and constructor declarations; an endpoint when annotated with Spring's
   ``@GetMapping`` & co. or JAX-RS ``@GET``/``@Path``.
@@ -52,12 +53,19 @@ class Language:
     endpoint_decorator: re.Pattern[str] | None
     # How to instrument a function named {name}, as the message shows it.
     example: str
+    # What opens a line comment, and what opens and closes a multi-line string: such
+    # lines may start at column 0 inside a body (editors comment out there; SQL in a
+    # string), so they say nothing about where the body ends.
+    comments: tuple[str, ...] = ("//", "/*", "*")
+    fences: tuple[str, ...] = ()
 
 
 _M = re.MULTILINE
 _GO_HANDLER_PARAMS = re.compile(
     r"http\.ResponseWriter|\*gin\.Context|echo\.Context|\*fiber\.Ctx|\*http\.Request"
 )
+_MAX_PARAMS = 500  # characters of a wrapped parameter list read for its kind
+_MAX_DECORATOR_LINES = 20  # lines one wrapped decorator may take
 _NOT_NAMES = frozenset(
     {
         "if", "for", "while", "switch", "catch", "with", "function", "return", "else", "do",
@@ -79,6 +87,8 @@ PYTHON = Language(
         r"^[ \t]*@[\w.]+\.(?:get|post|put|patch|delete|head|options|route|api_route|websocket)\("
     ),
     example='open a span at its top: `with tracer.start_as_current_span("{name}"):`',
+    comments=("#",),
+    fences=('"""', "'''"),
 )
 
 GO = Language(
@@ -101,6 +111,7 @@ GO = Language(
         'start a span first thing: `ctx, span := otel.Tracer("…").Start(ctx, "{name}")` '
         "then `defer span.End()`"
     ),
+    fences=("`",),
 )
 
 JAVASCRIPT = Language(
@@ -115,18 +126,25 @@ JAVASCRIPT = Language(
         re.compile(
             r"^(?P<indent>[ \t]*)(?:export[ \t]+)?(?:const|let|var)[ \t]+(?P<name>[\w$]+)"
             r"[ \t]*(?::[^=\n]+)?=[ \t]*(?:async[ \t]+)?"
-            r"(?:function\b|(?:\([^)\n]*\)|[\w$]+)[ \t]*(?::[^=\n]+?)?[ \t]*=>)",
+            r"(?:function\b|(?:(?:<[^>\n]*>[ \t]*)?\([^)\n]*\)|[\w$]+)"
+            r"[ \t]*(?::[^=\n]*)?=>)",
+            _M,
+        ),
+        re.compile(
+            r"^(?P<indent>[ \t]*)(?:module\.)?exports\.(?P<name>[\w$]+)[ \t]*=[ \t]*"
+            r"(?:async[ \t]+)?(?:function\b|(?:\([^)\n]*\)|[\w$]+)[ \t]*=>)",
             _M,
         ),
         re.compile(
             r"^(?P<indent>[ \t]+)(?:(?:public|private|protected|static|async|override|readonly|"
-            r"get|set)[ \t]+)*\*?(?P<name>[\w$]+)[ \t]*(?:<[^>\n]*>)?\([^)\n]*\)[ \t]*"
+            r"get|set)[ \t]+)*\*?(?P<name>[\w$]+)[ \t]*(?:<[^>\n]*>)?"
+            r"\((?:[^()\n]|\([^()\n]*\))*\)[ \t]*"  # parameter decorators: @Param('id')
             r"(?::[^{\n]+)?\{[ \t]*$",
             _M,
         ),
         re.compile(
             r"^(?P<indent>[ \t]*)(?:app|router|server|api|routes|\w*[Rr]outer|\w*[Aa]pp)\."
-            r"(?P<verb>get|post|put|patch|delete|all|use|head|options)\([ \t]*"
+            r"(?P<verb>get|post|put|patch|delete|all|head|options)\([ \t]*"
             r"(?P<q>['\"`])(?P<route>/[^'\"`\n]*)(?P=q)",
             _M,
         ),
@@ -136,6 +154,7 @@ JAVASCRIPT = Language(
         'wrap its body in a span: `return tracer.startActiveSpan("{name}", (span) => '
         "{{ try {{ … }} finally {{ span.end(); }} }})`"
     ),
+    fences=("`",),
 )
 
 JAVA = Language(
@@ -143,10 +162,11 @@ JAVA = Language(
     extensions=(".java",),
     patterns=(
         re.compile(
-            r"^(?P<indent>[ \t]*)(?:(?:public|protected|private|static|final|abstract|"
+            r"^(?P<indent>[ \t]*)(?:@[\w$.]+(?:\([^()\n]*\))?[ \t]+)*"  # annotations inline
+            r"(?:(?:public|protected|private|static|final|abstract|"
             r"synchronized|default|native)[ \t]+)*(?:<[^>\n]*>[ \t]+)?"
             r"(?P<type>[\w$][\w$.]*(?:<[^=;\n]*>)?(?:\[\])*)[ \t]+(?P<name>[\w$]+)[ \t]*"
-            r"\((?P<params>[^;{}\n]*)\)[ \t]*(?:throws[ \t]+[\w$., \t]+)?\{",
+            r"\((?P<params>[^;{}]{0,2000}?)\)\s{0,100}(?:throws\s{1,100}[\w$.,\s]{1,500}?)?\{",
             _M,
         ),
     ),
@@ -154,6 +174,7 @@ JAVA = Language(
         r"^[ \t]*@(?:(?:Get|Post|Put|Patch|Delete|Request)Mapping|GET|POST|PUT|PATCH|DELETE|Path)\b"
     ),
     example='annotate it `@WithSpan("{name}")` (OpenTelemetry) or `@Timed("{name}")` (Micrometer)',
+    fences=('"""',),
 )
 
 LANGUAGES = (PYTHON, GO, JAVASCRIPT, JAVA)
@@ -194,20 +215,29 @@ def _definition(language: Language, m: re.Match[str], line: int, text: str) -> D
     decorators = _decorators_above(text, m.start())
     kind = Kind.FUNCTION
     if groups.get("route") is not None or (language.endpoint_decorator is not None and any(
-        language.endpoint_decorator.match(d) for d in decorators
+        language.endpoint_decorator.match(d) for d in (*decorators, m.group(0))
     )):
         kind = Kind.ENDPOINT
-    elif language is GO and _GO_HANDLER_PARAMS.search(groups.get("params") or ""):
+    elif language is GO and _GO_HANDLER_PARAMS.search(_params(m, text)):
         kind = Kind.HANDLER
     elif groups.get("recv"):
         kind = Kind.METHOD
     elif language is PYTHON:
-        first = (groups.get("params") or "").split(",")[0].split(":")[0].strip()
+        first = _params(m, text).split(",")[0].split(":")[0].split(")")[0].strip()
         if indent and first in ("self", "cls"):
             kind = Kind.METHOD
     elif indent and language in (JAVASCRIPT, JAVA):
         kind = Kind.METHOD
     return Definition(name=name, kind=kind, line=line, indent=indent, decorators=len(decorators))
+
+
+def _params(m: re.Match[str], text: str) -> str:
+    """The parameter list, also when a formatter wrapped it onto the following lines."""
+    if "params" not in m.re.groupindex or m.group("params") is None:
+        return ""
+    start = m.start("params")
+    end = text.find(")", start, start + _MAX_PARAMS)
+    return text[start:end if end >= 0 else start + _MAX_PARAMS]
 
 
 def _route_name(groups: dict[str, str]) -> str:
@@ -219,17 +249,35 @@ def _route_name(groups: dict[str, str]) -> str:
 
 
 def _decorators_above(text: str, start: int) -> list[str]:
-    """Lines starting with ``@`` directly above the line at ``start``, nearest first."""
-    found = []
+    """Decorator lines directly above the line at ``start``, nearest first.
+
+    A decorator opens with ``@``; its arguments may wrap onto lines of their own
+    (``@GetMapping(`` then ``value = "/x")``), which count when its parentheses close there.
+    """
+    found: list[str] = []
+    pending: list[str] = []  # lines above that only a wrapped decorator can explain
     end = start - 1
-    while end > 0:
+    while end > 0 and len(pending) <= _MAX_DECORATOR_LINES:
         begin = text.rfind("\n", 0, end) + 1
         line = text[begin:end]
+        end = begin - 1
         if not line.lstrip().startswith("@"):
+            if not pending and line.count(")") <= line.count("("):
+                break  # a wrapped decorator's last line closes its parenthesis
+            pending.append(line)
+            continue
+        if pending and not _wraps(line, pending):
             break
         found.append(line)
-        end = begin - 1
+        found.extend(pending)
+        pending = []
     return found
+
+
+def _wraps(decorator: str, below: list[str]) -> bool:
+    """Whether ``decorator`` opens a parenthesis that the lines ``below`` it close."""
+    opened = decorator.count("(") - decorator.count(")")
+    return opened > 0 and opened == sum(b.count(")") - b.count("(") for b in below)
 
 
 def _width(indent: str) -> int:

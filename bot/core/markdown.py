@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ATX_OPEN = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # "3. Performance", "A) Performance", "**Performance**": what decorates a heading's name.
 _DECORATION = re.compile(r"^[\s*_`]*(?:[0-9A-Za-z]{1,3}[.)]\s+)?[\s*_`]*")
 
@@ -28,7 +27,7 @@ def headings(text: str) -> tuple[Heading, ...]:
     """ATX (``## Title``) and setext (``Title`` over ``===``) headings outside code fences."""
     found: list[Heading] = []
     fence: str | None = None
-    lines = text.splitlines()
+    lines = _lines(text)
     for i, line in enumerate(lines):
         opened = _FENCE.match(line)
         if fence is not None:
@@ -38,15 +37,20 @@ def headings(text: str) -> tuple[Heading, ...]:
         if opened:
             fence = opened.group(1)
             continue
-        atx = _ATX.match(line)
+        atx = _atx(line)
         if atx:
-            found.append(Heading(i + 1, len(atx.group(1)), (atx.group(2) or "").strip()))
+            found.append(Heading(i + 1, *atx))
             continue
         underline = _SETEXT.match(line)
         if underline and i > 0 and lines[i - 1].strip() and not _is_heading(found, i):
             level = 1 if underline.group(1)[0] == "=" else 2
             found.append(Heading(i, level, lines[i - 1].strip()))
     return tuple(found)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as GitHub numbers them: split at newlines only (not at a form feed or U+2028)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
 
 
 def _is_heading(found: list[Heading], line: int) -> bool:
@@ -73,12 +77,44 @@ def section_text(text: str, heading: Heading) -> str:
     """What stands under ``heading`` up to the next heading of the same or a higher level,
     without HTML comments (a PR template's ``<!-- describe the rollout -->`` says nothing).
     """
-    lines = text.splitlines()
+    lines = _lines(text)
     later = [h for h in headings(text) if h.line > heading.line and h.level <= heading.level]
     start = heading.line
-    if start < len(lines) and _SETEXT.match(lines[start]) and not _ATX.match(
+    if start < len(lines) and _SETEXT.match(lines[start]) and not _atx(
             lines[heading.line - 1]):
         start += 1  # skip a setext heading's underline
     end = (later[0].line - 1) if later else len(lines)
     body = "\n".join(lines[start:end])
-    return _COMMENT.sub("", body).strip()
+    return _without_comments(body).strip()
+
+
+def _atx(line: str) -> tuple[int, str] | None:
+    """``(level, text)`` of an ATX heading line (``## Title ##``), else None.
+
+    Read without a backtracking regex: descriptions are anyone's text, and a lazy
+    ``(.*?)`` before optional trailing blanks is quadratic in a long line.
+    """
+    opened = _ATX_OPEN.match(line)
+    if opened is None:
+        return None
+    text = line[opened.end():].strip(" \t")
+    unclosed = text.rstrip("#")
+    if not unclosed:
+        text = ""  # only the closing sequence
+    elif unclosed[-1] in " \t":
+        text = unclosed.rstrip(" \t")
+    return len(opened.group(1)), text.strip()
+
+
+def _without_comments(text: str) -> str:
+    """``text`` without HTML comments, in one pass (an unclosed ``<!--`` stays as written)."""
+    kept: list[str] = []
+    at = 0
+    while (start := text.find("<!--", at)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        kept.append(text[at:start])
+        at = end + 3
+    kept.append(text[at:])
+    return "".join(kept)

@@ -49,7 +49,10 @@ _JOURNEY_KEYS = ("name", "sli", "targets", "paths", "owners", "benchmarks")
 _TOP_KEYS = ("version", "journeys")
 _TARGET = re.compile(
     r"^\s*(?:(?P<statistic>p\d{1,2}(?:\.\d+)?|p100|mean|avg|average|median|min|max)\s+)?"
-    r"(?P<metric>[A-Za-z_][\w.\- ]*?)\s*(?P<op><=|>=|<|>|≤|≥)\s*(?P<value>\S.*?)\s*$",
+    # Words apart by spaces, then the op and the rest: nothing two quantifiers could share,
+    # so a line that almost matches costs one pass (targets come from a file PRs change).
+    r"(?P<metric>[A-Za-z_][\w.\-]*(?: +[\w.\-]+)*)\s*(?P<op><=|>=|<|>|≤|≥)\s*"
+    r"(?P<value>\S.*)$",
     re.IGNORECASE,
 )
 _STATISTIC = re.compile(r"^(?:p\d{1,3}(?:\.\d+)?|mean|avg|average|median|min|max)$", re.I)
@@ -152,11 +155,11 @@ def parse(text: str, path: str = DEFAULT_PATH) -> tuple[Objectives, tuple[Proble
 
 def parse_target(text: str, position: Position | None = None) -> Target:
     """One target such as ``p95 latency <= 250ms``; ``ValueError`` says what is wrong."""
-    found = _TARGET.match(text)
+    found = _TARGET.match(text.strip())
     if not found:
         raise ValueError(f"cannot read the target {text!r}; {TARGET_FORMAT}")
     try:
-        quantity = units.parse(found.group("value"))
+        quantity = units.parse(found.group("value").rstrip())
     except units.UnitError as exc:
         raise ValueError(f"target {text!r}: {exc}") from None
     statistic = found.group("statistic")

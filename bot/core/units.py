@@ -102,7 +102,7 @@ _PERIODS: dict[str, float] = {
 _PER_OPERATION = frozenset({"op", "iter", "iteration", "call", "req", "request"})
 
 _QUANTITY = re.compile(
-    r"^\s*(?P<number>[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>.*?)\s*$"
+    r"^\s*(?P<number>[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>.*)$"
 )
 
 KNOWN_UNITS = (
@@ -162,13 +162,13 @@ def normalise_or_keep(value: float, written_unit: str) -> Quantity:
 
 def parse(text: str) -> Quantity:
     """``"250ms"`` → 0.25 s, ``"512MiB"`` → 536870912 B, ``"1200 rps"`` → 1200 ops/s."""
-    found = _QUANTITY.match(text)
+    found = _QUANTITY.match(text.strip())
     if not found:
         raise UnitError(f"{text.strip()!r} is not a number with a unit (e.g. 250ms, 512MiB)")
     value = float(found.group("number").replace("_", ""))
     if not math.isfinite(value):
         raise UnitError(f"{text.strip()!r} is not a finite number")
-    return normalise(value, found.group("unit"))
+    return normalise(value, found.group("unit"))  # ``unit`` strips the blanks around it
 
 
 _TIME_STEPS = ((3600.0, "h"), (60.0, "min"), (1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))

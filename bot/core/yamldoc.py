@@ -38,6 +38,9 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _NULL = "tag:yaml.org,2002:null"
 _STR = "tag:yaml.org,2002:str"
+# Plain scalars YAML resolves to types perfbot has no use for (a date, a bare "="):
+# kept as the text written, as Prometheus and GitHub read them.
+_AS_TEXT = frozenset({"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +177,6 @@ def _scalar(node: Node) -> Any:
             return float(value.replace("_", ""))
         except ValueError:
             return value
-    if tag == _STR:
+    if tag == _STR or tag in _AS_TEXT:
         return value
     raise DocumentError(f"unsupported YAML tag {tag}", _at(node))

@@ -231,7 +231,9 @@ def _numstat(text: str) -> list[tuple[int | None, int | None]]:
 
 def _split_patches(text: str) -> list[str]:
     chunks: list[list[str]] = []
-    for line in text.splitlines():
+    # Split on "\n" only, as git counts lines: a form feed or U+2028 inside a line is not a
+    # line break, and splitting there would shift every line number after it.
+    for line in text.split("\n"):
         if line.startswith("diff --git "):
             chunks.append([])
         elif chunks:

@@ -5,14 +5,15 @@ head; each ``- alert:`` rule must carry ``annotations.runbook_url`` and, as conf
 ``labels.severity`` and ``annotations.summary``. Recording rules (``record:``) are
 left alone. Plain rule files (``groups:``) and Kubernetes ``PrometheusRule`` objects
 (``spec.groups``), several YAML documents to a file, are understood; a file that does
-not parse gets an annotation at its error, never a crash.
+not parse gets an annotation at its error, never a crash. Left at its default,
+``when.paths`` follows ``files``, so setting ``files`` alone is enough.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # ``rules`` is still importing its rules when this module loads: use it at call time only.
@@ -67,7 +68,7 @@ class Settings:
 
 
 def wants(pr: PullRequest, settings: Settings) -> Wants:
-    if not settings.enabled or not match(settings.when, pr):
+    if not settings.enabled or not match(_when(settings), pr):
         return Wants()
     return Wants.of(head=_rule_files(pr, settings))
 
@@ -78,8 +79,9 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
 
     if not settings.enabled:
         return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    if not match(settings.when, pr):
-        return result(Outcome.SKIPPED, NO_FILES)
+    scope = match(_when(settings), pr)
+    if not scope:
+        return result(Outcome.SKIPPED, scope.why_not(NO_FILES))
     paths = _rule_files(pr, settings)
     if not paths:
         return result(Outcome.SKIPPED, NO_FILES)
@@ -113,6 +115,13 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     reason = PASSED.format(alerts=check.alerts, s=_s(check.alerts), files=files, fs=_s(files),
                            needs=needs)
     return result(Outcome.PASSED, reason)
+
+
+def _when(settings: Settings) -> Scope:
+    """The scope, its paths following ``files`` unless set themselves."""
+    if settings.when.paths == ALERT_FILES:
+        return replace(settings.when, paths=settings.files)
+    return settings.when
 
 
 def _rule_files(pr: PullRequest, settings: Settings) -> list[str]:

@@ -198,7 +198,7 @@ def _check_record(
             problem = MISSING_STATUS.format(path=path, patterns=shown)
             problems.append(problem)
             fixes.append(MISSING_STATUS_FIX)
-            line = next((i + 1 for i, row in enumerate(text.splitlines())
+            line = next((i + 1 for i, row in enumerate(text.split("\n"))
                          if _STATUS_LINE.match(row)), anchor)
             findings.append(Finding(path, f"{problem}\n{MISSING_STATUS_FIX}", settings.severity,
                                     start_line=line, title="Design record not accepted"))

@@ -196,7 +196,7 @@ def _inspect(
                 instrumented[corpus.line_at(found.start())] = 1
         changed_names = _removed_names(language, group)
         found_definitions = languages.definitions(language, corpus.text)
-        for definition, start, end in _regions(corpus, found_definitions):
+        for definition, start, end in _regions(corpus, found_definitions, language):
             owner = corpus.owners[definition.line]
             name = definition.name
             if (owner, name) in changed_names:
@@ -218,7 +218,7 @@ def _inspect(
 
 
 def _regions(
-    corpus: Corpus, definitions: list[Definition]
+    corpus: Corpus, definitions: list[Definition], language: Language
 ) -> list[tuple[Definition, int, int]]:
     """Outermost definitions with their regions: [first decorator line, end of body)."""
     runs = corpus.runs()
@@ -228,7 +228,7 @@ def _regions(
     def close(until: int) -> None:
         definition, start, run_end, outermost = open_.pop()
         if outermost:
-            end = _body_end(corpus.lines, definition, min(run_end, until))
+            end = _body_end(corpus.lines, definition, min(run_end, until), language)
             out.append((definition, start, end))
 
     for definition in definitions:
@@ -243,14 +243,18 @@ def _regions(
     return out
 
 
-def _body_end(lines: list[str], definition: Definition, limit: int) -> int:
+def _body_end(lines: list[str], definition: Definition, limit: int, language: Language) -> int:
     """Where the body ends, before ``limit``: at the first line back at the definition's
     indentation, or just after it if that line closes a brace (``}``, ``});``). A line
-    opening with ``)`` or ``]`` there ends a multi-line signature, not the body."""
+    opening with ``)`` or ``]`` there ends a multi-line signature, not the body; a
+    comment, or a line of a multi-line string, ends nothing."""
+    fence = _fence_after(lines[definition.line], language.fences, None)
     for index in range(definition.line + 1, limit):
         line = lines[index]
+        inside = fence is not None
+        fence = _fence_after(line, language.fences, fence)
         text = line.lstrip()
-        if not text:
+        if not text or inside or text.startswith(language.comments):
             continue
         lead = line[: len(line) - len(text)]
         indent = len(lead.expandtabs(4)) if "\t" in lead else len(lead)
@@ -258,6 +262,16 @@ def _body_end(lines: list[str], definition: Definition, limit: int) -> int:
             continue
         return index + 1 if text[0] == "}" else index
     return limit
+
+
+def _fence_after(line: str, fences: tuple[str, ...], fence: str | None) -> str | None:
+    """The multi-line string still open after ``line``, given the one open before it."""
+    if fence is not None:
+        return None if line.count(fence) % 2 else fence
+    for candidate in fences:
+        if line.count(candidate) % 2:
+            return candidate
+    return None
 
 
 def _closes(top: tuple[Definition, int, int, bool], definition: Definition) -> bool:

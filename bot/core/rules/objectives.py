@@ -32,6 +32,7 @@ MALFORMED_FIX = "Fix `{file}` at the annotated lines; each annotation says what 
 AT_STAKE = "This PR touches {count} journey{s}: {journeys}."
 NONE_AT_STAKE = "This PR touches none of the {count} journeys in `{file}`."
 VALID = "`{file}` is valid: {count} journey{s}."
+OUT_OF_SCOPE = "No path or label in this change brings it in scope."
 ABSENT = "No objectives file `{file}`; set `required: true` to ask for one."
 
 
@@ -68,7 +69,8 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     if not settings.enabled:
         return result(Outcome.SKIPPED, "Disabled in the configuration.")
     if not _in_scope(pr, settings):
-        return result(Outcome.SKIPPED, "No path or label in this change brings it in scope.")
+        why = match(settings.when, pr).why_not(OUT_OF_SCOPE)
+        return result(Outcome.SKIPPED, why)
 
     file = settings.file
     text = pr.head.text(file)
@@ -130,7 +132,9 @@ def _table(stake: tuple[tuple[objectives_file.Journey, tuple[str, ...]], ...]) -
         if len(paths) > 5:
             shown += f"<br>and {len(paths) - 5} more"
         cells = (journey.name, journey.sli or "", targets, _owners(journey), shown)
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        # One line per row: a multi-line value (``sli: |``) would end the table early.
+        lines.append("| " + " | ".join(" ".join(c.split()).replace("|", "\\|") for c in cells)
+                     + " |")
     return "\n".join(lines)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -68,7 +67,8 @@ class ScopeMatch:
 
 def match(scope: Scope, pr: PullRequest) -> ScopeMatch:
     paths = tuple(matching(scope.paths, (f.path for f in pr.files)))
-    labels = tuple(sorted(pr.labels & set(scope.labels)))
+    wanted = {label.casefold() for label in scope.labels}  # GitHub ignores a label's case
+    labels = tuple(sorted(name for name in pr.labels if name.casefold() in wanted))
     found = ScopeMatch(paths=paths, labels=labels)
     if not found:
         return found
@@ -101,29 +101,49 @@ def branch_matches(patterns: tuple[str, ...], branch: str) -> bool:
     selected = False
     for pattern in patterns:
         negated = pattern.startswith("!")
-        if _branch_glob(pattern[1:] if negated else pattern).fullmatch(branch):
+        if _glob_matches(pattern[1:] if negated else pattern, branch):
             selected = not negated
     return selected
 
 
+def _glob_matches(pattern: str, text: str) -> bool:
+    """``pattern`` against the whole of ``text`` in one pass over its parts: a backtracking
+    regex of many ``*`` takes exponential time on a name that almost matches."""
+    reach = [True] + [False] * len(text)  # which prefixes of ``text`` the parts so far match
+    for part in _glob_parts(pattern):
+        after = [False] * (len(text) + 1)
+        if part in ("*", "**"):
+            open_ = False
+            for i in range(len(text) + 1):
+                open_ = open_ or reach[i]
+                after[i] = open_
+                if part == "*" and i < len(text) and text[i] == "/":
+                    open_ = False  # one "*" stays within a segment
+        else:
+            for i, char in enumerate(text):
+                if reach[i] and (char == part or (part == "?" and char != "/")):
+                    after[i + 1] = True
+        reach = after
+        if not any(reach):
+            return False
+    return reach[-1]
+
+
 @lru_cache(maxsize=256)
-def _branch_glob(pattern: str) -> re.Pattern[str]:
-    out = []
+def _glob_parts(pattern: str) -> tuple[str, ...]:
+    """``**``, ``*``, ``?`` and single literal characters; runs of stars collapse."""
+    parts: list[str] = []
     i = 0
     while i < len(pattern):
         if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
+            part, i = "**", i + 2
         else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out))
+            part, i = pattern[i], i + 1
+        if part in ("*", "**") and parts and parts[-1] in ("*", "**"):
+            parts[-1] = "**" if "**" in (part, parts[-1]) else "*"
+            continue
+        parts.append(part)
+    return tuple(parts)
 
 
 def _excluded(found: ScopeMatch, reason: str) -> ScopeMatch:

@@ -6,20 +6,21 @@ TTL) is where operators tune performance; undocumented, nobody knows it exists.
 Finding knobs takes two cheap steps: ``patterns`` find candidate names in added code
 (env reads, flags, constants set to a number) and ``config_patterns`` in added lines
 of ``config_files`` (keys set to a number), each naming the candidate with its group
-``knob`` (else its first group, else the whole match); a candidate is a knob when its
+``knob`` (or ``name``; else its first group, else the whole match); a candidate is a knob when its
 name contains one of ``knob_words``. (One pattern per kind of knob with the words
 inside would backtrack at every line of a large change.)
 
 A knob counts as documented when the added lines of a documentation file this PR
 changes mention its name (case-insensitively, as a whole word); a documentation file
-GitHub sent without a diff (too large) is read whole at the head instead.
+GitHub sent without a diff (too large) is read whole at the head instead. Left at its
+default, ``when.paths`` follows ``config_files``, so setting ``config_files`` alone is enough.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -148,7 +149,7 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
 
     if not settings.enabled:
         return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    scope = match(settings.when, pr)
+    scope = match(_when(settings), pr)
     if not scope:
         return result(Outcome.SKIPPED, scope.why_not("No source or config file in scope changed."))
     wanted = set(scope.paths)
@@ -196,6 +197,14 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     return result(Outcome.FAILED, reason + note, FIX.format(docs=where), *findings)
 
 
+def _when(settings: Settings) -> Scope:
+    """The scope, its paths following ``config_files`` unless set themselves."""
+    if settings.when.paths == SOURCE_PATHS and settings.config_files != CONFIG_FILES:
+        code = tuple(p for p in SOURCE_PATHS if p not in CONFIG_FILES)
+        return replace(settings.when, paths=code + settings.config_files)
+    return settings.when
+
+
 def _knobs(
     files: Sequence[tuple[str, Changed]], searched: tuple[str, ...], words: tuple[str, ...]
 ) -> list[Knob]:
@@ -219,8 +228,9 @@ def _knobs(
 
 def _name(found: regex.Match[str]) -> str:
     groups = found.groupdict()
-    if groups.get("knob"):
-        return str(groups["knob"])
+    for group in ("knob", "name"):  # `name` is what the configuration reference says
+        if groups.get(group):
+            return str(groups[group])
     if found.re.groups and found.group(1):
         return str(found.group(1))
     return str(found.group(0)).strip()
