@@ -94,6 +94,8 @@ def test_default_patterns(tmp_path: Path, path: str, line: str, knob: str) -> No
         ("web/a.ts", "  fontSize: 12,"),
         ("deploy/app.yaml", "port: 8080"),
         (".github/workflows/ci.yml", "    timeout-minutes: 30"),
+        (".gitlab-ci.yml", "  timeout: 30"),  # CI settings tune the build, not the service
+        (".circleci/config.yml", "    parallelism: 4"),
         ("svc/test_a.py", "REQUEST_TIMEOUT = 30"),
         ("docs/ops.md", "REQUEST_TIMEOUT = 30"),
     ],

@@ -26,9 +26,13 @@ TESTS = (
     "**/testdata/**",
     "**/*.test.js",
     "**/*.test.jsx",
+    "**/*.test.mjs",
+    "**/*.test.cjs",
     "**/*.test.ts",
     "**/*.test.tsx",
     "**/*.spec.js",
+    "**/*.spec.jsx",
+    "**/*.spec.mjs",
     "**/*.spec.ts",
     "**/*.spec.tsx",
     "**/__tests__/**",
@@ -49,6 +53,19 @@ GENERATED = (
     "**/node_modules/**",
 )
 TESTS_AND_GENERATED = TESTS + GENERATED
+# CI pipeline definitions: their timeout, retry and parallelism keys tune the build, not
+# the service, so they are not tuning knobs a team documents.
+CI_FILES = (
+    ".github/**",
+    ".gitlab-ci.yml",
+    ".gitlab/**",
+    ".circleci/**",
+    "Jenkinsfile",
+    "azure-pipelines.yml",
+    ".buildkite/**",
+    ".drone.yml",
+    "bitbucket-pipelines.yml",
+)
 
 GENERATED_SKIPPED = "Skipped {count:,} generated file{s} ({paths})."
 TOO_LARGE = "GitHub sent no diff for {paths} (too large to show), so {it} could not be inspected."

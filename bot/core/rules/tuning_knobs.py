@@ -114,7 +114,7 @@ class Settings:
     enabled: bool = True
     severity: Severity = Severity.FAILURE
     when: Scope = Scope(paths=SOURCE_PATHS)
-    exclude: Globs = (*sources.TESTS_AND_GENERATED, ".github/**")
+    exclude: Globs = (*sources.TESTS_AND_GENERATED, *sources.CI_FILES)
     """Files whose knobs are not checked."""
     patterns: Regexes = DEFAULT_PATTERNS
     """Regexes finding knob candidates in code; the group `name` is the knob's name."""
