@@ -99,3 +99,10 @@ def test_a_duplicate_key_names_both_places() -> None:
     [(line, col, message)] = problems("version: 1\ndrafts: skip\ndrafts: evaluate\n")
     assert (line, col) == (3, 1)
     assert "duplicate key 'drafts' (first at line 2)" in message
+
+
+def test_a_rule_header_with_nothing_under_it_means_the_defaults() -> None:
+    # What an uncommented header of the documented example looks like.
+    config = load(ConfigSource("version: 1\nrules:\n  instrumentation:\n  alerts:\n", "test"))
+    assert config.rules.instrumentation == Config().rules.instrumentation
+    assert config.rules.alerts == Config().rules.alerts

@@ -102,7 +102,10 @@ def _schema_of(hint: Any, default: Any, path: tuple[str, ...]) -> Json:
     if inner is not None:
         return _nullable(_schema_of(inner, None if default is None else default, path))
     if is_settings(hint):
-        return _object(hint, default if is_settings(type(default)) else None, path)
+        # An empty section (`instrumentation:` with nothing under it, as when a header is
+        # uncommented) means "the defaults", as the binder reads it.
+        section = _object(hint, default if is_settings(type(default)) else None, path)
+        return _nullable(section) if default is not dataclasses.MISSING else section
     if isinstance(hint, type) and issubclass(hint, Enum):
         return {"enum": [m.value for m in hint]}
     simple = {bool: "boolean", int: "integer", float: "number", str: "string"}
@@ -131,7 +134,7 @@ def _nullable(schema: Json) -> Json:
     if "enum" in schema:
         return {**schema, "enum": [*schema["enum"], None]}
     kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-    return {**schema, "type": [*kinds, "null"]}
+    return {**schema, "type": [*kinds, "null"] if "null" not in kinds else kinds}
 
 
 def _common_doc(cls: type[Any], name: str) -> str:
