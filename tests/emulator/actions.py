@@ -52,8 +52,10 @@ class ActionRoutes(World):
         self.repo(repo).permissions[username.lower()] = role
 
     def add_team_member(self, org: str, team_slug: str, username: str,
-                        role: str = "member") -> None:
-        self.teams.setdefault((org.lower(), team_slug.lower()), {})[username.lower()] = role
+                        role: str = "member", state: str = "active") -> None:
+        """`state="pending"`: invited, not yet accepted (GitHub still answers 200)."""
+        members = self.teams.setdefault((org.lower(), team_slug.lower()), {})
+        members[username.lower()] = f"{role}:{state}"
 
     # --- rendering
 
@@ -166,10 +168,11 @@ class ActionRoutes(World):
     @route("teams/get-membership-for-user-in-org")
     def get_team_membership(self, call: Call) -> Reply:
         org, team, login = (call.params[k] for k in ("org", "team_slug", "username"))
-        role = self.teams.get((org.lower(), team.lower()), {}).get(login.lower())
-        if role is None or call.installation is None or (
+        found = self.teams.get((org.lower(), team.lower()), {}).get(login.lower())
+        if found is None or call.installation is None or (
                 call.installation.account.lower() != org.lower()):
             raise not_found()
+        role, state = found.split(":")
         return Reply(200, shape(
-            "team-membership", role=role, state="active",
+            "team-membership", role=role, state=state,
             url=f"{self.api}/organizations/{org}/team/{team}/memberships/{login}"))

@@ -1,0 +1,28 @@
+"""Audit of the App shell: what a reviewer or an operator notices when the edges are hit."""
+
+from __future__ import annotations
+
+from harness import Bot, World
+from test_review_flow import CONFIG, SIGNOFF, failing_pr, replies, run, say
+
+TEAM_CONFIG = CONFIG.replace("    required: [load-test]\n", "") + (
+    "  signoff:\n    teams: ['@octo-org/perf']\n    permission: admin\n")
+
+
+async def _team_signoff(bot: Bot, world: World, user: str = "tina"):
+    pr = failing_pr(world, TEAM_CONFIG)
+    await bot.send("pull_request", "opened", pr=pr)
+    c = say(world, pr, SIGNOFF, user=user)
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender=user)
+    return pr
+
+
+async def test_an_invited_team_member_who_has_not_accepted_may_not_sign_off(
+    bot: Bot, world: World
+):
+    # GitHub answers 200 with `state: pending` for an invitation not yet accepted.
+    world.emu.add_team_member("octo-org", "perf", "tina", state="pending")
+    pr = await _team_signoff(bot, world)
+    assert run(world, pr).conclusion == "failure"
+    [reply] = replies(world, pr)
+    assert "may not sign off" in reply
