@@ -26,3 +26,17 @@ async def test_an_invited_team_member_who_has_not_accepted_may_not_sign_off(
     assert run(world, pr).conclusion == "failure"
     [reply] = replies(world, pr)
     assert "may not sign off" in reply
+
+
+async def test_a_team_signoff_without_members_read_says_which_permission_is_missing(
+    bot: Bot, world: World
+):
+    # Installed before the App asked for `members: read`, until an owner accepts it.
+    world.emu.add_team_member("octo-org", "perf", "tina")
+    world.emu.inject("GET", r"/teams/[^/]+/memberships/", status=403, times=9,
+                     body={"message": "Resource not accessible by integration"})
+    pr = await _team_signoff(bot, world)
+    assert run(world, pr).conclusion == "failure"
+    [reply] = replies(world, pr)
+    assert "may not sign off" in reply
+    assert "members: read" in reply

@@ -135,7 +135,7 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
     app_id = context.reviewer.app_id
 
     sent: list[str] = []
-    allowed: bool | None = None  # asked of GitHub once per comment
+    allowed: conversation.Authority | None = None  # asked of GitHub once per comment
 
     async def reply(i: int, text: str) -> None:
         # One comment full of commands must not make perfbot flood the pull request.
@@ -158,14 +158,14 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
             return
         else:
             if allowed is None:
-                allowed = await conversation.may_sign_off(gh, repo, sender, settings,
-                                                          pull["user"]["login"])
-            if allowed:
+                allowed = await conversation.authority(gh, repo, sender, settings,
+                                                       pull["user"]["login"])
+            if allowed.allowed:
                 changes.append(command)
                 continue
             what = "sign off variances" if isinstance(command, SignOff) else "revoke sign-offs"
-            await reply(i, NOT_ALLOWED.format(
-                who=who, what=what, allowed=who_may_sign_off(settings)))
+            text = NOT_ALLOWED.format(who=who, what=what, allowed=who_may_sign_off(settings))
+            await reply(i, f"{text} {allowed.note()}".rstrip())
     if not changes and not recheck:
         return
     comment_id = int(data["comment"]["id"])
