@@ -40,3 +40,32 @@ async def test_a_team_signoff_without_members_read_says_which_permission_is_miss
     [reply] = replies(world, pr)
     assert "may not sign off" in reply
     assert "members: read" in reply
+
+
+async def test_stopping_with_deliveries_unfinished_names_them_for_redelivery(caplog):
+    # GitHub does not redeliver on its own: an operator redelivers by id, so the ids
+    # of the work a shutdown abandons must reach the log.
+    import asyncio
+    import logging
+
+    from gidgethub.sansio import Event
+
+    from bot.app.intake import Intake
+    from bot.app.metrics import Metrics
+
+    started = asyncio.Event()
+
+    async def stuck(event: Event) -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    intake = Intake(Metrics(), concurrency=1, queue_size=10)
+    await intake.start(stuck)
+    for delivery in ("d-in-flight", "d-queued"):
+        assert intake.offer(Event({"action": "opened"}, event="pull_request",
+                                  delivery_id=delivery))
+    await started.wait()
+    with caplog.at_level(logging.WARNING, logger="bot.app.intake"):
+        await intake.stop(grace=0)
+    text = caplog.text
+    assert "d-in-flight" in text and "d-queued" in text and "redeliver" in text

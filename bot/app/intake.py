@@ -34,6 +34,7 @@ class Intake:
         self._queue: asyncio.Queue[tuple[Event, float]] = asyncio.Queue(maxsize=queue_size)
         self._seen: TTLCache[str, bool] = TTLCache(maxsize=100_000, ttl=24 * 3600)
         self._workers: list[asyncio.Task[None]] = []
+        self._in_flight: dict[int, Event] = {}  # by id(event): what the workers hold
         self._last_ack = 0.0
 
     def acknowledging(self) -> None:
@@ -76,9 +77,20 @@ class Intake:
         """Finish what was accepted, within ``grace`` seconds, then stop the workers."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._queue.join(), grace)
+        abandoned = list(self._in_flight.values())
+        while not self._queue.empty():
+            abandoned.append(self._queue.get_nowait()[0])
+            self._queue.task_done()
         for worker in self._workers:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
+        if abandoned:
+            # GitHub does not redeliver by itself; the ids are what an operator needs.
+            log.warning(
+                "stopped with %d deliveries unfinished; redeliver them from the App's "
+                "settings (Advanced → Recent Deliveries): %s",
+                len(abandoned), ", ".join(e.delivery_id or "(no id)" for e in abandoned),
+            )
 
     async def drain(self) -> None:
         """Wait until every accepted event has been handled (tests, benchmarks)."""
@@ -87,10 +99,12 @@ class Intake:
     async def _work(self, handler: Handler) -> None:
         while True:
             event, accepted = await self._queue.get()
-            await self.yield_to_acknowledgements()
+            self._in_flight[id(event)] = event
             try:
+                await self.yield_to_acknowledgements()
                 await self._handle(handler, event, accepted)
             finally:
+                del self._in_flight[id(event)]
                 self._queue.task_done()
 
     async def _handle(self, handler: Handler, event: Event, accepted: float) -> None:
