@@ -302,6 +302,13 @@ async def test_every_answer_matches_the_description(world: World) -> None:
     await gh.patch(f"{ROOT}/issues/{issue['number']}", data={"state": "closed"})
     await gh.post(f"{ROOT}/issues/{n}/labels", data={"labels": ["x"]})
     await gh.delete(f"{ROOT}/issues/{n}/labels/x")
+    edited = await gh.patch(f"{ROOT}/issues/comments/{comment['id']}", data={"body": "edited"})
+    assert edited["body"] == "edited"  # GitHub answers with the comment as it now stands
+    await gh.post(f"{ROOT}/issues/comments/{comment['id']}/reactions", data={"content": "+1"})
+    await gh.post(f"{ROOT}/labels", data={"name": "performance-mitigation"})
+    emu.add_team_member("octo-org", "perf", "tina", state="pending")
+    member = await gh.getitem("/orgs/octo-org/teams/perf/memberships/tina")
+    assert member["state"] == "pending"
     await gh.delete(f"{ROOT}/issues/comments/{comment['id']}")
     headers = {"Authorization": f"token {world.token}", "User-Agent": "perfbot-tests"}
     url = world.url(f"{ROOT}/actions/artifacts/{art.artifacts[0].id}/zip")
