@@ -69,3 +69,19 @@ async def test_stopping_with_deliveries_unfinished_names_them_for_redelivery(cap
         await intake.stop(grace=0)
     text = caplog.text
     assert "d-in-flight" in text and "d-queued" in text and "redeliver" in text
+
+
+async def test_someone_without_access_may_not_sign_off_even_when_read_suffices(
+    bot: Bot, world: World
+):
+    # GitHub answers `permission: none` for a private repository's outsider.
+    config = CONFIG.replace("    required: [load-test]\n", "") + (
+        "  signoff:\n    permission: read\n")
+    pr = failing_pr(world, config)
+    await bot.send("pull_request", "opened", pr=pr)
+    world.emu.set_permission(world.repo, "mallory", "none")
+    c = say(world, pr, SIGNOFF, user="mallory")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="mallory")
+    assert run(world, pr).conclusion == "failure"
+    [reply] = replies(world, pr)
+    assert "may not sign off" in reply

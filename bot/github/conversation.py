@@ -170,6 +170,8 @@ async def _has_role(gh: GitHub, repo: str, login: str, settings: SignoffSettings
             return False
         raise
     role = data.get("role_name") or data.get("permission") or "read"
+    if "none" in (role, data.get("permission")):  # no access at all is below every role
+        return False
     try:
         return Permission(role).rank >= settings.permission.rank
     except ValueError:  # a custom role: judge by its base permission
