@@ -85,3 +85,14 @@ async def test_someone_without_access_may_not_sign_off_even_when_read_suffices(
     assert run(world, pr).conclusion == "failure"
     [reply] = replies(world, pr)
     assert "may not sign off" in reply
+
+
+async def test_an_unknown_event_header_cannot_grow_the_metrics(bot: Bot, world: World):
+    # X-GitHub-Event is not covered by the signature: a replayed signed body with made-up
+    # event names must not mint a new metric series per name.
+    payload = {"action": "opened", "installation": {"id": 7}}
+    for i in range(5):
+        assert await bot.deliver(f"made-up-{i}", payload) == 202
+    metrics = await (await bot.client.get("/metrics")).text()
+    assert "made-up" not in metrics
+    assert 'event="(other)"' in metrics

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from cachetools import TTLCache
 from gidgethub.sansio import Event
 
-from bot.app.metrics import Metrics
+from bot.app.metrics import OTHER, Metrics, event_label
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +108,9 @@ class Intake:
                 self._queue.task_done()
 
     async def _handle(self, handler: Handler, event: Event, accepted: float) -> None:
-        name = event.event
+        name = event_label(event.event)
         action = event.data.get("action") if isinstance(event.data, dict) else None
-        label = f"{name}.{action}" if action else name
+        label = f"{name}.{action}" if action and name != OTHER else name
         try:
             await handler(event)
         except Exception:

@@ -6,6 +6,18 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+# The events app.yml subscribes to and those GitHub sends every App. X-GitHub-Event is not
+# signed, so any other name is counted together: made-up names must not grow the metrics.
+EVENTS = frozenset({
+    "check_run", "check_suite", "issue_comment", "pull_request", "workflow_run", "ping",
+    "installation", "installation_repositories", "installation_target",
+    "github_app_authorization", "meta",
+})
+OTHER = "(other)"
+
+
+def event_label(name: str) -> str:
+    return name if name in EVENTS else OTHER
 
 
 class Metrics:

@@ -15,7 +15,7 @@ from bot.app.context import Context
 from bot.app.deadlines import Deadlines
 from bot.app.intake import Intake
 from bot.app.locks import KeyedLocks
-from bot.app.metrics import CONTENT_TYPE, Metrics
+from bot.app.metrics import CONTENT_TYPE, Metrics, event_label
 from bot.app.review import Reviewer
 from bot.app.routers import router
 from bot.app.settings import Settings
@@ -112,7 +112,7 @@ async def webhook(request: web.Request) -> web.Response:
         outcome = "bad_signature" if refused.status == 401 else "bad_request"
         metrics.deliveries.labels(REFUSED, outcome).inc()
         return _answer(refused.status, refused.reason)
-    name = event.event
+    name = event_label(event.event)
     if event.event == "ping":
         metrics.deliveries.labels("ping", "processed").inc()
         return _answer(200, "pong")
