@@ -45,10 +45,16 @@ async def on_workflow_run(event: Event, context: Context) -> None:
 
 
 async def _watched(gh: GitHub, repo: str, base_ref: str, run: dict[str, Any]) -> bool:
-    """Whether the base branch's config reads artifacts from this run's workflow."""
+    """Whether the base branch's config reads artifacts from this run's workflow.
+
+    The config is found as a review finds it (the repository's file, else the
+    organisation's default, with whatever it ``extends``), or runs named only there are
+    never watched and their checks wait until they time out.
+    """
     try:
-        source = await fetch.config_source(gh, repo, base_ref) or config_model.builtin_source()
-        settings = configured(config_model.load(source))
+        files = await fetch.config_files(gh, repo, base_ref)
+        config = files.load() if files else config_model.load(config_model.builtin_source())
+        settings = configured(config)
     except config_model.ConfigError:
         return False  # the next pull request event reports the broken config
     if settings is None:
