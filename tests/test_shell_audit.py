@@ -141,3 +141,34 @@ async def test_a_workflow_run_is_watched_when_an_extended_file_names_it(bot: Bot
 
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.status == "completed" and "1 regressed" in run.output.summary
+
+
+async def test_a_team_named_in_the_org_default_may_sign_off(bot: Bot, world: World):
+    # Who may sign off is read from the same config the check was judged by.
+    from test_config_app import org_repo
+
+    org_repo(world, TEAM_CONFIG)
+    world.repo.create_branch("feature")
+    world.repo.commit("feature", {"src/a.py": "a = 1\n"})
+    pr = world.emu.open_pull_request(world.repo, head="feature", base="main", user="octocat")
+    await bot.send("pull_request", "opened", pr=pr)
+    assert run(world, pr).conclusion == "failure"
+    world.emu.add_team_member("octo-org", "perf", "tina")
+    c = say(world, pr, SIGNOFF, user="tina")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="tina")
+    assert run(world, pr).conclusion == "success"
+    assert replies(world, pr) == []
+
+
+async def test_a_team_named_in_an_extended_file_may_sign_off(bot: Bot, world: World):
+    from test_config_app import org_repo
+
+    org_repo(world, TEAM_CONFIG)
+    pr = failing_pr(world, "version: 1\nextends: octo-org/.github\n")
+    await bot.send("pull_request", "opened", pr=pr)
+    assert run(world, pr).conclusion == "failure"
+    world.emu.add_team_member("octo-org", "perf", "tina")
+    c = say(world, pr, SIGNOFF, user="tina")
+    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="tina")
+    assert run(world, pr).conclusion == "success"
+    assert replies(world, pr) == []

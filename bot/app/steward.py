@@ -161,7 +161,6 @@ async def config_for(gh: GitHub, repo: str, base_ref: str) -> config_model.Confi
     (sign-off needs the ``maintain`` role).
     """
     try:
-        source = await fetch.config_source(gh, repo, base_ref)
-        return config_model.load(source or config_model.builtin_source())
+        return await fetch.load_config(gh, repo, base_ref)
     except config_model.ConfigError:
         return config_model.Config()

@@ -11,7 +11,16 @@ from urllib.parse import quote
 from gidgethub import BadRequest
 
 from bot.core.binding import Problem
-from bot.core.config import CONFIG_PATH, ConfigError, ConfigFiles, ConfigSource, extends
+from bot.core.config import (
+    CONFIG_PATH,
+    Config,
+    ConfigError,
+    ConfigFiles,
+    ConfigSource,
+    builtin_source,
+    extends,
+    load,
+)
 from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree, Wants
 from bot.core.layers import Reference, org_default
 from bot.core.yamldoc import Position
@@ -49,6 +58,14 @@ async def config_files(gh: GitHub, repo: str, ref: str) -> ConfigFiles | None:
     if source is None:
         return None
     return ConfigFiles(source, await extended_source(gh, source, owner), here, owner)
+
+
+async def load_config(gh: GitHub, repo: str, ref: str) -> Config:
+    """The config that applies on ``ref``, found in the same layers a review uses (the
+    repository's file, else the organisation's, with what it extends; else the built-in
+    defaults). Raises ``ConfigError``."""
+    files = await config_files(gh, repo, ref)
+    return files.load() if files else load(builtin_source())
 
 
 async def extended_source(gh: GitHub, source: ConfigSource, owner: str) -> ConfigSource | None:

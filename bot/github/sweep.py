@@ -35,8 +35,7 @@ async def sweep_repo(gh: GitHub, repo: str, app_id: int, today: date) -> Report:
     meta = await gh.getitem(f"/repos/{repo}")
     branch = meta.get("default_branch") or "main"
     try:
-        source = await fetch.config_source(gh, repo, branch)
-        config = config_model.load(source or config_model.builtin_source())
+        config = await fetch.load_config(gh, repo, branch)
     except config_model.ConfigError:
         config = config_model.Config()
     report = Report()

@@ -52,9 +52,7 @@ async def _watched(gh: GitHub, repo: str, base_ref: str, run: dict[str, Any]) ->
     never watched and their checks wait until they time out.
     """
     try:
-        files = await fetch.config_files(gh, repo, base_ref)
-        config = files.load() if files else config_model.load(config_model.builtin_source())
-        settings = configured(config)
+        settings = configured(await fetch.load_config(gh, repo, base_ref))
     except config_model.ConfigError:
         return False  # the next pull request event reports the broken config
     if settings is None:
