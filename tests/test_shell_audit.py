@@ -172,3 +172,15 @@ async def test_a_team_named_in_an_extended_file_may_sign_off(bot: Bot, world: Wo
     await bot.send("issue_comment", "created", issue=pr, comment=c, sender="tina")
     assert run(world, pr).conclusion == "success"
     assert replies(world, pr) == []
+
+
+async def test_the_sweep_follows_the_org_defaults_marker(bot: Bot, world: World):
+    from datetime import date
+
+    from test_config_app import org_repo
+    from test_sweep import sweep
+
+    org_repo(world, "version: 1\nreview:\n  sweep:\n    temporary_marker: 'TEMP-METRIC until'\n")
+    world.repo.commit("main", {"src/timing.py": "x = 1  # TEMP-METRIC until 2026-01-31\n"})
+    report = await sweep(world, date(2026, 11, 27))
+    assert [(t.path, t.line) for t in report.expired] == [("src/timing.py", 1)]
