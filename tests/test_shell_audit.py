@@ -184,3 +184,14 @@ async def test_the_sweep_follows_the_org_defaults_marker(bot: Bot, world: World)
     world.repo.commit("main", {"src/timing.py": "x = 1  # TEMP-METRIC until 2026-01-31\n"})
     report = await sweep(world, date(2026, 11, 27))
     assert [(t.path, t.line) for t in report.expired] == [("src/timing.py", 1)]
+
+
+def test_the_state_key_never_shows_in_a_repr():
+    # The HMAC key that signs perfbot's hidden state must not reach a log or a traceback
+    # that prints the steward (or the reviewer and context holding it).
+    from bot.app.steward import Steward
+    from bot.core.review.state import derive_key
+
+    key = derive_key("webhook-secret")
+    shown = repr(Steward(1, key))
+    assert repr(key) not in shown and key.hex() not in shown

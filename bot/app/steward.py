@@ -52,7 +52,7 @@ class Change:
 @dataclass
 class Steward:
     app_id: int
-    key: bytes
+    key: bytes = field(repr=False)  # signs the hidden state: never in a log
     # The last state written per pull request: restores a block someone deleted.
     known: LRUCache[tuple[str, int], ReviewState] = field(
         default_factory=lambda: LRUCache(maxsize=10_000)
