@@ -195,3 +195,17 @@ def test_the_state_key_never_shows_in_a_repr():
     key = derive_key("webhook-secret")
     shown = repr(Steward(1, key))
     assert repr(key) not in shown and key.hex() not in shown
+
+
+async def test_a_merge_without_issues_access_says_so_on_the_pull_request(bot: Bot, world: World):
+    # Issues disabled on the repository (410), or `issues: write` not accepted yet (403):
+    # the merged pull request says why its mitigation has no issue.
+    from test_review_flow import signed_off_and_merged
+
+    pr = await signed_off_and_merged(bot, world)
+    world.emu.inject("POST", r"/issues$", status=410, times=9,
+                     body={"message": "Issues are disabled for this repo"})
+    await bot.send("pull_request", "closed", pr=pr)
+    assert world.emu.issues(world.repo) == []
+    [note] = [t for t in replies(world, pr) if "mitigation" in t]
+    assert "could not open" in note and "issues: write" in note

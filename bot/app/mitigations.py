@@ -22,6 +22,13 @@ from bot.github.client import GitHub, converge
 
 log = logging.getLogger(__name__)
 
+NO_ISSUES = (
+    "perfbot could not open the issues that track this pull request's signed-off "
+    "mitigations: GitHub answered {status}. Issues must be enabled on this repository "
+    "and the App needs the `issues: write` permission (an owner accepts it in the "
+    "installation settings); then redeliver this pull request's `closed` event."
+)
+
 
 async def merged(
     gh: GitHub, steward: Steward, repo: str, pull: dict[str, Any], config: config_model.Config
@@ -38,7 +45,13 @@ async def merged(
     for draft in mitigation.drafts(state, settings, repo, number, url):
         issue = _find(existing, repo, number, draft.key)
         if issue is None:
-            issue = await _create_converging(gh, repo, draft)
+            try:
+                issue = await _create_converging(gh, repo, draft)
+            except BadRequest as exc:
+                if int(exc.status_code) not in (403, 410):
+                    raise
+                await _no_issues(gh, steward, repo, number, exc)
+                return
             existing.append(issue)
         opened.append((draft.key, int(issue["number"]), issue.get("html_url") or ""))
     if opened:
@@ -47,6 +60,18 @@ async def merged(
                                   lambda current: text)
     if settings.close_on_recovery:
         await _recover(gh, steward, repo, number, url, state, existing)
+
+
+async def _no_issues(gh: GitHub, steward: Steward, repo: str, number: int,
+                     refusal: BadRequest) -> None:
+    """Not perfbot's to fix: say so where the people who merged will see it.
+
+    It takes the links comment's place, so a redelivery after the fix replaces it.
+    """
+    log.warning("%s#%s: cannot open mitigation issues (%s)", repo, number, refusal)
+    text = f"{mitigation.LINKS_MARKER}\n{NO_ISSUES.format(status=int(refusal.status_code))}"
+    await conversation.upsert(gh, repo, number, steward.app_id, mitigation.LINKS_MARKER,
+                              lambda current: text)
 
 
 async def _linked(gh: GitHub, app_id: int, repo: str, number: int,
