@@ -306,6 +306,11 @@ async def test_every_answer_matches_the_description(world: World) -> None:
     assert edited["body"] == "edited"  # GitHub answers with the comment as it now stands
     await gh.post(f"{ROOT}/issues/comments/{comment['id']}/reactions", data={"content": "+1"})
     await gh.post(f"{ROOT}/labels", data={"name": "performance-mitigation"})
+    emu.set_permission(world.repo, "maria", "maintain")
+    maria = await gh.getitem(f"{ROOT}/collaborators/maria/permission")
+    assert (maria["permission"], maria["role_name"]) == ("write", "maintain")
+    assert maria["user"]["permissions"] == {"admin": False, "maintain": True, "push": True,
+                                            "triage": True, "pull": True}
     emu.add_team_member("octo-org", "perf", "tina", state="pending")
     member = await gh.getitem("/orgs/octo-org/teams/perf/memberships/tina")
     assert member["state"] == "pending"

@@ -157,9 +157,10 @@ class ActionRoutes(World):
         repo, login = call.the_repo, call.params["username"]
         role = repo.permissions.get(login.lower(), "none" if repo.private else "read")
         legacy = LEGACY_PERMISSION.get(role, "read")
-        flags = {k: LEGACY_PERMISSION.get(role) in v for k, v in (
-            ("admin", ("admin",)), ("maintain", ("admin",)), ("push", ("admin", "write")),
-            ("triage", ("admin", "write")), ("pull", ("admin", "write", "read")))}
+        # Each role includes those below it (a maintainer can push, triage and pull).
+        ladder = ["pull", "triage", "push", "maintain", "admin"]
+        rank = {"read": 0, "triage": 1, "write": 2, "maintain": 3, "admin": 4}.get(role, -1)
+        flags = {k: rank >= i for i, k in enumerate(ladder)}
         person = render.user(self.api, login)
         person.update(permissions=flags, role_name=role)
         return Reply(200, shape("repository-collaborator-permission", permission=legacy,
