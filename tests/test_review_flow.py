@@ -401,3 +401,15 @@ async def test_a_refused_milestone_still_opens_the_issue(bot: Bot, world: World)
     await bot.send("pull_request", "closed", pr=pr)
     [issue] = world.emu.issues(world.repo)
     assert issue.assignees == []  # sent again without the extras GitHub refused
+
+
+async def test_a_checklist_github_will_not_serve_still_lets_the_check_conclude(
+        bot: Bot, world: World):
+    pr = failing_pr(world)
+    # Every read of the PR's comments fails, retries included.
+    world.emu.inject("GET", rf"/issues/{pr.number}/comments$", status=502, times=20)
+    await bot.send("pull_request", "opened", pr=pr)
+    checked = run(world, pr)
+    assert checked.status == "completed" and checked.conclusion == "failure"
+    assert "could not read the checklist comment" in checked.output.summary
+    assert "Re-run" in checked.output.summary

@@ -27,6 +27,10 @@ from bot.github import fetch, publish
 from bot.github.client import GitHub
 
 log = logging.getLogger(__name__)
+CHECKLIST_UNAVAILABLE = (
+    "perfbot could not read the checklist comment (GitHub answered {status}), so this "
+    "verdict leaves out sign-offs and ticks. Use “Re-run” on this check to try again."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +96,16 @@ class Reviewer:
             if found is not None and self.deadlines is not None:
                 self.deadlines.cancel(repo, head_sha)
             if self.steward is not None and evaluation.results:
-                evaluation, finish = await self.steward.prepare(
-                    gh, repo, pull, config, evaluation, run.id, change
-                )
+                try:
+                    evaluation, finish = await self.steward.prepare(
+                        gh, repo, pull, config, evaluation, run.id, change
+                    )
+                except HTTPException as exc:
+                    # The verdict stands on the rules alone; a run left in progress
+                    # would block the pull request with no reason given.
+                    log.warning("checklist of %s#%s unavailable: %s", repo, pull["number"], exc)
+                    note = CHECKLIST_UNAVAILABLE.format(status=int(exc.status_code))
+                    evaluation = replace(evaluation, notes=(*evaluation.notes, note))
             # Sign-offs cannot excuse it: the PR's own config must not merge broken.
             if proposed is not None:
                 evaluation = with_proposed_config(evaluation, proposed)
