@@ -35,7 +35,8 @@ from bot.core.facts import (
 )
 from bot.core.globs import matches
 from bot.core.results import Finding, Outcome, Reading, RuleResult, Severity, Stage, Variance
-from bot.core.rules.scope import Scope, match
+from bot.core.rules.common import Reporter, scoped
+from bot.core.rules.scope import Scope
 
 ID = "benchmarks"
 TITLE = "Benchmarks"
@@ -141,14 +142,11 @@ def wants(pr: PullRequest, settings: Settings) -> Wants:
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
-    def result(outcome: Outcome, reason: str) -> RuleResult:
-        return RuleResult(ID, TITLE, STAGE, outcome, settings.severity, reason)
-
-    if not settings.enabled:
-        return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    scope = match(settings.when, pr)
-    if not scope:
-        return result(Outcome.SKIPPED, scope.why_not("This change is outside the rule's `when`."))
+    result = Reporter(ID, TITLE, STAGE, settings.severity)
+    scope = scoped(result, settings.enabled, settings.when, pr,
+                   "This change is outside the rule's `when`.")
+    if isinstance(scope, RuleResult):
+        return scope
     evidence = pr.artifacts if settings.artifacts.workflows else None
     files = _result_files(pr, settings)
     if not files and evidence is None:
