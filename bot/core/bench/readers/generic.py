@@ -67,15 +67,15 @@ def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
         raw = bench.get("samples")
         samples = numbers(raw, name, "samples", scale) if raw is not None else ()
 
-        value = _scaled(bench, "value", name, scale)
+        value = optional_number(bench, "value", name, scale)
         count = optional_number(bench, "count", name)
         summary = Summary(
             count=int(count) if count is not None else (1 if value is not None else None),
-            mean=_scaled(bench, "mean", name, scale) if value is None else value,
-            median=_scaled(bench, "median", name, scale) if value is None else value,
-            minimum=_scaled(bench, "min", name, scale),
-            maximum=_scaled(bench, "max", name, scale),
-            stddev=_scaled(bench, "stddev", name, scale),
+            mean=optional_number(bench, "mean", name, scale) if value is None else value,
+            median=optional_number(bench, "median", name, scale) if value is None else value,
+            minimum=optional_number(bench, "min", name, scale),
+            maximum=optional_number(bench, "max", name, scale),
+            stddev=optional_number(bench, "stddev", name, scale),
         )
         if (
             not samples
@@ -86,8 +86,3 @@ def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
             raise Malformed(NO_VALUES.format(name=name), line)
         out.append(Measurement(name, metric, unit, direction, samples, summary, line))
     return out, []
-
-
-def _scaled(bench: Any, key: str, name: str, scale: float) -> float | None:
-    value = optional_number(bench, key, name)
-    return value * scale if value is not None else None

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.bench.model import Direction, Measurement, Summary
+from bot.core.bench.model import Direction, Measurement
 from bot.core.bench.readers._common import (
     LineFinder,
     mapping,
     numbers,
-    optional_number,
     sequence,
+    summary,
     text,
 )
 
@@ -40,15 +40,8 @@ def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
             failed = sum(1 for code in codes if code not in (0, None))
             if failed:
                 errors.append(FAILED_RUNS.format(name=name, count=failed, runs=len(codes)))
-        summary = Summary(
-            count=len(samples) or None,
-            mean=optional_number(result, "mean", name),
-            median=optional_number(result, "median", name),
-            minimum=optional_number(result, "min", name),
-            maximum=optional_number(result, "max", name),
-            stddev=optional_number(result, "stddev", name),
-        )
+        stats = summary(result, name, len(samples) or None)
         out.append(
-            Measurement(name, "time", "s", Direction.LOWER, samples, summary, lines.find(command))
+            Measurement(name, "time", "s", Direction.LOWER, samples, stats, lines.find(command))
         )
     return out, errors

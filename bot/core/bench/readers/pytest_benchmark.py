@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.bench.model import Direction, Measurement, Summary
+from bot.core.bench.model import Direction, Measurement
 from bot.core.bench.readers._common import (
     LineFinder,
     mapping,
     numbers,
     optional_number,
     sequence,
+    summary,
     text,
 )
 
@@ -37,14 +38,7 @@ def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
         raw = stats.get("data")
         samples = numbers(raw, name, "stats.data") if raw is not None else ()
         rounds = optional_number(stats, "rounds", name)
-        summary = Summary(
-            count=int(rounds) if rounds is not None else None,
-            mean=optional_number(stats, "mean", name),
-            median=optional_number(stats, "median", name),
-            minimum=optional_number(stats, "min", name),
-            maximum=optional_number(stats, "max", name),
-            stddev=optional_number(stats, "stddev", name),
-        )
+        count = int(rounds) if rounds is not None else None
         out.append(
             Measurement(
                 benchmark=name,
@@ -52,7 +46,7 @@ def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
                 unit="s",
                 direction=Direction.LOWER,
                 samples=samples,
-                summary=summary,
+                summary=summary(stats, name, count),
                 line=lines.find(name),
             )
         )
