@@ -364,7 +364,7 @@ def _details(
     if held.breaches:
         rows = ["| Benchmark | Metric | Head | Limit | Set by |", "|---|---|---|---|---|"]
         for b in held.breaches:
-            actual = _quantity(b.actual, b.unit)
+            actual = units.shown(b.actual, b.unit)
             rows.append(f"| {_cell(b.benchmark)} | {_cell(b.metric)} | {actual} | "
                         f"`{b.budget.limit.text}` | {b.budget.source} |")
         parts.append("**Budget breaches**\n\n" + "\n".join(rows))
@@ -404,7 +404,7 @@ def _readings(changes: Sequence[Change]) -> tuple[Reading, ...]:
 
 
 def _breach_variance(b: budget_check.Breach) -> Variance:
-    summary = (f"{b.benchmark} ({b.metric}) is {_quantity(b.actual, b.unit)}, outside "
+    summary = (f"{b.benchmark} ({b.metric}) is {units.shown(b.actual, b.unit)}, outside "
                f"`{b.budget.limit.text}`")
     return Variance(variance_id(b.benchmark, b.metric, "budget"), summary, b.excess)
 
@@ -412,7 +412,7 @@ def _breach_variance(b: budget_check.Breach) -> Variance:
 def _regression_finding(c: Change, severity: Severity) -> Finding:
     message = REGRESSION_MESSAGE.format(
         benchmark=c.benchmark, metric=c.metric, change=_regressed_by(c),
-        base=_quantity(c.base, c.unit), head=_quantity(c.head, c.unit),
+        base=units.shown(c.base, c.unit), head=units.shown(c.head, c.unit),
         statistic=c.statistic or "its statistic", reason=c.reason,
     )
     message = f"{message.rstrip()}\nSign-off id: `{variance_id(c.benchmark, c.metric)}`."
@@ -422,7 +422,7 @@ def _regression_finding(c: Change, severity: Severity) -> Finding:
 
 def _breach_finding(b: budget_check.Breach, severity: Severity) -> Finding:
     message = BREACH_MESSAGE.format(
-        benchmark=b.benchmark, metric=b.metric, actual=_quantity(b.actual, b.unit),
+        benchmark=b.benchmark, metric=b.metric, actual=units.shown(b.actual, b.unit),
         source=b.budget.source, limit=b.budget.limit.text,
         id=variance_id(b.benchmark, b.metric, "budget"),
     )
@@ -433,16 +433,6 @@ def _breach_finding(b: budget_check.Breach, severity: Severity) -> Finding:
 def _unreadable(path: str, problem: str, severity: Severity, line: int | None = None) -> Finding:
     return Finding(path, UNREADABLE_MESSAGE.format(problem=problem), severity,
                    start_line=line or 1, title="Unreadable benchmark results")
-
-
-def _quantity(value: float | None, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    try:
-        kind = units.unit(unit).kind
-    except units.UnitError:
-        return f"{value:.4g} {unit}".strip()
-    return units.describe(units.Quantity(value, unit, kind))
 
 
 def _regressed_by(c: Change) -> str:
