@@ -85,17 +85,7 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     objectives, problems = objectives_file.parse(text, file)
     if problems:
         findings = tuple(
-            Finding(
-                path=file,
-                message=p.message,
-                severity=settings.severity,
-                start_line=p.position.line,
-                end_line=p.position.line,
-                start_column=p.position.column,
-                end_column=p.position.column,
-                title="Invalid objectives file",
-            )
-            for p in problems
+            p.finding(file, settings.severity, "Invalid objectives file") for p in problems
         )
         count = len(problems)
         reason = MALFORMED.format(file=file, count=count, s=_s(count))
