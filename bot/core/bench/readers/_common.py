@@ -140,6 +140,16 @@ def sequence(value: Any, what: str, fmt: str) -> list[Any]:
     return value
 
 
+def entries(
+    doc: Any, key: str, fmt: str, what: str = "benchmark"
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """``(index, object)`` for each item of the list under ``key`` at the top of ``doc``,
+    each checked to be an object (named ``what`` and its position when it is not)."""
+    top = mapping(doc, "the top level", fmt)
+    for index, item in enumerate(sequence(top.get(key), f'"{key}"', fmt)):
+        yield index, mapping(item, f"{what} {index + 1}", fmt)
+
+
 def text(value: Any, what: str, fmt: str) -> str:
     if not isinstance(value, str) or not value:
         raise Malformed(WRONG_SHAPE.format(format=fmt, detail=f"{what} is not a name"))

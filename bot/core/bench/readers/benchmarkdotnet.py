@@ -14,10 +14,9 @@ from typing import Any
 from bot.core.bench.model import Direction, Measurement, Summary
 from bot.core.bench.readers._common import (
     LineFinder,
-    mapping,
+    entries,
     number,
     optional_number,
-    sequence,
     summary,
     text,
 )
@@ -33,11 +32,9 @@ def looks_like(doc: Any) -> bool:
 
 
 def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
-    top = mapping(doc, "the top level", NAME)
     lines = LineFinder(data)
     out, errors = [], []
-    for index, item in enumerate(sequence(top.get("Benchmarks"), '"Benchmarks"', NAME)):
-        bench = mapping(item, f"benchmark {index + 1}", NAME)
+    for index, bench in entries(doc, "Benchmarks", NAME):
         name = text(
             bench.get("FullName") or bench.get("DisplayInfo"), f"benchmark {index + 1}", NAME
         )

@@ -19,11 +19,10 @@ from bot.core.bench.readers._common import (
     LineFinder,
     Malformed,
     direction_for,
-    mapping,
+    entries,
     normalise,
     numbers,
     optional_number,
-    sequence,
     text,
 )
 
@@ -45,11 +44,9 @@ def looks_like(doc: Any) -> bool:
 
 
 def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
-    top = mapping(doc, "the top level", NAME)
     lines = LineFinder(data)
     out = []
-    for index, item in enumerate(sequence(top.get("benchmarks"), '"benchmarks"', NAME)):
-        bench = mapping(item, f"benchmark {index + 1}", NAME)
+    for index, bench in entries(doc, "benchmarks", NAME):
         name = text(bench.get("name"), f"benchmark {index + 1} name", NAME)
         line = lines.find(name)
         if not isinstance(bench.get("unit"), str):

@@ -7,9 +7,8 @@ from typing import Any
 from bot.core.bench.model import Direction, Measurement
 from bot.core.bench.readers._common import (
     LineFinder,
-    mapping,
+    entries,
     numbers,
-    sequence,
     summary,
     text,
 )
@@ -26,11 +25,9 @@ def looks_like(doc: Any) -> bool:
 
 
 def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
-    top = mapping(doc, "the top level", NAME)
     lines = LineFinder(data)
     out, errors = [], []
-    for index, item in enumerate(sequence(top.get("results"), '"results"', NAME)):
-        result = mapping(item, f"result {index + 1}", NAME)
+    for index, result in entries(doc, "results", NAME, "result"):
         command = text(result.get("command"), f"result {index + 1} command", NAME)
         name = command
         times = result.get("times")

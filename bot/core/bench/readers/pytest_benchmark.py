@@ -7,10 +7,10 @@ from typing import Any
 from bot.core.bench.model import Direction, Measurement
 from bot.core.bench.readers._common import (
     LineFinder,
+    entries,
     mapping,
     numbers,
     optional_number,
-    sequence,
     summary,
     text,
 )
@@ -27,11 +27,9 @@ def looks_like(doc: Any) -> bool:
 
 
 def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
-    top = mapping(doc, "the top level", NAME)
     lines = LineFinder(data)
     out = []
-    for index, item in enumerate(sequence(top.get("benchmarks"), '"benchmarks"', NAME)):
-        bench = mapping(item, f"benchmark {index + 1}", NAME)
+    for index, bench in entries(doc, "benchmarks", NAME):
         # fullname (file::test[param]) is unique in a run; name alone may repeat across files.
         name = text(bench.get("fullname") or bench.get("name"), f"benchmark {index + 1}", NAME)
         stats = mapping(bench.get("stats"), f"benchmark {name!r} stats", NAME)
