@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 
-from aiohttp.test_utils import TestClient, TestServer
-from emulator import app_keys
-from harness import APP_ID, FAST, SECRET, Bot, World
+from harness import Bot, World, running_bot
 from reviewing import (
     NO_REQUIRED,
     REVOKE,
@@ -25,21 +22,10 @@ from reviewing import (
     signed_off_and_merged,
 )
 
-from bot.app.server import create_app
-from bot.app.settings import Settings
 
-
-@asynccontextmanager
-async def restarted(world: World) -> AsyncIterator[Bot]:
+def restarted(world: World) -> AbstractAsyncContextManager[Bot]:
     """A fresh perfbot process (same App, same secret): nothing kept in memory."""
-    settings = Settings(app_id=str(APP_ID), private_key=app_keys().private_pem,
-                        webhook_secret=SECRET, api_url=world.emu.api)
-    client = TestClient(TestServer(create_app(settings, policy=FAST), host="127.0.0.1"))
-    await client.start_server()
-    try:
-        yield Bot(world.emu, client)
-    finally:
-        await client.close()
+    return running_bot(world.emu)
 
 
 async def test_an_old_state_pasted_back_after_a_restart_restores_no_signoff(
