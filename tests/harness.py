@@ -66,6 +66,13 @@ async def world(emulator: Emulator) -> World:
     return World(emulator, repo)
 
 
+def open_pr(world: World, files: dict[str, str | bytes | None], **kwargs: Any) -> Any:
+    """A pull request from a new branch ``feature`` that commits ``files`` onto ``main``."""
+    world.repo.create_branch("feature")
+    world.repo.commit("feature", files, message="change")
+    return world.emu.open_pull_request(world.repo, head="feature", base="main", **kwargs)
+
+
 @asynccontextmanager
 async def running_bot(emulator: Emulator) -> AsyncIterator[Bot]:
     """A perfbot process serving on 127.0.0.1 with the emulator as its GitHub; each one
