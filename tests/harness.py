@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,8 +66,17 @@ async def world(emulator: Emulator) -> World:
     return World(emulator, repo)
 
 
-@pytest_asyncio.fixture
-async def bot(emulator: Emulator, world: World) -> AsyncIterator[Bot]:
+def open_pr(world: World, files: dict[str, str | bytes | None], **kwargs: Any) -> Any:
+    """A pull request from a new branch ``feature`` that commits ``files`` onto ``main``."""
+    world.repo.create_branch("feature")
+    world.repo.commit("feature", files, message="change")
+    return world.emu.open_pull_request(world.repo, head="feature", base="main", **kwargs)
+
+
+@asynccontextmanager
+async def running_bot(emulator: Emulator) -> AsyncIterator[Bot]:
+    """A perfbot process serving on 127.0.0.1 with the emulator as its GitHub; each one
+    starts with nothing in memory (a second one is a restart)."""
     settings = Settings(
         app_id=str(APP_ID),
         private_key=app_keys().private_pem,
@@ -79,3 +89,9 @@ async def bot(emulator: Emulator, world: World) -> AsyncIterator[Bot]:
         yield Bot(emulator, client)
     finally:
         await client.close()
+
+
+@pytest_asyncio.fixture
+async def bot(emulator: Emulator, world: World) -> AsyncIterator[Bot]:
+    async with running_bot(emulator) as running:
+        yield running

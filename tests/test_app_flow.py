@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from harness import TEAM_CONFIG, Bot, World
-
-
-def open_pr(world: World, files: dict[str, str | bytes | None], **kwargs):
-    world.repo.create_branch("feature")
-    world.repo.commit("feature", files, message="change")
-    return world.emu.open_pull_request(world.repo, head="feature", base="main", **kwargs)
+from harness import TEAM_CONFIG, Bot, World, open_pr
 
 
 async def test_missing_design_record_fails_then_an_adr_push_passes(bot: Bot, world: World):

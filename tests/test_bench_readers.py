@@ -3,33 +3,12 @@ and the errors a user sees when a file is broken."""
 
 import json
 import re
-from pathlib import Path
 
 import pytest
+from benchfixtures import FIXTURES, find, load, problem
 
-from bot.core.bench.model import BenchFileError, Direction, Measurement, Results
+from bot.core.bench.model import Direction
 from bot.core.bench.readers import FORMATS, MAX_BYTES, detect, read, read_all
-
-FIXTURES = Path(__file__).parent / "fixtures" / "bench"
-
-
-def load(relative: str, format: str = "auto") -> Results:
-    path = FIXTURES / relative
-    return read(relative, path.read_bytes(), format)
-
-
-def find(results: Results, benchmark: str, metric: str = "time") -> Measurement:
-    [found] = [m for m in results.measurements if m.key == (benchmark, metric)]
-    return found
-
-
-def problem(relative: str, data: bytes, format: str = "auto") -> BenchFileError:
-    with pytest.raises(BenchFileError) as caught:
-        read(relative, data, format)
-    assert caught.value.path == relative
-    assert str(caught.value).startswith(relative)
-    return caught.value
-
 
 # pytest-benchmark -----------------------------------------------------------------------
 

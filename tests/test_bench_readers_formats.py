@@ -3,32 +3,15 @@ JSON, on real files, and each one's malformed cases."""
 
 import re
 import statistics
-from pathlib import Path
 
 import orjson
 import pytest
+from benchfixtures import FIXTURES, find, load, problem
 
-from bot.core.bench.model import BenchFileError, Direction, Measurement, Results
+from bot.core.bench.model import Direction
 from bot.core.bench.readers import detect, normalise_unit, read, read_all
 
-FIXTURES = Path(__file__).parent / "fixtures" / "bench"
 CRITERION = FIXTURES / "criterion"
-
-
-def load(relative: str, format: str = "auto") -> Results:
-    return read(relative, (FIXTURES / relative).read_bytes(), format)
-
-
-def find(results: Results, benchmark: str, metric: str = "time") -> Measurement:
-    [found] = [m for m in results.measurements if m.key == (benchmark, metric)]
-    return found
-
-
-def problem(relative: str, data: bytes, format: str = "auto") -> BenchFileError:
-    with pytest.raises(BenchFileError) as caught:
-        read(relative, data, format)
-    assert caught.value.path == relative
-    return caught.value
 
 
 def criterion_tree() -> dict[str, bytes]:

@@ -32,10 +32,27 @@ SAME = pytest_benchmark({"test_parse": samples(0.001, seed=3),
                          "test_render": samples(0.002, seed=3)})
 
 
+CODE = {"src/parse.py": "x = 1\n"}  # a change the benchmarks rule is in scope for
+
+
 def open_pr(world: World, files: dict[str, str | bytes | None]):
     world.repo.create_branch("feature")
     world.repo.commit("feature", files, message="change")
     return world.emu.open_pull_request(world.repo, head="feature", base="main", body="")
+
+
+async def check_on_open(bot: Bot, world: World, pr):
+    """The pull request's one check run once its opening is handled."""
+    await bot.send("pull_request", "opened", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    return run
+
+
+async def check_on_completion(bot: Bot, world: World, pr, workflow_run):
+    """The pull request's one check run once ``workflow_run``'s completion is handled."""
+    await bot.send("workflow_run", "completed", workflow_run=workflow_run)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    return run
 
 
 def line_of(text: str, needle: str) -> int:
@@ -50,9 +67,7 @@ async def test_committed_regression_fails_with_the_table_and_an_annotation(bot: 
     world.repo.commit("main", {".github/performance.yml": OPT_IN, RESULTS: BASE_RESULTS})
     pr = open_pr(world, {RESULTS: SLOWER})
 
-    await bot.send("pull_request", "opened", pr=pr)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_open(bot, world, pr)
     assert run.conclusion == "failure"
     assert "Benchmarks" in run.output.title
     assert "1 regressed" in run.output.summary and "geometric mean" in run.output.summary
@@ -69,9 +84,7 @@ async def test_an_a_a_change_passes(bot: Bot, world: World):
     world.repo.commit("main", {".github/performance.yml": OPT_IN, RESULTS: BASE_RESULTS})
     pr = open_pr(world, {RESULTS: SAME})
 
-    await bot.send("pull_request", "opened", pr=pr)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_open(bot, world, pr)
     assert run.conclusion == "success"
     assert "2 unchanged" in run.output.summary
     assert run.annotations == []
@@ -81,9 +94,7 @@ async def test_an_unreadable_result_file_fails_on_that_file(bot: Bot, world: Wor
     world.repo.commit("main", {".github/performance.yml": OPT_IN, RESULTS: BASE_RESULTS})
     pr = open_pr(world, {RESULTS: SLOWER[: len(SLOWER) // 2]})
 
-    await bot.send("pull_request", "opened", pr=pr)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_open(bot, world, pr)
     assert run.conclusion == "failure"
     [note] = run.annotations
     assert note["path"] == RESULTS and note["annotation_level"] == "failure"
@@ -104,9 +115,7 @@ journeys:
                                "docs/performance/objectives.yml": objectives})
     pr = open_pr(world, {RESULTS: SLOWER})
 
-    await bot.send("pull_request", "opened", pr=pr)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_open(bot, world, pr)
     assert run.conclusion == "failure"
     assert "1 budget breach" in run.output.summary
     assert "Budget breaches" in run.output.text and "objective of `parse`" in run.output.text
@@ -127,9 +136,7 @@ rules:
     world.repo.commit("main", {".github/performance.yml": config, RESULTS: BASE_RESULTS})
     pr = open_pr(world, {RESULTS: SAME})
 
-    await bot.send("pull_request", "opened", pr=pr)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_open(bot, world, pr)
     if run.output.title.startswith("Invalid"):
         pytest.skip("the config binder does not read lists of settings yet")
     assert run.conclusion == "failure"
@@ -140,6 +147,19 @@ rules:
 # --- CI artifacts
 
 
+def watch(world: World, extra: str = "") -> None:
+    """Opt in with the benchmarks rule waiting for the `benchmark.yml` artifact."""
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra=extra)})
+
+
+def run_on_head(world: World, pr, data: str = SAME, *, archive: bytes | None = None):
+    """A finished benchmark run on the pull request's head: its artifact is ``archive``,
+    or a zip of ``data`` as `results.json`."""
+    artifact = zipped({"results.json": data}) if archive is None else archive
+    return world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
+                                      artifacts={"benchmark-results": artifact})
+
+
 def base_run(world: World, data: str = BASE_RESULTS, **kwargs):
     main_sha = world.repo.branches["main"]
     return world.emu.add_workflow_run(
@@ -148,24 +168,18 @@ def base_run(world: World, data: str = BASE_RESULTS, **kwargs):
 
 
 async def test_artifacts_wait_for_the_run_then_conclude(bot: Bot, world: World):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    watch(world)
     base_run(world)
     pr = open_pr(world, {"src/parse.py": "slow = True\n"})
 
-    await bot.send("pull_request", "opened", pr=pr)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_open(bot, world, pr)
     assert run.status == "in_progress" and run.conclusion is None
     assert run.output.title.startswith("Waiting for benchmark results")
     assert "Waiting for `benchmark.yml`" in run.output.summary
     assert "benchmark-results" in run.output.summary
 
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": zipped({"results.json": SLOWER})})
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    head_run = run_on_head(world, pr, SLOWER)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.status == "completed" and run.conclusion == "failure"
     assert "1 regressed" in run.output.summary
     assert "test_parse" in run.output.text and "Baseline" in run.output.text
@@ -173,12 +187,10 @@ async def test_artifacts_wait_for_the_run_then_conclude(bot: Bot, world: World):
 
 async def test_a_fork_run_is_matched_to_its_pull_request_through_the_commit(bot: Bot,
                                                                            world: World):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    watch(world)
     base_run(world)
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+    pr = open_pr(world, CODE)
+    head_run = run_on_head(world, pr, SAME)
     payload = world.emu.webhook_payload("workflow_run", "completed", workflow_run=head_run)
     payload["workflow_run"]["pull_requests"] = []  # as GitHub sends it for a fork
 
@@ -190,9 +202,9 @@ async def test_a_fork_run_is_matched_to_its_pull_request_through_the_commit(bot:
 
 
 async def test_results_for_an_older_commit_are_called_stale(bot: Bot, world: World):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    watch(world)
     base_run(world)
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    pr = open_pr(world, CODE)
     old_head = pr.head_sha
     world.emu.add_workflow_run(world.repo, old_head, head_branch="feature",
                                artifacts={"benchmark-results": zipped({"r.json": SAME})})
@@ -206,57 +218,43 @@ async def test_results_for_an_older_commit_are_called_stale(bot: Bot, world: Wor
 
 
 async def test_without_a_baseline_the_verdict_is_head_only_and_says_so(bot: Bot, world: World):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": zipped({"results.json": SLOWER})})
+    watch(world)
+    pr = open_pr(world, CODE)
+    head_run = run_on_head(world, pr, SLOWER)
 
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.conclusion == "success"
     assert "2 new" in run.output.summary
     assert "No baseline" in run.output.text and "merge base" in run.output.text
 
 
 async def test_a_zip_bomb_is_refused_with_a_clear_message(bot: Bot, world: World):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(
-        extra="      max_bytes: 3000000\n")})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    watch(world, extra="      max_bytes: 3000000\n")
+    pr = open_pr(world, CODE)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("results.json", b"0" * 2_500_000)
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": buffer.getvalue()})
+    head_run = run_on_head(world, pr, archive=buffer.getvalue())
 
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.conclusion == "failure"
     assert "refused" in run.output.summary and "zip bomb" in run.output.summary
 
 
 async def test_an_oversize_artifact_is_not_downloaded(bot: Bot, world: World):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(
-        extra="      max_bytes: 1000\n")})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": zipped({"results.json": SLOWER})})
+    watch(world, extra="      max_bytes: 1000\n")
+    pr = open_pr(world, CODE)
+    head_run = run_on_head(world, pr, SLOWER)
 
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.conclusion == "failure"
     assert "it was not downloaded" in run.output.summary
     assert not [r for r in world.emu.requests if r.operation_id == "actions/download-artifact"]
 
 
 async def test_an_unwatched_workflow_changes_nothing(bot: Bot, world: World):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    watch(world)
+    pr = open_pr(world, CODE)
     other = world.emu.add_workflow_run(world.repo, pr.head_sha, workflow="lint.yml",
                                        name="Lint", head_branch="feature")
     await bot.send("workflow_run", "completed", workflow_run=other)
@@ -266,11 +264,9 @@ async def test_an_unwatched_workflow_changes_nothing(bot: Bot, world: World):
 async def test_the_next_event_after_the_timeout_concludes_per_config(
     bot: Bot, world: World, monkeypatch: pytest.MonkeyPatch
 ):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(
-        extra="      on_timeout: failure\n")})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
-    await bot.send("pull_request", "opened", pr=pr)
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    watch(world, extra="      on_timeout: failure\n")
+    pr = open_pr(world, CODE)
+    run = await check_on_open(bot, world, pr)
     assert run.status == "in_progress"
 
     later = evidence.clock() + 31 * 60
@@ -286,10 +282,10 @@ async def test_the_next_event_after_the_timeout_concludes_per_config(
 async def test_a_timer_concludes_the_wait_when_no_event_comes(
     bot: Bot, world: World, monkeypatch: pytest.MonkeyPatch
 ):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    watch(world)
     deadlines = bot.client.app[DEADLINES]
     deadlines.grace, deadlines.tick = 0.0, 0.01
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    pr = open_pr(world, CODE)
     await bot.send("pull_request", "opened", pr=pr)
     assert deadlines.pending() == 1
 
@@ -304,33 +300,27 @@ async def test_a_timer_concludes_the_wait_when_no_event_comes(
 
 async def test_the_baseline_is_the_newest_run_at_or_before_the_merge_base(bot: Bot,
                                                                           world: World):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    watch(world)
     at_base = base_run(world)  # on an ancestor of the merge base
     world.repo.commit("main", {"docs/notes.md": "no benchmark run here\n"})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    pr = open_pr(world, CODE)
     world.repo.commit("main", {"src/faster.py": "after the branch point\n"})
     base_run(world, data=pytest_benchmark({"test_parse": samples(0.0005),
                                            "test_render": samples(0.001)}))
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+    head_run = run_on_head(world, pr, SAME)
 
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.conclusion == "success", run.output.text
     assert f"from `{at_base.head_sha[:7]}`" in run.output.text
 
 
 async def test_a_failed_head_run_fails_the_rule_and_says_so(bot: Bot, world: World):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    watch(world)
+    pr = open_pr(world, CODE)
     head_run = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
                                           conclusion="failure")
 
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.conclusion == "failure"
     assert "concluded `failure`" in run.output.summary
     # The fix is about the workflow, not about committed result files.
@@ -343,9 +333,7 @@ async def test_a_change_outside_the_rules_scope_waits_for_nothing(bot: Bot, worl
     world.repo.commit("main", {".github/performance.yml": config})
     pr = open_pr(world, {"docs/readme.md": "words\n"})
 
-    await bot.send("pull_request", "opened", pr=pr)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_open(bot, world, pr)
     assert run.status == "completed" and run.conclusion == "success"
     assert not [r for r in world.emu.requests if "/actions/" in r.path]
 
@@ -354,18 +342,15 @@ async def test_an_artifact_served_directly_instead_of_redirected_is_read(bot: Bo
     # GitHub answers the zip download with a redirect to storage, but a proxy or GitHub
     # Enterprise Server may answer with the bytes themselves; both carry the same zip.
     world.emu.check_responses = False  # GitHub's description documents only the redirect
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    watch(world)
     base_run(world)
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    pr = open_pr(world, CODE)
     archive = zipped({"results.json": SLOWER})
-    head_run = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
-                                          artifacts={"benchmark-results": archive})
+    head_run = run_on_head(world, pr, archive=archive)
     world.emu.inject("GET", r"/actions/artifacts/\d+/zip$", status=200, body=archive,
                      headers={"Content-Type": "application/zip"})
 
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.conclusion == "failure", run.output.summary
     assert "1 regressed" in run.output.summary
     assert "GitHub answered 200" not in run.output.summary
@@ -373,17 +358,13 @@ async def test_an_artifact_served_directly_instead_of_redirected_is_read(bot: Bo
 
 async def test_an_artifact_that_expires_before_its_download_is_called_expired(bot: Bot,
                                                                             world: World):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+    watch(world)
+    pr = open_pr(world, CODE)
+    head_run = run_on_head(world, pr, SAME)
     world.emu.inject("GET", r"/actions/artifacts/\d+/zip$", status=410,
                      body={"message": "Artifact has expired"})
 
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.conclusion == "failure"
     assert "has expired" in run.output.summary
 
@@ -392,14 +373,12 @@ async def test_a_workflow_name_github_does_not_know_is_reported_in_the_rule(bot:
                                                                           world: World):
     config = ARTIFACTS.replace("[benchmark.yml]", "[benchmarks.yml]").format(extra="")
     world.repo.commit("main", {".github/performance.yml": config})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    pr = open_pr(world, CODE)
     # GitHub answers 404 for the runs of a workflow file that does not exist.
     world.emu.inject("GET", r"/actions/workflows/benchmarks\.yml/runs$", status=404, times=9,
                      body={"message": "Not Found"})
 
-    await bot.send("pull_request", "opened", pr=pr)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_open(bot, world, pr)
     assert run.status == "completed" and run.conclusion == "failure"
     assert "Benchmarks" in run.output.title  # the other rules were still evaluated
     assert "`benchmarks.yml`" in run.output.summary and "404" not in run.output.summary
@@ -410,22 +389,17 @@ async def test_a_forks_run_on_a_branch_named_like_the_base_is_never_the_baseline
 ):
     # A fork's pull request from its own `main` runs the workflow with head_branch "main";
     # its artifact is whatever the fork uploaded, not the base branch's results.
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(
-        extra="      baseline: latest\n")})
+    watch(world, extra="      baseline: latest\n")
     trusted = base_run(world)
     fork = world.emu.add_repo("mallory/service")
     world.emu.add_workflow_run(
         world.repo, "f" * 40, head_branch="main", event="pull_request", head_repository=fork,
         artifacts={"benchmark-results": zipped({"results.json": pytest_benchmark(
             {"test_parse": samples(0.0001), "test_render": samples(0.0002)})})})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+    pr = open_pr(world, CODE)
+    head_run = run_on_head(world, pr, SAME)
 
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.conclusion == "success", run.output.summary
     assert f"from `{trusted.head_sha[:7]}`" in run.output.text
 
@@ -433,18 +407,15 @@ async def test_a_forks_run_on_a_branch_named_like_the_base_is_never_the_baseline
 async def test_results_that_arrive_in_time_end_the_wait_and_its_timer(
     bot: Bot, world: World, monkeypatch: pytest.MonkeyPatch
 ):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    watch(world)
     deadlines = bot.client.app[DEADLINES]
     deadlines.grace, deadlines.tick = 0.0, 0.01
     base_run(world)
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    pr = open_pr(world, CODE)
     await bot.send("pull_request", "opened", pr=pr)
     assert deadlines.pending() == 1
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": zipped({"results.json": SAME})})
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    head_run = run_on_head(world, pr, SAME)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.conclusion == "success"
     # The workflow is re-run; while it runs again, the old deadline passes.
     head_run.status, head_run.conclusion = "in_progress", None
@@ -464,14 +435,12 @@ async def test_results_that_arrive_in_time_end_the_wait_and_its_timer(
 async def test_an_installation_without_actions_access_is_told_which_permission(bot: Bot,
                                                                              world: World):
     # Installed before the App asked for `actions: read`, until an owner accepts it.
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    watch(world)
+    pr = open_pr(world, CODE)
     world.emu.inject("GET", r"/actions/workflows/[^/]+/runs$", status=403, times=9,
                      body={"message": "Resource not accessible by integration"})
 
-    await bot.send("pull_request", "opened", pr=pr)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_open(bot, world, pr)
     assert run.status == "completed" and run.conclusion == "failure"
     assert "Benchmarks" in run.output.title  # the other rules were still evaluated
     assert "actions: read" in run.output.summary
@@ -482,26 +451,22 @@ async def test_a_cancelled_run_does_not_conclude_while_another_run_for_the_commi
 ):
     # `concurrency: cancel-in-progress`, or a push and a pull_request run of one commit:
     # one run is cancelled while the other still measures.
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    watch(world)
     base_run(world)
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    pr = open_pr(world, CODE)
     cancelled = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
                                            conclusion="cancelled")
     going = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
                                        status="in_progress", conclusion=None)
 
-    await bot.send("workflow_run", "completed", workflow_run=cancelled)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, cancelled)
     assert run.status == "in_progress", run.output.summary
     assert run.output.title.startswith("Waiting for benchmark results")
 
     going.status, going.conclusion = "completed", "success"
     going.artifacts = [Artifact(world.emu.next_id(), "benchmark-results",
                                 zipped({"r.json": SAME}), world.emu.now())]
-    await bot.send("workflow_run", "completed", workflow_run=going)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, going)
     assert run.conclusion == "success" and "2 unchanged" in run.output.summary
 
 
@@ -509,17 +474,13 @@ async def test_a_download_that_breaks_off_concludes_the_check_with_the_reason(bo
                                                                             world: World):
     # The zip comes from storage outside the API; when that connection fails, the check
     # must not stay "in progress" for ever.
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+    watch(world)
+    pr = open_pr(world, CODE)
+    head_run = run_on_head(world, pr, SAME)
     world.emu.inject("GET", r"/actions/artifacts/\d+/zip$", status=302,
                      headers={"Location": "http://127.0.0.1:9/unreachable.zip"})
 
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.status == "completed" and run.conclusion == "failure"
     assert "download" in run.output.summary and "re-run" in run.output.summary.lower()
 
@@ -528,22 +489,18 @@ async def test_a_baseline_run_whose_commit_github_cannot_compare_is_passed_over(
                                                                               world: World):
     # After a force-push rewrote the base branch, older runs name commits GitHub can no
     # longer compare (404); the search goes on to the next run instead of giving up.
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    watch(world)
     good = base_run(world)
     world.repo.commit("main", {"docs/notes.md": "later\n"})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
+    pr = open_pr(world, CODE)
     gone = "9" * 40
     world.emu.add_workflow_run(world.repo, gone, head_branch="main", event="push",
                                artifacts={"benchmark-results": zipped({"r.json": SLOWER})})
     world.emu.inject("GET", rf"/compare/{gone}\.\.\.", status=404,
                      body={"message": "Not Found"})
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": zipped({"results.json": SAME})})
+    head_run = run_on_head(world, pr, SAME)
 
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.conclusion == "success", run.output.summary
     assert f"from `{good.head_sha[:7]}`" in run.output.text
 
@@ -560,7 +517,7 @@ async def test_an_uploaded_criterion_folder_is_read_without_its_reports(bot: Bot
     files["report/index.html"] = "<!DOCTYPE html><html></html>\n"
     files["fib 10/report/pdf.svg"] = "<svg></svg>\n"
     files["fib 10/new/raw.csv"] = "group,function,value\n"
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    watch(world)
     base_run_files = {"benchmark-results": zipped(files)}
     world.emu.add_workflow_run(world.repo, world.repo.branches["main"], head_branch="main",
                                event="push", artifacts=base_run_files)
@@ -568,23 +525,17 @@ async def test_an_uploaded_criterion_folder_is_read_without_its_reports(bot: Bot
     head_run = world.emu.add_workflow_run(world.repo, pr.head_sha, head_branch="feature",
                                           artifacts=base_run_files)
 
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.conclusion == "success", run.output.summary
     assert "3 unchanged" in run.output.summary
 
 
 async def test_an_artifact_of_nothing_but_reports_is_not_a_pass(bot: Bot, world: World):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": zipped({"report/index.html": "<html></html>\n"})})
+    watch(world)
+    pr = open_pr(world, CODE)
+    head_run = run_on_head(world, pr, archive=zipped({"report/index.html": "<html></html>\n"}))
 
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_on_completion(bot, world, pr, head_run)
     assert run.conclusion == "failure"
     assert "no result file" in run.output.summary
 
@@ -592,11 +543,10 @@ async def test_an_artifact_of_nothing_but_reports_is_not_a_pass(bot: Bot, world:
 async def test_re_running_the_check_while_it_waits_keeps_one_wait_and_its_deadline(
     bot: Bot, world: World
 ):
-    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    watch(world)
     deadlines = bot.client.app[DEADLINES]
-    pr = open_pr(world, {"src/parse.py": "x = 1\n"})
-    await bot.send("pull_request", "opened", pr=pr)
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    pr = open_pr(world, CODE)
+    run = await check_on_open(bot, world, pr)
     waiting = run.output.summary
 
     await bot.send("check_run", "rerequested", check_run=run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from config_cases import CASES, Case
-from harness import INSTALLATION, TEAM_CONFIG, Bot, World
+from harness import INSTALLATION, TEAM_CONFIG, Bot, World, open_pr
 
 ORG_CONFIG = """\
 version: 1
@@ -18,12 +18,6 @@ rules:
       labels: [architecture]
 """
 ORG_FILE = "octo-org/.github:.github/performance.yml"
-
-
-def open_pr(world: World, files: dict[str, str | bytes | None], **kwargs):
-    world.repo.create_branch("feature")
-    world.repo.commit("feature", files, message="change")
-    return world.emu.open_pull_request(world.repo, head="feature", base="main", **kwargs)
 
 
 def org_repo(world: World, text: str = ORG_CONFIG):

@@ -2,46 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 
-from aiohttp.test_utils import TestClient, TestServer
-from emulator import app_keys
-from harness import APP_ID, FAST, SECRET, Bot, World
-from test_review_flow import CONFIG, SIGNOFF, checklists, failing_pr, replies, run, say
+from harness import Bot, World, running_bot
+from reviewing import (
+    NO_REQUIRED,
+    REVOKE,
+    SIGNOFF,
+    checklists,
+    edit_comment,
+    opened_failing_pr,
+    out_of_scope_pr,
+    post_comment,
+    replies,
+    run,
+    say,
+    signed_off,
+    signed_off_and_merged,
+)
 
-from bot.app.server import create_app
-from bot.app.settings import Settings
 
-NO_REQUIRED = CONFIG.replace("    required: [load-test]\n", "")
-
-
-@asynccontextmanager
-async def restarted(world: World) -> AsyncIterator[Bot]:
+def restarted(world: World) -> AbstractAsyncContextManager[Bot]:
     """A fresh perfbot process (same App, same secret): nothing kept in memory."""
-    settings = Settings(app_id=str(APP_ID), private_key=app_keys().private_pem,
-                        webhook_secret=SECRET, api_url=world.emu.api)
-    client = TestClient(TestServer(create_app(settings, policy=FAST), host="127.0.0.1"))
-    await client.start_server()
-    try:
-        yield Bot(world.emu, client)
-    finally:
-        await client.close()
+    return running_bot(world.emu)
 
 
 async def test_an_old_state_pasted_back_after_a_restart_restores_no_signoff(
     bot: Bot, world: World
 ):
-    pr = failing_pr(world, NO_REQUIRED)
-    await bot.send("pull_request", "opened", pr=pr)
-    world.emu.set_permission(world.repo, "maria", "maintain")
-    c = say(world, pr, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    pr, _ = await signed_off(bot, world)
     [checklist] = checklists(world, pr)
     signed_body = checklist.body
-    r = say(world, pr, "/perf revoke design_record", user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    await post_comment(bot, world, pr, REVOKE, user="maria")
     assert run(world, pr).conclusion == "failure"
     async with restarted(world) as fresh:
         # A writer (who may not sign off) restores the signed revision from the edit history.
@@ -58,15 +51,10 @@ async def test_an_old_state_pasted_back_after_a_restart_restores_no_signoff(
 
 
 async def test_another_app_pasting_an_old_state_back_is_undone(bot: Bot, world: World):
-    pr = failing_pr(world, NO_REQUIRED)
-    await bot.send("pull_request", "opened", pr=pr)
-    world.emu.set_permission(world.repo, "maria", "maintain")
-    c = say(world, pr, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    pr, _ = await signed_off(bot, world)
     [checklist] = checklists(world, pr)
     signed_body = checklist.body
-    r = say(world, pr, "/perf revoke design_record", user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    await post_comment(bot, world, pr, REVOKE, user="maria")
     async with restarted(world) as fresh:
         revoked_body, checklist.body = checklist.body, signed_body
         await fresh.send("issue_comment", "edited", issue=pr, comment=checklist,
@@ -80,8 +68,7 @@ async def test_another_app_pasting_an_old_state_back_is_undone(bot: Bot, world: 
 async def test_a_command_redelivered_after_a_restart_is_not_answered_twice(
     bot: Bot, world: World
 ):
-    pr = failing_pr(world, NO_REQUIRED)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     world.emu.set_permission(world.repo, "walter", "write")
     c = say(world, pr, f"/perf help\n/perf frobnicate\n{SIGNOFF}", user="walter")
     payload = world.emu.webhook_payload("issue_comment", "created", issue=pr, comment=c,
@@ -103,8 +90,7 @@ async def test_a_command_redelivered_after_a_restart_is_not_answered_twice(
 async def test_a_problem_with_a_signoff_is_not_answered_twice_on_redelivery(
     bot: Bot, world: World
 ):
-    pr = failing_pr(world, NO_REQUIRED)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     world.emu.set_permission(world.repo, "maria", "maintain")
     c = say(world, pr, SIGNOFF.replace("design_record", "no_such_rule"), user="maria")
     payload = world.emu.webhook_payload("issue_comment", "created", issue=pr, comment=c,
@@ -119,8 +105,6 @@ async def test_a_problem_with_a_signoff_is_not_answered_twice_on_redelivery(
 async def test_a_mitigation_issue_whose_label_was_removed_is_not_opened_again(
     bot: Bot, world: World
 ):
-    from test_review_flow import signed_off_and_merged
-
     pr = await signed_off_and_merged(bot, world)
     payload = world.emu.webhook_payload("pull_request", "closed", pr=pr)
     await bot.deliver("pull_request", payload, delivery_id="m-1")
@@ -132,11 +116,9 @@ async def test_a_mitigation_issue_whose_label_was_removed_is_not_opened_again(
 
 
 async def test_a_signoff_due_in_the_past_is_refused_with_a_reply(bot: Bot, world: World):
-    pr = failing_pr(world, NO_REQUIRED)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     world.emu.set_permission(world.repo, "maria", "maintain")
-    c = say(world, pr, SIGNOFF.replace("2026-12-31", "2016-12-31"), user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    await post_comment(bot, world, pr, SIGNOFF.replace("2026-12-31", "2016-12-31"), user="maria")
     assert run(world, pr).conclusion == "failure"
     [reply] = replies(world, pr)
     assert "2016-12-31" in reply and "past" in reply
@@ -190,10 +172,7 @@ def test_signoffs_too_long_for_the_comment_are_refused():
 async def test_a_pr_that_comes_into_scope_after_150_comments_keeps_one_checklist(
     bot: Bot, world: World
 ):
-    world.repo.commit("main", {".github/performance.yml": NO_REQUIRED})
-    world.repo.create_branch("feature")
-    world.repo.commit("feature", {"README.md": "docs\n"})
-    pr = world.emu.open_pull_request(world.repo, head="feature", base="main", user="octocat")
+    pr = out_of_scope_pr(world, NO_REQUIRED, user="octocat")
     await bot.send("pull_request", "opened", pr=pr)
     assert checklists(world, pr) == []  # out of scope: no comment
     for i in range(150):
@@ -202,8 +181,7 @@ async def test_a_pr_that_comes_into_scope_after_150_comments_keeps_one_checklist
     await bot.send("pull_request", "synchronize", pr=pr)
     assert len(checklists(world, pr)) == 1
     world.emu.set_permission(world.repo, "maria", "maintain")
-    c = say(world, pr, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    await post_comment(bot, world, pr, SIGNOFF, user="maria")
     world.repo.commit("feature", {"src/b.py": "b = 1\n"})
     await bot.send("pull_request", "synchronize", pr=pr)
     [checklist] = checklists(world, pr)
@@ -218,8 +196,7 @@ async def test_a_pr_that_comes_into_scope_after_150_comments_keeps_one_checklist
 async def test_a_signoff_racing_a_push_lands_on_the_new_head(bot: Bot, world: World):
     import asyncio
 
-    pr = failing_pr(world, NO_REQUIRED)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     world.emu.set_permission(world.repo, "maria", "maintain")
     # perfbot reads the pull request for the command, then the push lands and is evaluated
     # while it still asks GitHub whether maria may sign off.
@@ -276,12 +253,11 @@ def test_a_due_date_that_does_not_exist_is_called_that_not_misformatted():
 async def test_a_maintainer_editing_someone_elses_signoff_comment_does_not_sign_it_off(
     bot: Bot, world: World
 ):
-    pr = failing_pr(world, NO_REQUIRED)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     world.emu.set_permission(world.repo, "walter", "write")
     world.emu.set_permission(world.repo, "maria", "maintain")
-    c = say(world, pr, f"{SIGNOFF}\n\nand some words to moderate", user="walter")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="walter")
+    c = await post_comment(bot, world, pr, f"{SIGNOFF}\n\nand some words to moderate",
+                           user="walter")
     assert run(world, pr).conclusion == "failure"
     # maria redacts part of walter's comment; she did not write, or mean, its command
     old, c.body = c.body, SIGNOFF + "\n\n(edited by a moderator)"
@@ -294,30 +270,24 @@ async def test_a_maintainer_editing_someone_elses_signoff_comment_does_not_sign_
 
 
 async def test_someone_else_rewording_a_signoff_withdraws_it(bot: Bot, world: World):
-    pr = failing_pr(world, NO_REQUIRED)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     world.emu.set_permission(world.repo, "maria", "maintain")
     world.emu.set_permission(world.repo, "walter", "write")
-    c = say(world, pr, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    c = await post_comment(bot, world, pr, SIGNOFF, user="maria")
     assert run(world, pr).conclusion == "success"
-    old, c.body = c.body, SIGNOFF.replace("Hotfix", "Nothing to see")
-    await bot.send("issue_comment", "edited", issue=pr, comment=c, sender="walter",
-                   changes={"body": {"from": old}})
+    await edit_comment(bot, pr, c, SIGNOFF.replace("Hotfix", "Nothing to see"), by="walter")
     assert run(world, pr).conclusion == "failure"
     assert replies(world, pr) == []  # walter's edit asked nothing of perfbot
 
 
 async def test_a_signoff_redelivered_after_its_revoke_does_not_come_back(bot: Bot, world: World):
-    pr = failing_pr(world, NO_REQUIRED)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     world.emu.set_permission(world.repo, "maria", "maintain")
     c = say(world, pr, SIGNOFF, user="maria")
     payload = world.emu.webhook_payload("issue_comment", "created", issue=pr, comment=c,
                                         sender="maria")
     await bot.deliver("issue_comment", payload, delivery_id="so-1")
-    r = say(world, pr, "/perf revoke design_record", user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    await post_comment(bot, world, pr, REVOKE, user="maria")
     assert run(world, pr).conclusion == "failure"
     async with restarted(world) as fresh:
         await fresh.deliver("issue_comment", payload, delivery_id="so-1")  # redelivered
@@ -340,15 +310,10 @@ def test_a_mitigation_issue_for_a_long_benchmark_id_has_a_title_github_accepts()
 
 
 async def test_closing_and_reopening_keeps_one_checklist_and_the_signoff(bot: Bot, world: World):
-    pr = failing_pr(world, NO_REQUIRED)
-    await bot.send("pull_request", "opened", pr=pr)
-    world.emu.set_permission(world.repo, "maria", "maintain")
-    c = say(world, pr, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    pr, _ = await signed_off(bot, world)
     world.emu.set_state(world.repo, pr.number, "closed")
     await bot.send("pull_request", "closed", pr=pr)
-    r = say(world, pr, "/perf revoke design_record", user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    await post_comment(bot, world, pr, REVOKE, user="maria")
     assert any("closed" in t for t in replies(world, pr))
     world.emu.set_state(world.repo, pr.number, "open")
     await bot.send("pull_request", "reopened", pr=pr)
@@ -358,11 +323,9 @@ async def test_closing_and_reopening_keeps_one_checklist_and_the_signoff(bot: Bo
 
 
 async def test_one_comment_full_of_commands_gets_a_handful_of_replies(bot: Bot, world: World):
-    pr = failing_pr(world, NO_REQUIRED)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     lines = ["/perf help"] * 20 + [f"/perf nonsense{i}" for i in range(20)] + [SIGNOFF] * 20
-    c = say(world, pr, "\n".join(lines), user="drive-by")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="drive-by")
+    await post_comment(bot, world, pr, "\n".join(lines), user="drive-by")
     texts = replies(world, pr)
     assert 1 <= len(texts) <= 5
     assert sum("perfbot commands" in t and "could not read" not in t for t in texts) == 1
@@ -373,7 +336,6 @@ async def test_an_issue_with_a_hand_edited_impossible_due_date_breaks_no_sweep_o
 ):
     from datetime import date
 
-    from test_review_flow import signed_off_and_merged
     from test_sweep import sweep
 
     pr = await signed_off_and_merged(bot, world)
@@ -386,8 +348,7 @@ async def test_an_issue_with_a_hand_edited_impossible_due_date_breaks_no_sweep_o
     world.repo.commit("second", {"src/c.py": "c = 1\n"})
     second = world.emu.open_pull_request(world.repo, head="second", base="main", user="octocat")
     await bot.send("pull_request", "opened", pr=second)
-    c = say(world, second, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=second, comment=c, sender="maria")
+    await post_comment(bot, world, second, SIGNOFF, user="maria")
     world.emu.set_state(world.repo, second.number, "closed", merged=True)
     await bot.send("pull_request", "closed", pr=second)
     assert len(world.emu.issues(world.repo)) == 2
@@ -403,16 +364,13 @@ def test_a_hand_edited_impossible_reminder_date_is_skipped():
 
 
 async def test_a_signoff_that_did_nothing_gets_no_thumbs_up(bot: Bot, world: World):
-    pr = failing_pr(world, NO_REQUIRED)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     world.emu.set_permission(world.repo, "maria", "maintain")
     start = len(world.emu.requests)
-    c = say(world, pr, SIGNOFF.replace("design_record", "nope"), user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    await post_comment(bot, world, pr, SIGNOFF.replace("design_record", "nope"), user="maria")
     reactions = [r.body["content"] for r in world.emu.requests[start:]
                  if r.path.endswith("/reactions")]
     assert "+1" not in reactions
-    ok = say(world, pr, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=ok, sender="maria")
+    ok = await post_comment(bot, world, pr, SIGNOFF, user="maria")
     assert [r.body["content"] for r in world.emu.requests
             if r.path.endswith(f"/comments/{ok.id}/reactions")] == ["+1"]

@@ -4,55 +4,24 @@ from __future__ import annotations
 
 import asyncio
 
-from emulator.state import Comment
 from harness import Bot, World
-
-from bot.core.review.checklist import MARKER
-
-CONFIG = """\
-version: 1
-rules:
-  design_record:
-    when:
-      paths: ["src/**"]
-review:
-  checklist:
-    testing: ["load-test: A load test ran against the new path"]
-    launch: ["dashboards: Dashboards cover the new path"]
-    required: [load-test]
-  mitigation:
-    assignees: [perf-lead]
-"""
-SIGNOFF = ('/perf signoff design_record --reason "Hotfix; the ADR follows" '
-           '--mitigation "Write ADR-0042 next sprint" --owner @carol --due 2026-12-31')
-
-
-def failing_pr(world: World, config: str = CONFIG):
-    world.repo.commit("main", {".github/performance.yml": config})
-    world.repo.create_branch("feature")
-    world.repo.commit("feature", {"src/a.py": "a = 1\n"})
-    return world.emu.open_pull_request(world.repo, head="feature", base="main", user="octocat")
-
-
-def say(world: World, pr, body: str, user: str = "alice") -> Comment:
-    now = world.emu.now()
-    c = Comment(world.emu.next_id(), pr.number, body, user, "User", now, now)
-    world.repo.comments[c.id] = c
-    return c
-
-
-def checklists(world: World, pr) -> list[Comment]:
-    return [c for c in world.emu.comments(world.repo, pr.number) if MARKER in c.body]
-
-
-def replies(world: World, pr) -> list[str]:
-    return [c.body for c in world.emu.comments(world.repo, pr.number)
-            if c.user_type == "Bot" and MARKER not in c.body]
-
-
-def run(world: World, pr):
-    [found] = world.emu.check_runs(world.repo, pr.head_sha)
-    return found
+from reviewing import (
+    CONFIG,
+    NO_REQUIRED,
+    REVOKE,
+    SIGNOFF,
+    checklists,
+    edit_comment,
+    failing_pr,
+    opened_failing_pr,
+    out_of_scope_pr,
+    post_comment,
+    replies,
+    run,
+    say,
+    signed_off,
+    signed_off_and_merged,
+)
 
 
 async def test_one_checklist_per_pr_across_events_and_redeliveries(bot: Bot, world: World):
@@ -74,23 +43,17 @@ async def test_one_checklist_per_pr_across_events_and_redeliveries(bot: Bot, wor
 
 
 async def test_out_of_scope_pr_gets_no_checklist(bot: Bot, world: World):
-    world.repo.commit("main", {".github/performance.yml": CONFIG})
-    world.repo.create_branch("feature")
-    world.repo.commit("feature", {"README.md": "docs\n"})
-    pr = world.emu.open_pull_request(world.repo, head="feature", base="main")
+    pr = out_of_scope_pr(world)
     await bot.send("pull_request", "opened", pr=pr)
     assert checklists(world, pr) == []
     assert run(world, pr).conclusion == "success"
 
 
 async def test_authorised_signoff_passes_the_check_and_shows_who_and_why(bot: Bot, world: World):
-    config = CONFIG.replace("    required: [load-test]\n", "")
-    pr = failing_pr(world, config)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     assert run(world, pr).conclusion == "failure"
     world.emu.set_permission(world.repo, "maria", "maintain")
-    c = say(world, pr, f"Looks fine.\n\n{SIGNOFF}\n", user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    await post_comment(bot, world, pr, f"Looks fine.\n\n{SIGNOFF}\n", user="maria")
     checked = run(world, pr)
     assert checked.conclusion == "success"
     assert "@maria" in checked.output.summary and "Hotfix" in checked.output.summary
@@ -102,14 +65,12 @@ async def test_authorised_signoff_passes_the_check_and_shows_who_and_why(bot: Bo
 async def test_unauthorised_and_author_signoffs_change_nothing_and_get_a_reply(
     bot: Bot, world: World
 ):
-    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     before = checklists(world, pr)[0].body
     world.emu.set_permission(world.repo, "walter", "write")
     world.emu.set_permission(world.repo, "octocat", "admin")  # the author
     for user in ("walter", "octocat"):
-        c = say(world, pr, SIGNOFF, user=user)
-        await bot.send("issue_comment", "created", issue=pr, comment=c, sender=user)
+        await post_comment(bot, world, pr, SIGNOFF, user=user)
     assert run(world, pr).conclusion == "failure"
     assert checklists(world, pr)[0].body == before
     texts = replies(world, pr)
@@ -118,10 +79,8 @@ async def test_unauthorised_and_author_signoffs_change_nothing_and_get_a_reply(
 
 
 async def test_team_members_may_sign_off_and_malformed_commands_get_usage(bot: Bot, world: World):
-    config = CONFIG.replace("    required: [load-test]\n", "") + (
-        "  signoff:\n    teams: ['@octo-org/perf']\n")
-    pr = failing_pr(world, config)
-    await bot.send("pull_request", "opened", pr=pr)
+    config = NO_REQUIRED + "  signoff:\n    teams: ['@octo-org/perf']\n"
+    pr = await opened_failing_pr(bot, world, config)
     world.emu.add_team_member("octo-org", "perf", "tina")
     c = say(world, pr, "/perf signoff design_record --reason “typographic quotes”\n"
                        "/perf frobnicate\n" + SIGNOFF.replace("—", ""), user="tina")
@@ -133,11 +92,9 @@ async def test_team_members_may_sign_off_and_malformed_commands_get_usage(bot: B
 
 
 async def test_quoted_and_fenced_commands_are_ignored(bot: Bot, world: World):
-    pr = failing_pr(world)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world)
     before = len(world.emu.requests)
-    c = say(world, pr, f"> {SIGNOFF}\n\n```\n{SIGNOFF}\n```\n", user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    await post_comment(bot, world, pr, f"> {SIGNOFF}\n\n```\n{SIGNOFF}\n```\n", user="maria")
     assert len(world.emu.requests) == before
 
 
@@ -168,8 +125,7 @@ async def test_required_tick_by_a_reviewer_passes_and_by_a_stranger_is_reverted(
 
 
 async def test_a_tick_survives_a_concurrent_rewrite(bot: Bot, world: World):
-    pr = failing_pr(world)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world)
     [checklist] = checklists(world, pr)
     world.repo.commit("feature", {"src/b.py": "b = 2\n"})
     # The reviewer ticks after perfbot read the comment and before it writes it back
@@ -202,23 +158,12 @@ async def test_a_lost_comment_response_is_repaired_without_a_duplicate(bot: Bot,
 
 
 async def test_a_forged_state_block_grants_nothing(bot: Bot, world: World):
-    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     [checklist] = checklists(world, pr)
     forged = checklist.body.replace("perfbot:state v1 ", "perfbot:state v1 AAAA")
     checklist.body = forged
     await bot.send("pull_request", "synchronize", pr=pr)
     assert run(world, pr).conclusion == "failure"
-
-
-async def signed_off_and_merged(bot: Bot, world: World):
-    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
-    await bot.send("pull_request", "opened", pr=pr)
-    world.emu.set_permission(world.repo, "maria", "admin")
-    c = say(world, pr, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
-    world.emu.set_state(world.repo, pr.number, "closed", merged=True)
-    return pr
 
 
 async def test_merge_opens_exactly_one_mitigation_issue_even_when_redelivered(
@@ -249,11 +194,7 @@ async def test_racing_closed_events_open_one_issue(bot: Bot, world: World):
 
 
 async def test_close_without_merge_opens_nothing(bot: Bot, world: World):
-    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
-    await bot.send("pull_request", "opened", pr=pr)
-    world.emu.set_permission(world.repo, "maria", "admin")
-    c = say(world, pr, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    pr, _ = await signed_off(bot, world, role="admin")
     world.emu.set_state(world.repo, pr.number, "closed")
     await bot.send("pull_request", "closed", pr=pr)
     assert world.emu.issues(world.repo) == []
@@ -275,46 +216,36 @@ async def test_a_later_merge_that_passes_the_rule_closes_the_issue(bot: Bot, wor
 
 
 async def test_revoke_and_a_deleted_command_withdraw_the_signoff(bot: Bot, world: World):
-    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
-    await bot.send("pull_request", "opened", pr=pr)
-    world.emu.set_permission(world.repo, "maria", "maintain")
-    c = say(world, pr, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    pr, c = await signed_off(bot, world)
     assert run(world, pr).conclusion == "success"
     del world.repo.comments[c.id]
     await bot.send("issue_comment", "deleted", issue=pr, comment=c, sender="maria")
     assert run(world, pr).conclusion == "failure"
-    c = say(world, pr, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    c = await post_comment(bot, world, pr, SIGNOFF, user="maria")
     assert run(world, pr).conclusion == "success"
-    r = say(world, pr, "/perf revoke design_record", user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    await post_comment(bot, world, pr, REVOKE, user="maria")
     assert run(world, pr).conclusion == "failure"
     assert "#### Sign-offs" not in checklists(world, pr)[0].body
 
 
 async def test_signing_off_an_unknown_variance_says_which_exist(bot: Bot, world: World):
-    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
     world.emu.set_permission(world.repo, "maria", "maintain")
-    c = say(world, pr, SIGNOFF.replace("design_record", "nope"), user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    await post_comment(bot, world, pr, SIGNOFF.replace("design_record", "nope"), user="maria")
     [answer] = replies(world, pr)
     assert "`nope`" in answer and "`design_record`" in answer
     assert run(world, pr).conclusion == "failure"
 
 
 async def test_re_run_button_and_recheck_evaluate_again(bot: Bot, world: World):
-    pr = failing_pr(world)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world)
     checked = run(world, pr)
     world.emu.set_body(world.repo, pr.number, "See ADR-0001")
     await bot.send("check_run", "requested_action", check_run=checked,
                    requested_action="rerun")
     assert "ADR-0001" in run(world, pr).output.summary
     world.emu.set_body(world.repo, pr.number, "")
-    c = say(world, pr, "/perf recheck", user="anyone")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="anyone")
+    await post_comment(bot, world, pr, "/perf recheck", user="anyone")
     assert "ADR-0001" not in run(world, pr).output.summary
 
 
@@ -339,8 +270,7 @@ async def test_a_failed_checklist_write_is_repaired_by_the_next_delivery(bot: Bo
 
 
 async def test_bots_cannot_command_perfbot(bot: Bot, world: World):
-    pr = failing_pr(world)
-    await bot.send("pull_request", "opened", pr=pr)
+    pr = await opened_failing_pr(bot, world)
     before = len(world.emu.requests)
     c = say(world, pr, "/perf help", user="dependabot[bot]")
     c.user_type = "Bot"
@@ -349,45 +279,28 @@ async def test_bots_cannot_command_perfbot(bot: Bot, world: World):
 
 
 async def test_editing_a_command_comment_replaces_or_removes_its_signoff(bot: Bot, world: World):
-    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
-    await bot.send("pull_request", "opened", pr=pr)
-    world.emu.set_permission(world.repo, "maria", "maintain")
-    c = say(world, pr, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
-    old, c.body = c.body, SIGNOFF.replace("Hotfix", "Incident fix")
-    await bot.send("issue_comment", "edited", issue=pr, comment=c, sender="maria",
-                   changes={"body": {"from": old}})
+    pr, c = await signed_off(bot, world)
+    await edit_comment(bot, pr, c, SIGNOFF.replace("Hotfix", "Incident fix"), by="maria")
     body = checklists(world, pr)[0].body
     assert "Incident fix" in body and "Hotfix" not in body
-    old, c.body = c.body, "never mind"
-    await bot.send("issue_comment", "edited", issue=pr, comment=c, sender="maria",
-                   changes={"body": {"from": old}})
+    await edit_comment(bot, pr, c, "never mind", by="maria")
     assert run(world, pr).conclusion == "failure"
 
 
 async def test_pasting_an_old_state_back_does_not_restore_a_revoked_signoff(
     bot: Bot, world: World
 ):
-    pr = failing_pr(world, CONFIG.replace("    required: [load-test]\n", ""))
-    await bot.send("pull_request", "opened", pr=pr)
-    world.emu.set_permission(world.repo, "maria", "maintain")
-    c = say(world, pr, SIGNOFF, user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=c, sender="maria")
+    pr, _ = await signed_off(bot, world)
     [checklist] = checklists(world, pr)
     signed_body = checklist.body
-    r = say(world, pr, "/perf revoke design_record", user="maria")
-    await bot.send("issue_comment", "created", issue=pr, comment=r, sender="maria")
+    await post_comment(bot, world, pr, REVOKE, user="maria")
     checklist.body = signed_body  # someone restores the old revision by hand
     await bot.send("pull_request", "synchronize", pr=pr)
     assert run(world, pr).conclusion == "failure"
 
 
 async def test_out_of_scope_pr_may_get_one_line(bot: Bot, world: World):
-    world.repo.commit("main", {".github/performance.yml":
-                               CONFIG + "  out_of_scope_comment: one-line\n"})
-    world.repo.create_branch("feature")
-    world.repo.commit("feature", {"README.md": "docs\n"})
-    pr = world.emu.open_pull_request(world.repo, head="feature", base="main")
+    pr = out_of_scope_pr(world, CONFIG + "  out_of_scope_comment: one-line\n")
     await bot.send("pull_request", "opened", pr=pr)
     [line] = checklists(world, pr)
     assert "No performance rule applies" in line.body and "####" not in line.body

@@ -9,7 +9,7 @@ import aiohttp
 from emulator import app_keys
 from gitrepo import GitRepo
 from harness import APP_ID, INSTALLATION, Bot, World
-from test_review_flow import signed_off_and_merged
+from reviewing import signed_off_and_merged
 
 from bot.cli import main
 from bot.github.app import GitHubApp

@@ -42,17 +42,23 @@ def test_row(case: str, tmp_path: Path, capsys) -> None:
     assert [(f["path"], f["start_line"]) for f in result["findings"]] == annotated
 
 
+async def check_of_a_pr_adding(bot: Bot, world: World, path: str, content: str | bytes):
+    """The check run on a pull request that adds ``path`` to the opted-in base tree."""
+    world.repo.commit("main", {**BASE, ".github/performance.yml": "version: 1\n"})
+    world.repo.create_branch("feature")
+    world.repo.commit("feature", {path: content})
+    pr = world.emu.open_pull_request(world.repo, head="feature", base="main", body="")
+    await bot.send("pull_request", "opened", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    return run
+
+
 async def test_the_app_survives_a_non_utf8_source_file(bot: Bot, world: World) -> None:
     # git diffs a Latin-1 file as text (perfbot check inspects it, see
     # test_rules_bad_input); GitHub, as the emulator models it, sends no patch, so the
     # App's rules see nothing to read. Either way the check completes.
     legacy = ("# caf\xe9\n" + FUNCTIONS).encode("latin-1")
-    world.repo.commit("main", {**BASE, ".github/performance.yml": "version: 1\n"})
-    world.repo.create_branch("feature")
-    world.repo.commit("feature", {"svc/legacy.py": legacy})
-    pr = world.emu.open_pull_request(world.repo, head="feature", base="main", body="")
-    await bot.send("pull_request", "opened", pr=pr)
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_of_a_pr_adding(bot, world, "svc/legacy.py", legacy)
     assert run.status == "completed"
     assert run.conclusion == "success"
 
@@ -61,11 +67,6 @@ async def test_the_app_says_when_github_sent_no_diff_to_read(bot: Bot, world: Wo
     # GitHub omits the patch of a very large diff (the emulator beyond 20,000 lines):
     # the rules that read code say so in the summary instead of guessing.
     huge = "".join(f"def f{n}(a):\n    return a + {n}\n" for n in range(11_000))
-    world.repo.commit("main", {**BASE, ".github/performance.yml": "version: 1\n"})
-    world.repo.create_branch("feature")
-    world.repo.commit("feature", {"svc/huge.py": huge})
-    pr = world.emu.open_pull_request(world.repo, head="feature", base="main", body="")
-    await bot.send("pull_request", "opened", pr=pr)
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    run = await check_of_a_pr_adding(bot, world, "svc/huge.py", huge)
     assert run.status == "completed"
     assert "GitHub sent no diff for `svc/huge.py` (too large to show)" in run.output.summary

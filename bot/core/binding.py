@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
+from bot.core.results import Finding, Severity
 from bot.core.yamldoc import Document, Path, Position
 
 T = TypeVar("T")
@@ -45,6 +46,11 @@ class Problem:
     position: Position
     # The file the problem is in, when not the config's own file (an ``extends`` target).
     file: str = ""
+
+    def finding(self, path: str, severity: Severity, title: str) -> Finding:
+        """The problem as an annotation on ``path``, at its line and column."""
+        line, column = self.position.line, self.position.column
+        return Finding(path, self.message, severity, line, line, column, column, title)
 
 
 def dotted(path: Path) -> str:

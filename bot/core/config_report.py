@@ -47,18 +47,7 @@ def config_findings(error: ConfigError) -> tuple[tuple[Finding, ...], tuple[str,
             line, column = p.position.line, p.position.column
             notes.append(f"`{where}` line {line}, column {column}: {p.message}")
             continue
-        findings.append(
-            Finding(
-                path=error.source.path,
-                message=p.message,
-                severity=Severity.FAILURE,
-                start_line=p.position.line,
-                end_line=p.position.line,
-                start_column=p.position.column,
-                end_column=p.position.column,
-                title="Invalid configuration",
-            )
-        )
+        findings.append(p.finding(error.source.path, Severity.FAILURE, "Invalid configuration"))
     return tuple(findings), tuple(notes)
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -190,6 +191,18 @@ def describe(quantity: Quantity) -> str:
     if kind is Kind.PERCENT:
         return f"{_number(value)}%"
     return _number(value) + (f" {quantity.unit}" if quantity.unit else "")
+
+
+def shown(value: float | None, written: str, plain: Callable[[str], str] = str) -> str:
+    """A tool's value in its unit for people: described when the unit is known, else as
+    written, the unit through ``plain`` (e.g. escaped for Markdown); "n/a" for no value."""
+    if value is None:
+        return "n/a"
+    try:
+        kind = unit(written).kind
+    except UnitError:
+        return f"{value:.4g} {plain(written)}".strip()
+    return describe(Quantity(value, written, kind))
 
 
 def _size(value: float) -> str:

@@ -92,12 +92,9 @@ async def _config_file(
     url = f"/repos/{repo}/contents/{quote(path)}"
     if ref is not None:
         url += f"?ref={quote(ref, safe='')}"
-    try:
-        item: dict[str, Any] = await gh.getitem(url)
-    except BadRequest as exc:
-        if int(exc.status_code) == 404:
-            return None
-        raise
+    item = await _found(gh, url)
+    if item is None:
+        return None
     if not isinstance(item, dict) or item.get("type") != "file" or (
         item.get("encoding") != "base64"
     ):
@@ -218,17 +215,22 @@ class _Unreadable(Exception):
     pass
 
 
-async def _read(gh: GitHub, repo: str, sha: str, path: str) -> str | None:
-    """A file's text at ``sha``; None when it does not exist there."""
-    url = f"/repos/{repo}/contents/{quote(path)}?ref={sha}"
+async def _found(gh: GitHub, url: str) -> Any:
+    """What GitHub answers to a GET of ``url``; None when it answers 404 (nothing there)."""
     try:
-        item: dict[str, Any] = await gh.getitem(url)
+        return await gh.getitem(url)
     except BadRequest as exc:
         if int(exc.status_code) == 404:
             return None
         raise
+
+
+async def _read(gh: GitHub, repo: str, sha: str, path: str) -> str | None:
+    """A file's text at ``sha``; None when it does not exist there."""
+    url = f"/repos/{repo}/contents/{quote(path)}?ref={sha}"
+    item = await _found(gh, url)
     if not isinstance(item, dict) or item.get("type") != "file":
-        return None  # a directory or a submodule is not the file a rule asked for
+        return None  # missing, or a directory or a submodule: not the file a rule asked for
     if int(item.get("size") or 0) > MAX_READ_BYTES:
         raise _Unreadable(f"larger than {MAX_READ_BYTES // 2**20} MB")
     content = item.get("content") or ""

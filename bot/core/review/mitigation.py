@@ -163,13 +163,7 @@ def recovery_comment(repo: str, number: int, pr_url: str, back: tuple[Recovery, 
 
 
 def quantity(value: float | None, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    try:
-        kind = units.unit(unit).kind
-    except units.UnitError:
-        return f"{value:.4g} {escape.inline(unit)}".strip()
-    return units.describe(units.Quantity(value, unit, kind))
+    return units.shown(value, unit, escape.inline)
 
 
 def links_comment(issues: list[tuple[str, int, str]]) -> str:

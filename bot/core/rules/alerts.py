@@ -22,6 +22,7 @@ from bot.core.binding import Globs, dotted
 from bot.core.facts import FileStatus, PullRequest, Wants
 from bot.core.globs import matching
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
+from bot.core.rules.common import Reporter, scoped
 from bot.core.rules.scope import Scope, match
 from bot.core.yamldoc import Path
 
@@ -74,14 +75,10 @@ def wants(pr: PullRequest, settings: Settings) -> Wants:
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
-    def result(outcome: Outcome, reason: str, fix: str = "", *findings: Finding) -> RuleResult:
-        return RuleResult(ID, TITLE, STAGE, outcome, settings.severity, reason, fix, findings)
-
-    if not settings.enabled:
-        return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    scope = match(_when(settings), pr)
-    if not scope:
-        return result(Outcome.SKIPPED, scope.why_not(NO_FILES))
+    result = Reporter(ID, TITLE, STAGE, settings.severity)
+    scope = scoped(result, settings.enabled, _when(settings), pr, NO_FILES)
+    if isinstance(scope, RuleResult):
+        return scope
     paths = _rule_files(pr, settings)
     if not paths:
         return result(Outcome.SKIPPED, NO_FILES)

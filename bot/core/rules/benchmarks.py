@@ -35,7 +35,8 @@ from bot.core.facts import (
 )
 from bot.core.globs import matches
 from bot.core.results import Finding, Outcome, Reading, RuleResult, Severity, Stage, Variance
-from bot.core.rules.scope import Scope, match
+from bot.core.rules.common import Reporter, scoped
+from bot.core.rules.scope import Scope
 
 ID = "benchmarks"
 TITLE = "Benchmarks"
@@ -141,14 +142,11 @@ def wants(pr: PullRequest, settings: Settings) -> Wants:
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
-    def result(outcome: Outcome, reason: str) -> RuleResult:
-        return RuleResult(ID, TITLE, STAGE, outcome, settings.severity, reason)
-
-    if not settings.enabled:
-        return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    scope = match(settings.when, pr)
-    if not scope:
-        return result(Outcome.SKIPPED, scope.why_not("This change is outside the rule's `when`."))
+    result = Reporter(ID, TITLE, STAGE, settings.severity)
+    scope = scoped(result, settings.enabled, settings.when, pr,
+                   "This change is outside the rule's `when`.")
+    if isinstance(scope, RuleResult):
+        return scope
     evidence = pr.artifacts if settings.artifacts.workflows else None
     files = _result_files(pr, settings)
     if not files and evidence is None:
@@ -366,7 +364,7 @@ def _details(
     if held.breaches:
         rows = ["| Benchmark | Metric | Head | Limit | Set by |", "|---|---|---|---|---|"]
         for b in held.breaches:
-            actual = _quantity(b.actual, b.unit)
+            actual = units.shown(b.actual, b.unit)
             rows.append(f"| {_cell(b.benchmark)} | {_cell(b.metric)} | {actual} | "
                         f"`{b.budget.limit.text}` | {b.budget.source} |")
         parts.append("**Budget breaches**\n\n" + "\n".join(rows))
@@ -406,7 +404,7 @@ def _readings(changes: Sequence[Change]) -> tuple[Reading, ...]:
 
 
 def _breach_variance(b: budget_check.Breach) -> Variance:
-    summary = (f"{b.benchmark} ({b.metric}) is {_quantity(b.actual, b.unit)}, outside "
+    summary = (f"{b.benchmark} ({b.metric}) is {units.shown(b.actual, b.unit)}, outside "
                f"`{b.budget.limit.text}`")
     return Variance(variance_id(b.benchmark, b.metric, "budget"), summary, b.excess)
 
@@ -414,7 +412,7 @@ def _breach_variance(b: budget_check.Breach) -> Variance:
 def _regression_finding(c: Change, severity: Severity) -> Finding:
     message = REGRESSION_MESSAGE.format(
         benchmark=c.benchmark, metric=c.metric, change=_regressed_by(c),
-        base=_quantity(c.base, c.unit), head=_quantity(c.head, c.unit),
+        base=units.shown(c.base, c.unit), head=units.shown(c.head, c.unit),
         statistic=c.statistic or "its statistic", reason=c.reason,
     )
     message = f"{message.rstrip()}\nSign-off id: `{variance_id(c.benchmark, c.metric)}`."
@@ -424,7 +422,7 @@ def _regression_finding(c: Change, severity: Severity) -> Finding:
 
 def _breach_finding(b: budget_check.Breach, severity: Severity) -> Finding:
     message = BREACH_MESSAGE.format(
-        benchmark=b.benchmark, metric=b.metric, actual=_quantity(b.actual, b.unit),
+        benchmark=b.benchmark, metric=b.metric, actual=units.shown(b.actual, b.unit),
         source=b.budget.source, limit=b.budget.limit.text,
         id=variance_id(b.benchmark, b.metric, "budget"),
     )
@@ -435,16 +433,6 @@ def _breach_finding(b: budget_check.Breach, severity: Severity) -> Finding:
 def _unreadable(path: str, problem: str, severity: Severity, line: int | None = None) -> Finding:
     return Finding(path, UNREADABLE_MESSAGE.format(problem=problem), severity,
                    start_line=line or 1, title="Unreadable benchmark results")
-
-
-def _quantity(value: float | None, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    try:
-        kind = units.unit(unit).kind
-    except units.UnitError:
-        return f"{value:.4g} {unit}".strip()
-    return units.describe(units.Quantity(value, unit, kind))
 
 
 def _regressed_by(c: Change) -> str:

@@ -18,6 +18,7 @@ from bot.core.binding import Globs, Regexes
 from bot.core.facts import FileStatus, PullRequest, Wants
 from bot.core.globs import matching
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
+from bot.core.rules.common import Reporter, scoped
 from bot.core.rules.scope import Scope, match, on_first_change
 
 ID = "design_record"
@@ -97,15 +98,11 @@ def wants(pr: PullRequest, settings: Settings) -> Wants:
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
-    def result(outcome: Outcome, reason: str, fix: str = "", *findings: Finding) -> RuleResult:
-        return RuleResult(ID, TITLE, STAGE, outcome, settings.severity, reason, fix, findings)
-
-    if not settings.enabled:
-        return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    scope = match(settings.when, pr)
-    if not scope:
-        why = scope.why_not("No architecture-significant path or label in this change.")
-        return result(Outcome.SKIPPED, why)
+    result = Reporter(ID, TITLE, STAGE, settings.severity)
+    scope = scoped(result, settings.enabled, settings.when, pr,
+                   "No architecture-significant path or label in this change.")
+    if isinstance(scope, RuleResult):
+        return scope
 
     records = _changed_records(pr, settings)
     try:

@@ -31,7 +31,8 @@ from bot.core.corpus import Corpus, build
 from bot.core.facts import PullRequest
 from bot.core.languages import Definition, Kind, Language
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
-from bot.core.rules.scope import Scope, match
+from bot.core.rules.common import Reporter, scoped
+from bot.core.rules.scope import Scope
 from bot.core.rules.sources import TESTS_AND_GENERATED, select
 
 ID = "instrumentation"
@@ -129,14 +130,10 @@ class Uninstrumented:
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
-    def result(outcome: Outcome, reason: str, fix: str = "", *findings: Finding) -> RuleResult:
-        return RuleResult(ID, TITLE, STAGE, outcome, settings.severity, reason, fix, findings)
-
-    if not settings.enabled:
-        return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    scope = match(settings.when, pr)
-    if not scope:
-        return result(Outcome.SKIPPED, scope.why_not("No source file in scope changed."))
+    result = Reporter(ID, TITLE, STAGE, settings.severity)
+    scope = scoped(result, settings.enabled, settings.when, pr, "No source file in scope changed.")
+    if isinstance(scope, RuleResult):
+        return scope
     unknown = [p for p in settings.presets if p not in PRESETS]
     if unknown:
         names = ", ".join(f"`{p}`" for p in unknown)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from bot.core import objectives as objectives_file
 from bot.core.facts import FileStatus, PullRequest, Wants
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
+from bot.core.rules.common import DISABLED, Reporter
 from bot.core.rules.scope import Scope, match
 
 ID = "objectives"
@@ -61,13 +62,9 @@ def _in_scope(pr: PullRequest, settings: Settings) -> bool:
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
-    def result(outcome: Outcome, reason: str, fix: str = "", *findings: Finding,
-               details: str = "") -> RuleResult:
-        return RuleResult(ID, TITLE, STAGE, outcome, settings.severity, reason, fix, findings,
-                          details=details)
-
+    result = Reporter(ID, TITLE, STAGE, settings.severity)
     if not settings.enabled:
-        return result(Outcome.SKIPPED, "Disabled in the configuration.")
+        return result(Outcome.SKIPPED, DISABLED)
     if not _in_scope(pr, settings):
         why = match(settings.when, pr).why_not(OUT_OF_SCOPE)
         return result(Outcome.SKIPPED, why)
@@ -88,17 +85,7 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     objectives, problems = objectives_file.parse(text, file)
     if problems:
         findings = tuple(
-            Finding(
-                path=file,
-                message=p.message,
-                severity=settings.severity,
-                start_line=p.position.line,
-                end_line=p.position.line,
-                start_column=p.position.column,
-                end_column=p.position.column,
-                title="Invalid objectives file",
-            )
-            for p in problems
+            p.finding(file, settings.severity, "Invalid objectives file") for p in problems
         )
         count = len(problems)
         reason = MALFORMED.format(file=file, count=count, s=_s(count))

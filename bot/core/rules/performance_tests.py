@@ -18,9 +18,10 @@ from bot.core.binding import Globs, Regexes
 from bot.core.corpus import build
 from bot.core.facts import FileStatus, PullRequest
 from bot.core.globs import matches
-from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
+from bot.core.results import Outcome, RuleResult, Severity, Stage
 from bot.core.rules import sources
-from bot.core.rules.scope import Scope, match, on_first_change
+from bot.core.rules.common import Reporter, scoped
+from bot.core.rules.scope import Scope, on_first_change
 
 ID = "performance_tests"
 TITLE = "Performance tests"
@@ -86,14 +87,11 @@ class Settings:
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
-    def result(outcome: Outcome, reason: str, fix: str = "", *findings: Finding) -> RuleResult:
-        return RuleResult(ID, TITLE, STAGE, outcome, settings.severity, reason, fix, findings)
-
-    if not settings.enabled:
-        return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    scope = match(settings.when, pr)
-    if not scope:
-        return result(Outcome.SKIPPED, scope.why_not("No performance-sensitive path changed."))
+    result = Reporter(ID, TITLE, STAGE, settings.severity)
+    scope = scoped(result, settings.enabled, settings.when, pr,
+                   "No performance-sensitive path changed.")
+    if isinstance(scope, RuleResult):
+        return scope
 
     present = [f for f in pr.files if f.status is not FileStatus.REMOVED]
     for f in present:

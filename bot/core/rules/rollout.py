@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from bot.core import markdown
 from bot.core.facts import PullRequest
-from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
-from bot.core.rules.scope import Scope, match, on_first_change
+from bot.core.results import Outcome, RuleResult, Severity, Stage
+from bot.core.rules.common import Reporter, scoped
+from bot.core.rules.scope import Scope, on_first_change
 
 ID = "rollout"
 TITLE = "Staged rollout"
@@ -55,14 +56,11 @@ class Settings:
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
-    def result(outcome: Outcome, reason: str, fix: str = "", *findings: Finding) -> RuleResult:
-        return RuleResult(ID, TITLE, STAGE, outcome, settings.severity, reason, fix, findings)
-
-    if not settings.enabled:
-        return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    scope = match(settings.when, pr)
-    if not scope:
-        return result(Outcome.SKIPPED, scope.why_not("No deployment path or label in this change."))
+    result = Reporter(ID, TITLE, STAGE, settings.severity)
+    scope = scoped(result, settings.enabled, settings.when, pr,
+                   "No deployment path or label in this change.")
+    if isinstance(scope, RuleResult):
+        return scope
 
     wanted = {label.lower() for label in settings.labels}
     label = next((name for name in sorted(pr.labels) if name.lower() in wanted), None)

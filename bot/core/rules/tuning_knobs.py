@@ -32,7 +32,8 @@ from bot.core.facts import ChangedFile, FileStatus, PullRequest, Wants
 from bot.core.globs import matches
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
 from bot.core.rules import sources
-from bot.core.rules.scope import Scope, match
+from bot.core.rules.common import Reporter, scoped
+from bot.core.rules.scope import Scope
 
 ID = "tuning_knobs"
 TITLE = "Tuning knobs documented"
@@ -144,14 +145,11 @@ def wants(pr: PullRequest, settings: Settings) -> Wants:
 
 
 def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
-    def result(outcome: Outcome, reason: str, fix: str = "", *findings: Finding) -> RuleResult:
-        return RuleResult(ID, TITLE, STAGE, outcome, settings.severity, reason, fix, findings)
-
-    if not settings.enabled:
-        return result(Outcome.SKIPPED, "Disabled in the configuration.")
-    scope = match(_when(settings), pr)
-    if not scope:
-        return result(Outcome.SKIPPED, scope.why_not("No source or config file in scope changed."))
+    result = Reporter(ID, TITLE, STAGE, settings.severity)
+    scope = scoped(result, settings.enabled, _when(settings), pr,
+                   "No source or config file in scope changed.")
+    if isinstance(scope, RuleResult):
+        return scope
     wanted = set(scope.paths)
     selection = sources.select(
         (f for f in pr.files if f.path in wanted and not matches(settings.docs, f.path)),

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from bot.core.bench.model import Direction
+from bot.core.bench.model import Direction, Summary
 
 MAX_BYTES = 100 * 1024 * 1024  # a result file larger than this is refused unread
 
@@ -99,9 +99,27 @@ def number(value: Any, name: str, what: str) -> float:
     return result
 
 
-def optional_number(obj: Mapping[str, Any], key: str, name: str) -> float | None:
+def optional_number(
+    obj: Mapping[str, Any], key: str, name: str, scale: float = 1.0
+) -> float | None:
+    """``obj[key]`` as a finite float times ``scale``; None when the key is absent."""
     value = obj.get(key)
-    return None if value is None else number(value, name, key)
+    return None if value is None else number(value, name, key) * scale
+
+
+SUMMARY_KEYS = ("mean", "median", "min", "max", "stddev")
+
+
+def summary(
+    stats: Mapping[str, Any], name: str, count: int | None,
+    keys: tuple[str, str, str, str, str] = SUMMARY_KEYS, scale: float = 1.0,
+) -> Summary:
+    """The statistics a tool reports under ``keys``: mean, median, minimum, maximum and
+    standard deviation, in that order, each times ``scale``."""
+    mean, median, minimum, maximum, stddev = (
+        optional_number(stats, key, name, scale) for key in keys
+    )
+    return Summary(count, mean, median, minimum, maximum, stddev)
 
 
 def numbers(values: Any, name: str, what: str, scale: float = 1.0) -> tuple[float, ...]:
@@ -120,6 +138,16 @@ def sequence(value: Any, what: str, fmt: str) -> list[Any]:
     if not isinstance(value, list):
         raise Malformed(WRONG_SHAPE.format(format=fmt, detail=f"{what} is not a list"))
     return value
+
+
+def entries(
+    doc: Any, key: str, fmt: str, what: str = "benchmark"
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """``(index, object)`` for each item of the list under ``key`` at the top of ``doc``,
+    each checked to be an object (named ``what`` and its position when it is not)."""
+    top = mapping(doc, "the top level", fmt)
+    for index, item in enumerate(sequence(top.get(key), f'"{key}"', fmt)):
+        yield index, mapping(item, f"{what} {index + 1}", fmt)
 
 
 def text(value: Any, what: str, fmt: str) -> str:

@@ -14,15 +14,16 @@ from typing import Any
 from bot.core.bench.model import Direction, Measurement, Summary
 from bot.core.bench.readers._common import (
     LineFinder,
-    mapping,
+    entries,
     number,
     optional_number,
-    sequence,
+    summary,
     text,
 )
 
 NAME = "benchmarkdotnet"
 NS = 1e-9
+KEYS = ("Mean", "Median", "Min", "Max", "StandardDeviation")  # as in ``summary``
 NO_STATISTICS = "{name}: no statistics (the benchmark failed or was not run)"
 
 
@@ -31,11 +32,9 @@ def looks_like(doc: Any) -> bool:
 
 
 def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
-    top = mapping(doc, "the top level", NAME)
     lines = LineFinder(data)
     out, errors = [], []
-    for index, item in enumerate(sequence(top.get("Benchmarks"), '"Benchmarks"', NAME)):
-        bench = mapping(item, f"benchmark {index + 1}", NAME)
+    for index, bench in entries(doc, "Benchmarks", NAME):
         name = text(
             bench.get("FullName") or bench.get("DisplayInfo"), f"benchmark {index + 1}", NAME
         )
@@ -46,16 +45,8 @@ def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
             continue
         samples = _samples(bench.get("Measurements"), name)
         count = optional_number(stats, "N", name)
-
-        summary = Summary(
-            count=int(count) if count is not None else None,
-            mean=_ns(stats, "Mean", name),
-            median=_ns(stats, "Median", name),
-            minimum=_ns(stats, "Min", name),
-            maximum=_ns(stats, "Max", name),
-            stddev=_ns(stats, "StandardDeviation", name),
-        )
-        out.append(Measurement(name, "time", "s", Direction.LOWER, samples, summary, line))
+        times = summary(stats, name, int(count) if count is not None else None, KEYS, NS)
+        out.append(Measurement(name, "time", "s", Direction.LOWER, samples, times, line))
         memory = bench.get("Memory")
         if isinstance(memory, dict) and memory.get("BytesAllocatedPerOperation") is not None:
             allocated = number(memory["BytesAllocatedPerOperation"], name, "Memory")
@@ -87,8 +78,3 @@ def _samples(measurements: Any, name: str) -> tuple[float, ...]:
                 number(m.get("Nanoseconds"), name, "Measurements.Nanoseconds") / operations * NS
             )
     return tuple(out)
-
-
-def _ns(stats: Any, key: str, name: str) -> float | None:
-    value = optional_number(stats, key, name)
-    return value * NS if value is not None else None

@@ -19,11 +19,10 @@ from bot.core.bench.readers._common import (
     LineFinder,
     Malformed,
     direction_for,
-    mapping,
+    entries,
     normalise,
     numbers,
     optional_number,
-    sequence,
     text,
 )
 
@@ -45,11 +44,9 @@ def looks_like(doc: Any) -> bool:
 
 
 def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
-    top = mapping(doc, "the top level", NAME)
     lines = LineFinder(data)
     out = []
-    for index, item in enumerate(sequence(top.get("benchmarks"), '"benchmarks"', NAME)):
-        bench = mapping(item, f"benchmark {index + 1}", NAME)
+    for index, bench in entries(doc, "benchmarks", NAME):
         name = text(bench.get("name"), f"benchmark {index + 1} name", NAME)
         line = lines.find(name)
         if not isinstance(bench.get("unit"), str):
@@ -67,15 +64,15 @@ def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
         raw = bench.get("samples")
         samples = numbers(raw, name, "samples", scale) if raw is not None else ()
 
-        value = _scaled(bench, "value", name, scale)
+        value = optional_number(bench, "value", name, scale)
         count = optional_number(bench, "count", name)
         summary = Summary(
             count=int(count) if count is not None else (1 if value is not None else None),
-            mean=_scaled(bench, "mean", name, scale) if value is None else value,
-            median=_scaled(bench, "median", name, scale) if value is None else value,
-            minimum=_scaled(bench, "min", name, scale),
-            maximum=_scaled(bench, "max", name, scale),
-            stddev=_scaled(bench, "stddev", name, scale),
+            mean=optional_number(bench, "mean", name, scale) if value is None else value,
+            median=optional_number(bench, "median", name, scale) if value is None else value,
+            minimum=optional_number(bench, "min", name, scale),
+            maximum=optional_number(bench, "max", name, scale),
+            stddev=optional_number(bench, "stddev", name, scale),
         )
         if (
             not samples
@@ -86,8 +83,3 @@ def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
             raise Malformed(NO_VALUES.format(name=name), line)
         out.append(Measurement(name, metric, unit, direction, samples, summary, line))
     return out, []
-
-
-def _scaled(bench: Any, key: str, name: str, scale: float) -> float | None:
-    value = optional_number(bench, key, name)
-    return value * scale if value is not None else None

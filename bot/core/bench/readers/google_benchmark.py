@@ -16,10 +16,9 @@ from bot.core.bench.readers._common import (
     LineFinder,
     Malformed,
     direction_for,
-    mapping,
+    entries,
     normalise,
     number,
-    sequence,
     text,
 )
 
@@ -73,12 +72,10 @@ def looks_like(doc: Any) -> bool:
 
 
 def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
-    top = mapping(doc, "the top level", NAME)
     lines = LineFinder(data)
     series: dict[tuple[str, str], _Series] = {}
     errors: dict[str, str] = {}
-    for index, item in enumerate(sequence(top.get("benchmarks"), '"benchmarks"', NAME)):
-        row = mapping(item, f"benchmark row {index + 1}", NAME)
+    for index, row in entries(doc, "benchmarks", NAME, "benchmark row"):
         name = text(row.get("run_name") or row.get("name"), f"benchmark row {index + 1}", NAME)
         if row.get("skipped") and not row.get("error_occurred"):
             continue  # SkipWithMessage (Google Benchmark 1.8+): skipped on purpose, not failed

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.bench.model import Direction, Measurement, Summary
+from bot.core.bench.model import Direction, Measurement
 from bot.core.bench.readers._common import (
     LineFinder,
-    mapping,
+    entries,
     numbers,
-    optional_number,
-    sequence,
+    summary,
     text,
 )
 
@@ -26,11 +25,9 @@ def looks_like(doc: Any) -> bool:
 
 
 def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
-    top = mapping(doc, "the top level", NAME)
     lines = LineFinder(data)
     out, errors = [], []
-    for index, item in enumerate(sequence(top.get("results"), '"results"', NAME)):
-        result = mapping(item, f"result {index + 1}", NAME)
+    for index, result in entries(doc, "results", NAME, "result"):
         command = text(result.get("command"), f"result {index + 1} command", NAME)
         name = command
         times = result.get("times")
@@ -40,15 +37,8 @@ def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
             failed = sum(1 for code in codes if code not in (0, None))
             if failed:
                 errors.append(FAILED_RUNS.format(name=name, count=failed, runs=len(codes)))
-        summary = Summary(
-            count=len(samples) or None,
-            mean=optional_number(result, "mean", name),
-            median=optional_number(result, "median", name),
-            minimum=optional_number(result, "min", name),
-            maximum=optional_number(result, "max", name),
-            stddev=optional_number(result, "stddev", name),
-        )
+        stats = summary(result, name, len(samples) or None)
         out.append(
-            Measurement(name, "time", "s", Direction.LOWER, samples, summary, lines.find(command))
+            Measurement(name, "time", "s", Direction.LOWER, samples, stats, lines.find(command))
         )
     return out, errors

@@ -75,15 +75,15 @@ def _metric(name: str, metric: str, data: Any, line: int | None, mode: Any) -> M
         for fork in raw:
             values = sequence(fork, "rawData", NAME)
             samples.extend(number(v, name, "rawData") * scale for v in values)
-    score = optional_number(data, "score", name)
+    score = optional_number(data, "score", name, scale)
     percentiles = data.get("scorePercentiles")
     percentiles = percentiles if isinstance(percentiles, dict) else {}
     summary = Summary(
         count=len(samples) or None,
-        mean=score * scale if score is not None else None,
-        median=_scaled(percentiles, "50.0", name, scale),
-        minimum=_scaled(percentiles, "0.0", name, scale),
-        maximum=_scaled(percentiles, "100.0", name, scale),
+        mean=score,
+        median=optional_number(percentiles, "50.0", name, scale),
+        minimum=optional_number(percentiles, "0.0", name, scale),
+        maximum=optional_number(percentiles, "100.0", name, scale),
     )
     if mode == "thrpt":
         direction = Direction.HIGHER
@@ -92,8 +92,3 @@ def _metric(name: str, metric: str, data: Any, line: int | None, mode: Any) -> M
     else:
         direction = direction_for(unit, metric)
     return Measurement(name, metric, unit, direction, tuple(samples), summary, line)
-
-
-def _scaled(obj: Any, key: str, name: str, scale: float) -> float | None:
-    value = optional_number(obj, key, name)
-    return value * scale if value is not None else None

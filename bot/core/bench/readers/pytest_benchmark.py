@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.bench.model import Direction, Measurement, Summary
+from bot.core.bench.model import Direction, Measurement
 from bot.core.bench.readers._common import (
     LineFinder,
+    entries,
     mapping,
     numbers,
     optional_number,
-    sequence,
+    summary,
     text,
 )
 
@@ -26,25 +27,16 @@ def looks_like(doc: Any) -> bool:
 
 
 def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
-    top = mapping(doc, "the top level", NAME)
     lines = LineFinder(data)
     out = []
-    for index, item in enumerate(sequence(top.get("benchmarks"), '"benchmarks"', NAME)):
-        bench = mapping(item, f"benchmark {index + 1}", NAME)
+    for index, bench in entries(doc, "benchmarks", NAME):
         # fullname (file::test[param]) is unique in a run; name alone may repeat across files.
         name = text(bench.get("fullname") or bench.get("name"), f"benchmark {index + 1}", NAME)
         stats = mapping(bench.get("stats"), f"benchmark {name!r} stats", NAME)
         raw = stats.get("data")
         samples = numbers(raw, name, "stats.data") if raw is not None else ()
         rounds = optional_number(stats, "rounds", name)
-        summary = Summary(
-            count=int(rounds) if rounds is not None else None,
-            mean=optional_number(stats, "mean", name),
-            median=optional_number(stats, "median", name),
-            minimum=optional_number(stats, "min", name),
-            maximum=optional_number(stats, "max", name),
-            stddev=optional_number(stats, "stddev", name),
-        )
+        count = int(rounds) if rounds is not None else None
         out.append(
             Measurement(
                 benchmark=name,
@@ -52,7 +44,7 @@ def read(doc: Any, data: bytes) -> tuple[list[Measurement], list[str]]:
                 unit="s",
                 direction=Direction.LOWER,
                 samples=samples,
-                summary=summary,
+                summary=summary(stats, name, count),
                 line=lines.find(name),
             )
         )
