@@ -326,3 +326,16 @@ async def test_a_checklist_github_will_not_serve_still_lets_the_check_conclude(
     assert checked.status == "completed" and checked.conclusion == "failure"
     assert "could not read the checklist comment" in checked.output.summary
     assert "Re-run" in checked.output.summary
+
+
+async def test_a_checklist_perfbot_may_not_write_is_explained_on_the_check(
+        bot: Bot, world: World):
+    pr = failing_pr(world)
+    # An installation that has not accepted pull_requests/issues write.
+    world.emu.inject("POST", rf"/issues/{pr.number}/comments$", status=403, times=5,
+                     body={"message": "Resource not accessible by integration"})
+    await bot.send("pull_request", "opened", pr=pr)
+    checked = run(world, pr)
+    assert checked.status == "completed" and checked.conclusion == "failure"
+    assert "could not write the checklist comment (GitHub answered 403)" in checked.output.summary
+    assert "pull_requests: write" in checked.output.summary

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
-from gidgethub import HTTPException
+from gidgethub import BadRequest, HTTPException
 
 from bot.app import evidence
 from bot.app.deadlines import Deadlines
@@ -27,6 +27,12 @@ from bot.github import fetch, publish
 from bot.github.client import GitHub
 
 log = logging.getLogger(__name__)
+NOT_PERMITTED = (403, 404, 410)  # no permission, or issues/comments turned off
+CHECKLIST_UNWRITABLE = (
+    "perfbot could not write the checklist comment (GitHub answered {status}), so "
+    "reviewers cannot tick items or sign off variances here. An organisation owner must "
+    "accept the App's `pull_requests: write` and `issues: write` permissions."
+)
 CHECKLIST_UNAVAILABLE = (
     "perfbot could not read the checklist comment (GitHub answered {status}), so this "
     "verdict leaves out sign-offs and ticks. Use “Re-run” on this check to try again."
@@ -113,7 +119,19 @@ class Reviewer:
             gh, repo, run, check_output(evaluation), evaluation.conclusion
         )
         if finish is not None:
-            await finish()
+            try:
+                await finish()
+            except BadRequest as exc:
+                if int(exc.status_code) not in NOT_PERMITTED:
+                    raise
+                # A permission GitHub refuses will not come by retrying: say so where the
+                # author looks, or sign-offs would silently never stick.
+                log.warning("checklist of %s#%s refused: %s", repo, pull["number"], exc)
+                note = CHECKLIST_UNWRITABLE.format(status=int(exc.status_code))
+                evaluation = replace(evaluation, notes=(*evaluation.notes, note))
+                changed = await publish.complete(
+                    gh, repo, run, check_output(evaluation), evaluation.conclusion
+                )
         log.info(
             "%s#%s@%s: %s%s", repo, pull["number"], head_sha[:12],
             evaluation.conclusion.value, "" if changed else " (unchanged)",
