@@ -339,3 +339,25 @@ async def test_a_checklist_perfbot_may_not_write_is_explained_on_the_check(
     assert checked.status == "completed" and checked.conclusion == "failure"
     assert "could not write the checklist comment (GitHub answered 403)" in checked.output.summary
     assert "pull_requests: write" in checked.output.summary
+
+
+PER_PATH = CONFIG.replace(
+    '    launch: ["dashboards: Dashboards cover the new path"]\n',
+    '    launch: ["dashboards: Dashboards cover the new path", '
+    '"dba: A DBA reviewed the migration"]\n'
+    '    only_for: ["dba: migrations/**"]\n',
+)
+
+
+async def test_a_per_path_item_is_listed_only_when_the_pr_touches_its_paths(
+        bot: Bot, world: World):
+    pr = failing_pr(world, PER_PATH)  # changes src/a.py only
+    await bot.send("pull_request", "opened", pr=pr)
+    [comment] = checklists(world, pr)
+    assert "Dashboards cover the new path" in comment.body
+    assert "A DBA reviewed the migration" not in comment.body
+
+    world.repo.commit("feature", {"migrations/0002_index.sql": "CREATE INDEX i ON t (c);\n"})
+    await bot.send("pull_request", "synchronize", pr=pr)
+    [comment] = checklists(world, pr)
+    assert "A DBA reviewed the migration" in comment.body

@@ -96,7 +96,7 @@ class Reviewer:
         else:
             run = await publish.start(gh, repo, head_sha, config.check_name, self.app_id)
             gathered = await self._evaluate(gh, repo, pull, config, source.origin, run)
-            evaluation, proposed, found = gathered
+            evaluation, proposed, found, paths = gathered
             if found is not None and found.waiting:
                 return await self._wait(gh, repo, pull, run, evaluation, found)
             if found is not None and self.deadlines is not None:
@@ -104,7 +104,7 @@ class Reviewer:
             if self.steward is not None and evaluation.results:
                 try:
                     evaluation, finish = await self.steward.prepare(
-                        gh, repo, pull, config, evaluation, run.id, change
+                        gh, repo, pull, config, evaluation, run.id, change, paths
                     )
                 except HTTPException as exc:
                     # The verdict stands on the rules alone; a run left in progress
@@ -165,7 +165,9 @@ class Reviewer:
         config: config_model.Config,
         origin: str,
         run: publish.CheckRun,
-    ) -> tuple[Evaluation, config_model.ConfigError | None, evidence.Found | None]:
+    ) -> tuple[
+        Evaluation, config_model.ConfigError | None, evidence.Found | None, tuple[str, ...]
+    ]:
         try:
             pr = await fetch.pull_request(gh, repo, pull)
             pr = await fetch.with_contents(
@@ -178,8 +180,9 @@ class Reviewer:
             # The run exists by now; finish it honestly rather than leave it spinning.
             log.warning("could not fetch %s#%s: %s", repo, pull["number"], exc)
             why = f"GitHub answered {int(exc.status_code)} while perfbot read the pull request."
-            return could_not_evaluate(config.check_name, why, origin=origin), None, None
-        return evaluate(pr, config, origin=origin), proposed, found
+            return could_not_evaluate(config.check_name, why, origin=origin), None, None, ()
+        paths = tuple(f.path for f in pr.files)
+        return evaluate(pr, config, origin=origin), proposed, found, paths
 
 
 def pull_key(repo: str, number: int) -> tuple[str, str, int]:

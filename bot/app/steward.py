@@ -82,7 +82,9 @@ class Steward:
         evaluation: Evaluation,
         run_id: int,
         change: Change,
+        paths: tuple[str, ...],
     ) -> tuple[Evaluation, Callable[[], Awaitable[None]]]:
+        """``paths``: the files the pull request changes, as the evaluation read them."""
         number = int(pull["number"])
         found = await conversation.find_own(gh, repo, number, self.app_id, MARKER)
         state = self._current(found, repo, number, change.fallback)
@@ -95,9 +97,7 @@ class Steward:
         web = ((pull.get("base") or {}).get("repo") or {}).get("html_url") or ""
         facts = Facts(
             repo=repo, number=number, head_sha=head_sha,
-            # Only per-path checklist items need the changed paths read again.
-            paths=tuple(await _paths(gh, repo, number)) if config.review.checklist.only_for
-            else (),
+            paths=paths,
             check_url=f"{web}/runs/{run_id}" if web else "",
             now=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
@@ -142,16 +142,6 @@ def newest(*states: ReviewState | None) -> ReviewState:
     """The state with the highest revision (the first of equals); revisions only grow."""
     found = [s for s in states if s is not None]
     return max(found, key=lambda s: s.revision) if found else ReviewState()
-
-
-async def _paths(gh: GitHub, repo: str, number: int) -> list[str]:
-    """Changed paths for per-path checklist items (cached by ETag after the first read)."""
-    paths = []
-    async for item in gh.getiter(f"/repos/{repo}/pulls/{number}/files?per_page=100"):
-        paths.append(item["filename"])
-        if len(paths) >= 3_000:
-            break
-    return paths
 
 
 async def config_for(gh: GitHub, repo: str, base_ref: str) -> config_model.Config:
