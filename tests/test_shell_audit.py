@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from harness import Bot, World
 from test_review_flow import CONFIG, SIGNOFF, failing_pr, replies, run, say
 
@@ -98,41 +99,24 @@ async def test_an_unknown_event_header_cannot_grow_the_metrics(bot: Bot, world: 
     assert 'event="(other)"' in metrics
 
 
-async def test_a_workflow_run_is_watched_when_the_org_default_names_it(bot: Bot, world: World):
-    # The repo has no config: the org's `.github` repository's file names the workflow.
+@pytest.mark.parametrize(("repo_file", "check_name"), [
+    (None, "Performance workflow"),  # no repo config: the org's `.github` file names it
+    ("version: 1\nextends: octo-org/.github\ncheck_name: Perf\n", "Perf"),  # or extends it
+])
+async def test_a_workflow_run_is_watched_when_only_an_org_file_names_it(
+        bot: Bot, world: World, repo_file: str | None, check_name: str):
     from benchfiles import zipped
     from test_benchmarks_app import ARTIFACTS, SLOWER, base_run, open_pr
     from test_config_app import org_repo
 
     org_repo(world, ARTIFACTS.format(extra=""))
+    if repo_file is not None:
+        world.repo.commit("main", {".github/performance.yml": repo_file})
     base_run(world)
     pr = open_pr(world, {"src/parse.py": "slow = True\n"})
     await bot.send("pull_request", "opened", pr=pr)
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
-    assert run.status == "in_progress"
-
-    head_run = world.emu.add_workflow_run(
-        world.repo, pr.head_sha, head_branch="feature",
-        artifacts={"benchmark-results": zipped({"results.json": SLOWER})})
-    await bot.send("workflow_run", "completed", workflow_run=head_run)
-
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
-    assert run.status == "completed" and "1 regressed" in run.output.summary
-
-
-async def test_a_workflow_run_is_watched_when_an_extended_file_names_it(bot: Bot, world: World):
-    from benchfiles import zipped
-    from test_benchmarks_app import ARTIFACTS, SLOWER, base_run, open_pr
-    from test_config_app import org_repo
-
-    org_repo(world, ARTIFACTS.format(extra=""))
-    world.repo.commit("main", {".github/performance.yml":
-                               "version: 1\nextends: octo-org/.github\ncheck_name: Perf\n"})
-    base_run(world)
-    pr = open_pr(world, {"src/parse.py": "slow = True\n"})
-    await bot.send("pull_request", "opened", pr=pr)
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
-    assert run.status == "in_progress" and run.name == "Perf"
+    assert run.status == "in_progress" and run.name == check_name
 
     head_run = world.emu.add_workflow_run(
         world.repo, pr.head_sha, head_branch="feature",
