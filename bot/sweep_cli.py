@@ -74,9 +74,9 @@ async def remote(repo: str, installation: int, today: date) -> int:
     import aiohttp
 
     from bot.app import settings as app_settings
+    from bot.app.sweeper import sweep_repo
     from bot.github.app import GitHubApp
     from bot.github.auth import AppCredentials
-    from bot.github.sweep import sweep_repo
 
     try:
         settings = app_settings.from_env()

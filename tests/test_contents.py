@@ -7,7 +7,7 @@ from emulator import app_keys
 from harness import APP_ID, INSTALLATION, World
 
 from bot.core.facts import PullRequest, Wants
-from bot.github import fetch
+from bot.github import contents, pulls
 from bot.github.app import GitHubApp
 from bot.github.auth import AppCredentials
 
@@ -17,7 +17,11 @@ async def read(world: World, pr: PullRequest, wants: Wants, base_sha: str) -> Pu
         credentials = AppCredentials(str(APP_ID), app_keys().private_pem)
         app = GitHubApp(session, base_url=world.emu.api, credentials=credentials)
         gh = await app.installation(INSTALLATION)
-        return await fetch.with_contents(gh, "octo-org/service", pr, wants, base_sha)
+
+        async def merge_base() -> str:
+            return await pulls.merge_base(gh, "octo-org/service", base_sha, pr.head_sha)
+
+        return await contents.with_contents(gh, "octo-org/service", pr, wants, merge_base)
 
 
 async def test_files_are_read_at_the_head_and_at_the_merge_base_not_the_base_tip(world: World):

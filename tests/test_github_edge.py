@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 from emulator import Emulator, app_keys
 from harness import APP_ID, INSTALLATION, SECRET, TEAM_CONFIG, Bot, World
 
-from bot.github import fetch
+from bot.github import contents
 from bot.github.app import GitHubApp
 from bot.github.auth import REFRESH_MARGIN, AppCredentials, InstallationTokens
 from bot.github.client import GitHub
@@ -69,7 +69,7 @@ async def test_enterprise_server_paths_keep_the_api_prefix():
     async with TestServer(app, host="127.0.0.1") as server, aiohttp.ClientSession() as session:
         base = f"http://127.0.0.1:{server.port}/api/v3"
         gh = GitHub(session, base_url=base, oauth_token="t")
-        assert await fetch.config_source(gh, "octo-org/service", "release/2.x") is None
+        assert await contents.config_source(gh, "octo-org/service", "release/2.x") is None
     [path] = [unquote(p) for p in seen]
     assert path == "/api/v3/repos/octo-org/service/contents/.github/performance.yml?ref=release/2.x"
 

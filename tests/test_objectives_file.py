@@ -3,7 +3,7 @@
 import pytest
 
 from bot.core.bench.model import Direction
-from bot.core.objectives import Op, parse, parse_target
+from bot.core.objectives_file import Op, parse, parse_target
 from bot.core.units import Kind
 
 GOOD = """\

@@ -9,7 +9,6 @@ from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree
 from bot.core.results import Outcome, Reading, RuleResult, Severity, Stage, Variance
 from bot.core.review import escape, mitigation
 from bot.core.review.commands import SignOff, parse
-from bot.core.review.settings import IssueGrouping, MitigationSettings, SignoffSettings
 from bot.core.review.signoff import judge
 from bot.core.review.state import (
     ReviewState,
@@ -19,6 +18,7 @@ from bot.core.review.state import (
     derive_key,
     encode,
 )
+from bot.core.review_settings import IssueGrouping, MitigationSettings, SignoffSettings
 from bot.core.rules import benchmarks
 
 PATH = "benchmarks/results/bench.json"

@@ -296,8 +296,8 @@ async def test_a_signoff_redelivered_after_its_revoke_does_not_come_back(bot: Bo
 
 def test_a_mitigation_issue_for_a_long_benchmark_id_has_a_title_github_accepts():
     from bot.core.review import mitigation
-    from bot.core.review.settings import MitigationSettings
     from bot.core.review.state import ReviewState, SignOffRecord, VarianceRecord
+    from bot.core.review_settings import MitigationSettings
 
     long_id = "benchmarks:tests/perf/test_parsers.py::test_parse[" + "x" * 220 + "]:time"
     state = ReviewState(

@@ -13,8 +13,8 @@ from bot.core.review import escape, sweep
 from bot.core.review.checklist import Edit, ManualItem, parse_ticks
 from bot.core.review.commands import Help, Malformed, Recheck, Revoke, SignOff, parse
 from bot.core.review.decide import Facts, decide, resolve_ticks
-from bot.core.review.settings import ReviewSettings
 from bot.core.review.state import ReviewState, SignOffRecord, TickRecord, decode, derive_key, encode
+from bot.core.review_settings import ReviewSettings
 
 KEY = derive_key("secret")
 
@@ -167,8 +167,8 @@ def test_sweep_finds_expired_markers_and_reminds_once_per_period():
 
 def test_mitigation_issues_per_variance_or_per_pr():
     from bot.core.review import mitigation
-    from bot.core.review.settings import IssueGrouping, MitigationSettings
     from bot.core.review.state import VarianceRecord
+    from bot.core.review_settings import IssueGrouping, MitigationSettings
 
     state = ReviewState(
         signoffs=(signed("benchmarks:a", 0.1), signed("benchmarks:b", 0.2)),
@@ -192,8 +192,8 @@ def test_mitigation_issues_per_variance_or_per_pr():
 
 def test_a_mitigation_issue_says_the_size_of_a_regression_once():
     from bot.core.review import mitigation
-    from bot.core.review.settings import MitigationSettings
     from bot.core.review.state import VarianceRecord
+    from bot.core.review_settings import MitigationSettings
 
     state = ReviewState(
         signoffs=(signed("benchmarks:a", 0.301), signed("design_record", 0.1)),
@@ -217,3 +217,13 @@ def test_a_long_variance_summary_is_kept_cut_at_a_word_outside_code():
     assert _shortened(record) == ("This PR changes `services/checkout/api/orders.py` but adds "
                                   "or changes no…")
     assert len(_shortened("x" * 500)) == STATE_SUMMARY and _shortened("short") == "short"
+
+
+def test_a_long_list_of_variances_awaiting_sign_off_counts_the_ones_it_leaves_out():
+    from bot.core.review.decide import WAITING_SHOWN
+
+    many = tuple(Variance(f"benchmarks:b{i}", f"b{i}", 0.1) for i in range(WAITING_SHOWN + 7))
+    body = run_decide((result(many),), ReviewState()).body
+    assert f"`benchmarks:b{WAITING_SHOWN - 1}`" in body
+    assert f"`benchmarks:b{WAITING_SHOWN}`" not in body
+    assert "- … and 7 more: see the check run." in body

@@ -11,10 +11,10 @@ from gitrepo import GitRepo
 from harness import APP_ID, INSTALLATION, Bot, World
 from reviewing import signed_off_and_merged
 
+from bot.app.sweeper import sweep_repo
 from bot.cli import main
 from bot.github.app import GitHubApp
 from bot.github.auth import AppCredentials
-from bot.github.sweep import sweep_repo
 
 EXPIRED = "import time\n\nstart = time.perf_counter()  # perf-temp: remove by 2026-01-31\n"
 

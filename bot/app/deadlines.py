@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.app import evidence
+from bot.github import pulls
 from bot.github.app import GitHubApp
 from bot.github.client import GitHub
 
@@ -62,7 +63,7 @@ class Deadlines:
         self._timers.pop((repo, head_sha), None)
         try:
             gh = await self._github.installation(installation)
-            pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+            pull = await pulls.get(gh, repo, number)
             if pull.get("state") == "open" and pull["head"]["sha"] == head_sha:
                 await review(gh, repo, pull)
         except Exception:

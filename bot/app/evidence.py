@@ -19,11 +19,10 @@ What the App decides here, and the pure rule reads as ``PullRequest.artifacts``:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from gidgethub import HTTPException
 
@@ -33,6 +32,7 @@ from bot.core.facts import ArtifactEvidence, EvidenceState, PullRequest
 from bot.core.rules.benchmarks import Artifacts, Baseline
 from bot.core.rules.scope import match
 from bot.github import artifacts as actions
+from bot.github import pulls
 from bot.github.client import GitHub
 
 Json = dict[str, Any]
@@ -76,19 +76,24 @@ def configured(config: Config) -> Artifacts | None:
     return settings.artifacts
 
 
+MergeBase = Callable[[], Awaitable[str]]
+
+
 async def attach(
-    gh: GitHub, repo: str, pr: PullRequest, pull: Json, config: Config, started_at: str
+    gh: GitHub, repo: str, pr: PullRequest, pull: Json, config: Config, started_at: str,
+    merge_base: MergeBase,
 ) -> tuple[PullRequest, Found | None]:
     """``pr`` with its artifact evidence, when the config asks for artifacts."""
     settings = configured(config)
     if settings is None or not match(config.rules.benchmarks.when, pr):
         return pr, None  # an out-of-scope change waits for nothing
-    found = await gather(gh, repo, pull, settings, started_at)
+    found = await gather(gh, repo, pull, settings, started_at, merge_base)
     return replace(pr, artifacts=found.evidence), found
 
 
 async def gather(
-    gh: GitHub, repo: str, pull: Json, settings: Artifacts, started_at: str
+    gh: GitHub, repo: str, pull: Json, settings: Artifacts, started_at: str,
+    merge_base: MergeBase,
 ) -> Found:
     head_sha = pull["head"]["sha"]
     start = _epoch(started_at) or clock()
@@ -125,7 +130,8 @@ async def gather(
             return Found(replace(base, state=EvidenceState.REFUSED, problem=str(exc),
                                  run_url=url))
         ready = replace(base, state=EvidenceState.READY, head=head_files, run_url=url)
-        return Found(await _with_baseline(gh, repo, pull, settings, workflow, ready, limits))
+        return Found(await _with_baseline(gh, repo, pull, settings, workflow, ready, limits,
+                                          merge_base))
     stale = await _stale(gh, repo, pull, settings)
     if clock() >= deadline:
         return Found(replace(base, state=EvidenceState.TIMEOUT))
@@ -152,21 +158,17 @@ async def _stale(gh: GitHub, repo: str, pull: Json, settings: Artifacts) -> str:
 
 async def _with_baseline(
     gh: GitHub, repo: str, pull: Json, settings: Artifacts, workflow: str,
-    ready: ArtifactEvidence, limits: Limits,
+    ready: ArtifactEvidence, limits: Limits, merge_base: MergeBase,
 ) -> ArtifactEvidence:
     base_ref = pull["base"]["ref"]
     if settings.baseline is Baseline.NONE:
         return replace(ready, problem="the config asks for none (`baseline: none`).")
-    compared = await gh.getitem(
-        f"/repos/{repo}/compare/{quote(pull['base']['sha'])}...{quote(pull['head']['sha'])}"
-        "?per_page=1"
-    )
-    merge_base = str(compared["merge_base_commit"]["sha"])
-    run = await _baseline_run(gh, repo, workflow, base_ref, merge_base, settings.baseline)
+    base_sha = await merge_base()
+    run = await _baseline_run(gh, repo, workflow, base_ref, base_sha, settings.baseline)
     where = f"`{workflow}` on `{base_ref}`"
     if run is None:
         problem = (f"no successful run of {where} at or before the merge base "
-                   f"`{merge_base[:7]}` (perfbot looked at the newest runs).")
+                   f"`{base_sha[:7]}` (perfbot looked at the newest runs).")
         return replace(ready, problem=problem)
     try:
         files = await actions.files(gh, repo, run, settings.artifact, limits)
@@ -190,10 +192,7 @@ async def _baseline_run(
         return exact
     for run in candidates[:MAX_ANCESTRY_CHECKS]:
         try:
-            ancestry = await gh.getitem(
-                f"/repos/{repo}/compare/{quote(str(run['head_sha']))}...{quote(merge_base)}"
-                "?per_page=1"
-            )
+            ancestry = await pulls.compare(gh, repo, str(run["head_sha"]), merge_base)
         except HTTPException as exc:
             if int(exc.status_code) not in (404, 422):
                 raise

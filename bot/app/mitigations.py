@@ -17,7 +17,7 @@ from bot.app.steward import Steward
 from bot.core import config as config_model
 from bot.core.review import mitigation
 from bot.core.review.state import ReviewState
-from bot.github import conversation
+from bot.github import comments, issues
 from bot.github.client import GitHub, converge
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ async def merged(
     if not settings.enabled:
         return
     url = pull.get("html_url") or ""
-    existing = await conversation.issues_labelled(gh, repo, settings.labels)
+    existing = await issues.labelled(gh, repo, settings.labels)
     existing += await _linked(gh, steward.app_id, repo, number, existing)
     opened: list[tuple[str, int, str]] = []
     for draft in mitigation.drafts(state, settings, repo, number, url):
@@ -56,7 +56,7 @@ async def merged(
         opened.append((draft.key, int(issue["number"]), issue.get("html_url") or ""))
     if opened:
         text = mitigation.links_comment(opened)
-        await conversation.upsert(gh, repo, number, steward.app_id, mitigation.LINKS_MARKER,
+        await comments.upsert(gh, repo, number, steward.app_id, mitigation.LINKS_MARKER,
                                   lambda current: text)
     if settings.close_on_recovery:
         await _recover(gh, steward, repo, number, url, state, existing)
@@ -70,7 +70,7 @@ async def _no_issues(gh: GitHub, steward: Steward, repo: str, number: int,
     """
     log.warning("%s#%s: cannot open mitigation issues (%s)", repo, number, refusal)
     text = f"{mitigation.LINKS_MARKER}\n{NO_ISSUES.format(status=int(refusal.status_code))}"
-    await conversation.upsert(gh, repo, number, steward.app_id, mitigation.LINKS_MARKER,
+    await comments.upsert(gh, repo, number, steward.app_id, mitigation.LINKS_MARKER,
                               lambda current: text)
 
 
@@ -81,7 +81,7 @@ async def _linked(gh: GitHub, app_id: int, repo: str, number: int,
     Someone may take perfbot's label off an issue; the links comment still names it, so
     a redelivered ``closed`` event finds it rather than opening another.
     """
-    links = await conversation.find_own(gh, repo, number, app_id, mitigation.LINKS_MARKER)
+    links = await comments.find_own(gh, repo, number, app_id, mitigation.LINKS_MARKER)
     if links is None:
         return []
     have = {int(i["number"]) for i in known}
@@ -90,7 +90,7 @@ async def _linked(gh: GitHub, app_id: int, repo: str, number: int,
         if linked in have:
             continue
         try:
-            found.append(await gh.getitem(f"/repos/{repo}/issues/{linked}"))
+            found.append(await issues.get(gh, repo, linked))
         except (BadRequest, RedirectionException) as exc:  # deleted or transferred
             log.info("%s#%s names issue #%s, which GitHub cannot show: %s", repo, number,
                      linked, exc)
@@ -108,7 +108,7 @@ async def _create_converging(
 
 async def _create(gh: GitHub, repo: str, draft: mitigation.IssueDraft) -> dict[str, Any]:
     """Create the issue unless an earlier attempt did (its response lost to a 5xx)."""
-    found = _find(await conversation.issues_labelled(gh, repo, draft.labels), repo,
+    found = _find(await issues.labelled(gh, repo, draft.labels), repo,
                   *_ref(draft))
     if found is not None:
         return found
@@ -118,14 +118,14 @@ async def _create(gh: GitHub, repo: str, draft: mitigation.IssueDraft) -> dict[s
     if draft.milestone is not None:
         data["milestone"] = draft.milestone
     try:
-        item: dict[str, Any] = await gh.post(f"/repos/{repo}/issues", data=data)
+        item = await issues.create(gh, repo, data)
     except (InvalidField, ValidationError) as exc:
         # A milestone or assignee GitHub refuses must not cost the issue itself.
         log.warning("%s refused the mitigation issue's extras (%s); opening it without", repo,
                     exc)
         data.pop("milestone", None)
         data.pop("assignees", None)
-        item = await gh.post(f"/repos/{repo}/issues", data=data)
+        item = await issues.create(gh, repo, data)
     return item
 
 
@@ -135,8 +135,8 @@ def _ref(draft: mitigation.IssueDraft) -> tuple[int, str]:
     return tracked.number, tracked.key
 
 
-def _find(issues: list[dict[str, Any]], repo: str, number: int, key: str) -> dict[str, Any] | None:
-    for issue in issues:
+def _find(known: list[dict[str, Any]], repo: str, number: int, key: str) -> dict[str, Any] | None:
+    for issue in known:
         tracked = mitigation.tracked(issue.get("body"))
         if tracked and (tracked.repo.lower(), tracked.number, tracked.key) == (
                 repo.lower(), number, key):
@@ -145,9 +145,9 @@ def _find(issues: list[dict[str, Any]], repo: str, number: int, key: str) -> dic
 
 
 async def _recover(gh: GitHub, steward: Steward, repo: str, number: int, url: str,
-                   state: ReviewState, issues: list[dict[str, Any]]) -> None:
+                   state: ReviewState, known: list[dict[str, Any]]) -> None:
     marker = mitigation.RECOVERED_MARKER.format(repo=repo, number=number)
-    for issue in issues:
+    for issue in known:
         tracked = mitigation.tracked(issue.get("body"))
         if issue.get("state") != "open" or tracked is None or tracked.number == number:
             continue
@@ -155,11 +155,10 @@ async def _recover(gh: GitHub, steward: Steward, repo: str, number: int, url: st
         if not back or len(back) < len(tracked.variances):
             continue
         text = mitigation.recovery_comment(repo, number, url, back, state.check_url)
-        await conversation.upsert(gh, repo, int(issue["number"]), steward.app_id, marker,
+        await comments.upsert(gh, repo, int(issue["number"]), steward.app_id, marker,
                                   _constant(text))
-        await gh.patch(f"/repos/{repo}/issues/{issue['number']}",
-                       data={"state": "closed", "state_reason": "completed"})
+        await issues.close_completed(gh, repo, int(issue["number"]))
 
 
-def _constant(text: str) -> Callable[[conversation.Comment | None], str]:
+def _constant(text: str) -> Callable[[comments.Comment | None], str]:
     return lambda current: text

@@ -1,4 +1,4 @@
-"""One pull request, one verdict: fetch, evaluate, publish."""
+"""One pull request, one verdict: fetch, evaluate, check_runs."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.app.deadlines import Deadlines
 from bot.app.locks import KeyedLocks
 from bot.app.steward import Change, Steward
 from bot.core import config as config_model
-from bot.core.config_report import with_proposed_config
+from bot.core.config_report import proposes_config, with_proposed_config
 from bot.core.evaluate import (
     DEFAULT_CHECK_NAME,
     config_failure,
@@ -23,7 +23,7 @@ from bot.core.evaluate import (
 )
 from bot.core.render import check_output
 from bot.core.results import Evaluation
-from bot.github import fetch, publish
+from bot.github import check_runs, contents, pulls
 from bot.github.client import GitHub
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,7 @@ class Reviewer:
 
     @staticmethod
     async def _current(gh: GitHub, repo: str, number: int) -> dict[str, Any]:
-        pull: dict[str, Any] = await gh.getitem(f"/repos/{repo}/pulls/{number}")
-        return pull
+        return await pulls.get(gh, repo, number)
 
     async def _review_head(
         self, gh: GitHub, repo: str, pull: dict[str, Any], change: Change
@@ -87,14 +86,14 @@ class Reviewer:
         finish = None
         # Rules come from the base branch: a pull request must not weaken its own rules.
         try:
-            files = await fetch.config_files(gh, repo, pull["base"]["ref"])
+            files = await contents.config_files(gh, repo, pull["base"]["ref"])
             source = files.source if files else config_model.builtin_source()
             config = files.load() if files else config_model.load(source)
         except config_model.ConfigError as error:
-            run = await publish.start(gh, repo, head_sha, DEFAULT_CHECK_NAME, self.app_id)
+            run = await check_runs.start(gh, repo, head_sha, DEFAULT_CHECK_NAME, self.app_id)
             evaluation = config_failure(error)
         else:
-            run = await publish.start(gh, repo, head_sha, config.check_name, self.app_id)
+            run = await check_runs.start(gh, repo, head_sha, config.check_name, self.app_id)
             gathered = await self._evaluate(gh, repo, pull, config, source.origin, run)
             evaluation, proposed, found, paths = gathered
             if found is not None and found.waiting:
@@ -115,7 +114,7 @@ class Reviewer:
             # Sign-offs cannot excuse it: the PR's own config must not merge broken.
             if proposed is not None:
                 evaluation = with_proposed_config(evaluation, proposed)
-        changed = await publish.complete(
+        changed = await check_runs.complete(
             gh, repo, run, check_output(evaluation), evaluation.conclusion
         )
         if finish is not None:
@@ -129,7 +128,7 @@ class Reviewer:
                 log.warning("checklist of %s#%s refused: %s", repo, pull["number"], exc)
                 note = CHECKLIST_UNWRITABLE.format(status=int(exc.status_code))
                 evaluation = replace(evaluation, notes=(*evaluation.notes, note))
-                changed = await publish.complete(
+                changed = await check_runs.complete(
                     gh, repo, run, check_output(evaluation), evaluation.conclusion
                 )
         log.info(
@@ -143,13 +142,13 @@ class Reviewer:
         gh: GitHub,
         repo: str,
         pull: dict[str, Any],
-        run: publish.CheckRun,
+        run: check_runs.CheckRun,
         evaluation: Evaluation,
         found: evidence.Found,
     ) -> Evaluation:
         """CI results are still to come: show the check in progress, saying what it awaits."""
         output = replace(check_output(evaluation), title=found.title)
-        await publish.progress(gh, repo, run, output)
+        await check_runs.progress(gh, repo, run, output)
         if self.deadlines is not None and found.deadline is not None:
             self.deadlines.wake(gh, repo, int(pull["number"]), pull["head"]["sha"],
                                 found.deadline, self.review)
@@ -164,18 +163,32 @@ class Reviewer:
         pull: dict[str, Any],
         config: config_model.Config,
         origin: str,
-        run: publish.CheckRun,
+        run: check_runs.CheckRun,
     ) -> tuple[
         Evaluation, config_model.ConfigError | None, evidence.Found | None, tuple[str, ...]
     ]:
         try:
-            pr = await fetch.pull_request(gh, repo, pull)
-            pr = await fetch.with_contents(
-                gh, repo, pr, wanted(pr, config), pull["base"]["sha"]
-            )
-            pr, found = await evidence.attach(gh, repo, pr, pull, config, run.started_at)
+            known: list[str] = []
+
+            async def merge_base() -> str:
+                if not known:  # asked once per pass: the contents and the baseline need it
+                    known.append(await pulls.merge_base(
+                        gh, repo, pull["base"]["sha"], pull["head"]["sha"]))
+                return known[0]
+
+            pr = await pulls.facts(gh, repo, pull)
+            pr = await contents.with_contents(gh, repo, pr, wanted(pr, config), merge_base)
+            pr, found = await evidence.attach(gh, repo, pr, pull, config, run.started_at,
+                                              merge_base)
             # The PR's own config is not its rules, but it must not merge broken.
-            proposed = await fetch.proposed_config_error(gh, repo, pr)
+            proposed = None
+            if proposes_config(pr):
+                try:
+                    head_files = await contents.config_files(gh, repo, pr.head_sha)
+                    if head_files is not None:
+                        head_files.load()
+                except config_model.ConfigError as error:
+                    proposed = error
         except HTTPException as exc:
             # The run exists by now; finish it honestly rather than leave it spinning.
             log.warning("could not fetch %s#%s: %s", repo, pull["number"], exc)

@@ -20,10 +20,10 @@ from bot.core import config as config_model
 from bot.core.results import Evaluation
 from bot.core.review import escape
 from bot.core.review.checklist import MARKER, Edit, parse_ticks
-from bot.core.review.decide import Decision, Facts, bump, decide, who_may_sign_off
+from bot.core.review.decide import Facts, ReviewDecision, bump, decide, who_may_sign_off
 from bot.core.review.signoff import current_variances
 from bot.core.review.state import ReviewState, VarianceRecord, decode
-from bot.github import conversation, fetch
+from bot.github import comments, contents
 from bot.github.client import GitHub
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class Change:
     edit: Edit | None = None
     fallback: ReviewState | None = None  # the state before a human broke the block
     replies: list[str] = field(default_factory=list)  # filled by the pass
-    answers: str = ""  # the comment revision replies answer (``conversation.answer_key``)
+    answers: str = ""  # the comment revision replies answer (``comments.answer_key``)
 
 
 @dataclass
@@ -59,10 +59,10 @@ class Steward:
     )
 
     async def state(self, gh: GitHub, repo: str, number: int) -> ReviewState:
-        found = await conversation.find_own(gh, repo, number, self.app_id, MARKER)
+        found = await comments.find_own(gh, repo, number, self.app_id, MARKER)
         return self._current(found, repo, number, None)
 
-    def _current(self, found: conversation.Comment | None, repo: str, number: int,
+    def _current(self, found: comments.Comment | None, repo: str, number: int,
                  fallback: ReviewState | None) -> ReviewState:
         """The comment's state; else the one before a human broke it; else the last written.
 
@@ -86,7 +86,7 @@ class Steward:
     ) -> tuple[Evaluation, Callable[[], Awaitable[None]]]:
         """``paths``: the files the pull request changes, as the evaluation read them."""
         number = int(pull["number"])
-        found = await conversation.find_own(gh, repo, number, self.app_id, MARKER)
+        found = await comments.find_own(gh, repo, number, self.app_id, MARKER)
         state = self._current(found, repo, number, change.fallback)
         head_sha = pull["head"]["sha"]
         if change.apply is not None:
@@ -113,7 +113,7 @@ class Steward:
         async def finish() -> None:
             await self._write(gh, repo, number, config, evaluation, decision, facts, ticks)
             for i, text in enumerate(change.replies):
-                await conversation.reply(gh, repo, number, text, app_id=self.app_id,
+                await comments.reply(gh, repo, number, text, app_id=self.app_id,
                                          once=f"{change.answers}/pass{i}" if change.answers
                                          else "")
 
@@ -121,9 +121,9 @@ class Steward:
 
     async def _write(
         self, gh: GitHub, repo: str, number: int, config: config_model.Config,
-        evaluation: Evaluation, decision: Decision, facts: Facts, seen: dict[str, bool],
+        evaluation: Evaluation, decision: ReviewDecision, facts: Facts, seen: dict[str, bool],
     ) -> None:
-        def body(current: conversation.Comment | None) -> str | None:
+        def body(current: comments.Comment | None) -> str | None:
             if current is None:
                 return decision.body if decision.wanted else None
             # Re-read just before writing: keep ticks someone changed since this pass read
@@ -134,7 +134,7 @@ class Steward:
                            self.key)
             return fresh.body
 
-        await conversation.upsert(gh, repo, number, self.app_id, MARKER, body)
+        await comments.upsert(gh, repo, number, self.app_id, MARKER, body)
         self.known[(repo.lower(), number)] = decision.state
 
 
@@ -151,6 +151,6 @@ async def config_for(gh: GitHub, repo: str, base_ref: str) -> config_model.Confi
     (sign-off needs the ``maintain`` role).
     """
     try:
-        return await fetch.load_config(gh, repo, base_ref)
+        return await contents.load_config(gh, repo, base_ref)
     except config_model.ConfigError:
         return config_model.Config()

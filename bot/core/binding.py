@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from bot.core.results import Finding, Severity
-from bot.core.yamldoc import Document, Path, Position
+from bot.core.yamldoc import Document, KeyPath, Position
 
 T = TypeVar("T")
 
@@ -53,7 +53,7 @@ class Problem:
         return Finding(path, self.message, severity, line, line, column, column, title)
 
 
-def dotted(path: Path) -> str:
+def dotted(path: KeyPath) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
@@ -95,11 +95,11 @@ class _Binder:
         self.doc = doc
         self.problems: list[Problem] = []
 
-    def fail(self, path: Path, message: str, *, at_key: bool = False) -> None:
+    def fail(self, path: KeyPath, message: str, *, at_key: bool = False) -> None:
         where = self.doc.key_position(path) if at_key else self.doc.position(path)
         self.problems.append(Problem(f"{dotted(path)}: {message}", where, self.doc.file(path)))
 
-    def bind(self, hint: Any, value: Any, path: Path, default: Any) -> Any:
+    def bind(self, hint: Any, value: Any, path: KeyPath, default: Any) -> Any:
         hint, _ = unwrap(hint)
         inner = optional_of(hint)
         if inner is not None:
@@ -124,7 +124,7 @@ class _Binder:
             return self.bind_items(item_type(hint), value, path, default)
         raise TypeError(f"unsupported settings type {hint!r} at {dotted(path)}")
 
-    def bind_items(self, item: Any, value: Any, path: Path, default: Any) -> Any:
+    def bind_items(self, item: Any, value: Any, path: KeyPath, default: Any) -> Any:
         item, _ = unwrap(item)
         if item is str and isinstance(value, str):
             value = [value]
@@ -142,7 +142,7 @@ class _Binder:
             items.append(self.bind(item, v, (*path, i), None))
         return tuple(items)
 
-    def bind_dataclass(self, cls: type[Any], value: Any, path: Path, default: Any) -> Any:
+    def bind_dataclass(self, cls: type[Any], value: Any, path: KeyPath, default: Any) -> Any:
         if value is None and default is not None:
             return default
         if value is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.core import layers, validation, yamldoc
 from bot.core.binding import Globs, Problem, bind
 from bot.core.layers import Reference
-from bot.core.review.settings import ReviewSettings
+from bot.core.review_settings import ReviewSettings
 from bot.core.rules import RuleSettings
 
 CONFIG_PATH = ".github/performance.yml"
@@ -165,7 +165,7 @@ def _meaning(doc: yamldoc.Document) -> tuple[Problem, ...]:
     return problems
 
 
-def _problem(doc: yamldoc.Document, path: yamldoc.Path, message: str) -> Problem:
+def _problem(doc: yamldoc.Document, path: yamldoc.KeyPath, message: str) -> Problem:
     return Problem(message, doc.position(path), doc.file(path))
 
 

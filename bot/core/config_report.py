@@ -11,8 +11,8 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from bot.core.config import ConfigError
-from bot.core.facts import PullRequest
+from bot.core.config import CONFIG_PATH, ConfigError
+from bot.core.facts import FileStatus, PullRequest
 from bot.core.patterns import TIMEOUT, SlowPattern
 from bot.core.results import (
     Conclusion,
@@ -49,6 +49,12 @@ def config_findings(error: ConfigError) -> tuple[tuple[Finding, ...], tuple[str,
             continue
         findings.append(p.finding(error.source.path, Severity.FAILURE, "Invalid configuration"))
     return tuple(findings), tuple(notes)
+
+
+def proposes_config(pr: PullRequest) -> bool:
+    """Whether the change edits the config file (its version at the head must then load)."""
+    changed = next((f for f in pr.files if f.path == CONFIG_PATH), None)
+    return changed is not None and changed.status is not FileStatus.REMOVED
 
 
 def with_proposed_config(evaluation: Evaluation, error: ConfigError) -> Evaluation:

@@ -19,7 +19,7 @@ from typing import Any
 
 import regex
 
-from bot.core.yamldoc import Document, Path, Position
+from bot.core.yamldoc import Document, KeyPath, Position
 
 ORG = "org"
 ORG_REPO = ".github"
@@ -91,12 +91,12 @@ def merge(parent: Document, child: Document, parent_file: str) -> Document:
         if path and not (isinstance(_at(over, path), dict) and isinstance(_at(base, path), dict))
     }
 
-    def kept(path: Path) -> bool:
+    def kept(path: KeyPath) -> bool:
         return not any(path[:n] in replaced for n in range(1, len(path) + 1))
 
-    positions: dict[Path, Position] = {}
-    keys: dict[Path, Position] = {}
-    files: dict[Path, str] = {}
+    positions: dict[KeyPath, Position] = {}
+    keys: dict[KeyPath, Position] = {}
+    files: dict[KeyPath, str] = {}
     for path, where in parent.positions.items():
         if kept(path):
             positions[path] = where
@@ -123,7 +123,7 @@ def _merged(base: Any, over: Any) -> Any:
 _MISSING = object()
 
 
-def _at(data: Any, path: Path) -> Any:
+def _at(data: Any, path: KeyPath) -> Any:
     for part in path:
         found = isinstance(data, dict) and part in data
         found = found or (isinstance(data, list) and isinstance(part, int) and part < len(data))

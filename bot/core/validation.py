@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
-from pathlib import Path as FilePath
+from pathlib import Path
 from typing import Any
 
 import pathspec
@@ -22,7 +22,7 @@ import regex
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 from bot.core.binding import Problem, dotted
-from bot.core.yamldoc import Document, Path
+from bot.core.yamldoc import Document, KeyPath
 
 UNKNOWN_KEY = "{key}: unknown key{suggestion}; known keys: {known}"
 WRONG_TYPE = "{key}: must be {expected}, not {value!r}"
@@ -77,7 +77,7 @@ def published_schema() -> dict[str, Any]:
     if packaged.is_file():
         text = packaged.read_text(encoding="utf-8")
     else:
-        text = (FilePath(__file__).parents[2] / "config" / "schema.json").read_text("utf-8")
+        text = (Path(__file__).parents[2] / "config" / "schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
@@ -97,12 +97,12 @@ def problems(doc: Document, schema: dict[str, Any] | None = None) -> tuple[Probl
 
 
 def _explain(doc: Document, error: ValidationError) -> Iterator[Problem]:
-    path: Path = tuple(error.absolute_path)
+    path: KeyPath = tuple(error.absolute_path)
     key = dotted(path)
     value = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
 
-    def at(where: Path, message: str, *, at_key: bool = False) -> Problem:
+    def at(where: KeyPath, message: str, *, at_key: bool = False) -> Problem:
         position = doc.key_position(where) if at_key else doc.position(where)
         return Problem(message, position, doc.file(where))
 

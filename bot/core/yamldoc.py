@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 
 # A config is a few kilobytes; GitHub's contents API inlines files up to 1 MB.
 MAX_BYTES = 1024 * 1024
@@ -61,23 +61,23 @@ class DocumentError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Document:
     data: Any
-    positions: Mapping[Path, Position]
-    key_positions: Mapping[Path, Position]
+    positions: Mapping[KeyPath, Position]
+    key_positions: Mapping[KeyPath, Position]
     # Which file each value came from, for documents merged from several (see
     # ``bot.core.layers``); a path not listed came from the document's own file ("").
-    files: Mapping[Path, str] = field(default_factory=dict)
+    files: Mapping[KeyPath, str] = field(default_factory=dict)
 
-    def position(self, path: Path) -> Position:
+    def position(self, path: KeyPath) -> Position:
         """Where ``path`` stood, or its nearest ancestor when it is absent."""
         while path not in self.positions and path:
             path = path[:-1]
         return self.positions.get(path, Position(1, 1))
 
-    def key_position(self, path: Path) -> Position:
+    def key_position(self, path: KeyPath) -> Position:
         """Where the key naming ``path`` stood (for unknown or misplaced keys)."""
         return self.key_positions.get(path) or self.position(path)
 
-    def file(self, path: Path) -> str:
+    def file(self, path: KeyPath) -> str:
         """The file ``path`` (or its nearest ancestor) came from; "" for this document's own."""
         while path not in self.files and path:
             path = path[:-1]
@@ -118,12 +118,12 @@ class _Reader:
     """Nodes to plain data, counting every value so aliases cannot expand without bound."""
 
     def __init__(self) -> None:
-        self.positions: dict[Path, Position] = {}
-        self.keys: dict[Path, Position] = {}
+        self.positions: dict[KeyPath, Position] = {}
+        self.keys: dict[KeyPath, Position] = {}
         self.values = 0
         self.open: set[int] = set()  # collections being read, to catch an alias to itself
 
-    def plain(self, node: Node, path: Path) -> Any:
+    def plain(self, node: Node, path: KeyPath) -> Any:
         self.values += 1
         if self.values > MAX_VALUES:
             raise DocumentError(TOO_MANY_VALUES.format(limit=MAX_VALUES), _at(node))
@@ -140,7 +140,7 @@ class _Reader:
                 self.open.discard(id(node))
         return _scalar(node)
 
-    def collection(self, node: Node, path: Path) -> Any:
+    def collection(self, node: Node, path: KeyPath) -> Any:
         if isinstance(node, MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:

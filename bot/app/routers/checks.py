@@ -8,7 +8,7 @@ from gidgethub import routing
 from gidgethub.sansio import Event
 
 from bot.app.context import Context, repository
-from bot.github.client import GitHub
+from bot.github import pulls
 
 router = routing.Router()
 
@@ -30,20 +30,16 @@ async def on_rerun(event: Event, context: Context) -> None:
 
 
 async def _review_commit(
-    event: Event, context: Context, head_sha: str, pulls: list[dict[str, Any]]
+    event: Event, context: Context, head_sha: str, listed: list[dict[str, Any]]
 ) -> None:
     repo = repository(event)
     gh = await context.client(event)
-    numbers = [p["number"] for p in pulls if p.get("head", {}).get("sha") == head_sha]
+    numbers = [p["number"] for p in listed if p.get("head", {}).get("sha") == head_sha]
     if not numbers:
         # GitHub leaves pull_requests empty for pull requests from forks.
-        numbers = await _open_pulls_for(gh, repo, head_sha)
+        numbers = await pulls.open_for_commit(gh, repo, head_sha)
     for number in numbers[:1]:  # one check run per commit, so one pull request decides it
-        pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+        pull = await pulls.get(gh, repo, number)
         if pull.get("state") == "open" and pull["head"]["sha"] == head_sha:
             await context.reviewer.review(gh, repo, pull)
 
-
-async def _open_pulls_for(gh: GitHub, repo: str, head_sha: str) -> list[int]:
-    pulls = await gh.getitem(f"/repos/{repo}/commits/{head_sha}/pulls")
-    return [p["number"] for p in pulls if p.get("state") == "open" and p["head"]["sha"] == head_sha]

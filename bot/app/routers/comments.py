@@ -25,7 +25,7 @@ from bot.core.review.commands import (
 )
 from bot.core.review.decide import who_may_sign_off
 from bot.core.review.state import APPLIED_KEPT, ReviewState, VarianceRecord, decode
-from bot.github import conversation
+from bot.github import comments, permissions, pulls
 
 log = logging.getLogger(__name__)
 router = routing.Router()
@@ -53,7 +53,7 @@ async def on_comment(event: Event, context: Context) -> None:
         if replaced is not None:
             await _review(event, context, Change(fallback=replaced))
         return
-    if conversation.by_app(comment, steward.app_id):
+    if comments.by_app(comment, steward.app_id):
         if data["action"] == "edited" and MARKER in (comment.get("body") or ""):
             await _ticks_edited(event, context)
         return
@@ -103,7 +103,7 @@ def _set_back(event: Event, app_id: int, key: bytes) -> ReviewState | None:
     """
     data: dict[str, Any] = event.data
     comment = data["comment"]
-    if data["action"] != "edited" or not conversation.by_app(comment, app_id):
+    if data["action"] != "edited" or not comments.by_app(comment, app_id):
         return None
     repo, number = repository(event), int(data["issue"]["number"])
     before = ((data.get("changes") or {}).get("body") or {}).get("from") or ""
@@ -126,23 +126,23 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
     sender = data["sender"]["login"]  # on an edit, whoever edited: they answer for it
     who = escape.login(sender)
     gh = await context.client(event)
-    pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+    pull = await pulls.get(gh, repo, number)
     config = await config_for(gh, repo, pull["base"]["ref"])
     settings = config.review.signoff
     changes: list[SignOff | Revoke] = []
     recheck = False
-    answers = conversation.answer_key(data["comment"])
+    answers = comments.answer_key(data["comment"])
     app_id = context.reviewer.app_id
 
     sent: list[str] = []
-    allowed: conversation.Authority | None = None  # asked of GitHub once per comment
+    allowed: permissions.Authority | None = None  # asked of GitHub once per comment
 
     async def reply(i: int, text: str) -> None:
         # One comment full of commands must not make perfbot flood the pull request.
         if text in sent or len(sent) >= MAX_REPLIES:
             return
         sent.append(text)
-        await conversation.reply(gh, repo, number, text, once=f"{answers}/{i}", app_id=app_id)
+        await comments.reply(gh, repo, number, text, once=f"{answers}/{i}", app_id=app_id)
 
     for i, command in enumerate(commands):
         if isinstance(command, Help):
@@ -158,7 +158,7 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
             return
         else:
             if allowed is None:
-                allowed = await conversation.authority(gh, repo, sender, settings,
+                allowed = await permissions.authority(gh, repo, sender, settings,
                                                        pull["user"]["login"])
             if allowed.allowed:
                 changes.append(command)
@@ -174,7 +174,7 @@ async def _commands(event: Event, context: Context, commands: tuple[Any, ...]) -
         await context.reviewer.review(gh, repo, pull, change)
     if changes:
         # A thumbs-up says it was done; a command that could not act has a reply instead.
-        await conversation.react(gh, repo, comment_id, "confused" if change.replies else "+1")
+        await comments.react(gh, repo, comment_id, "confused" if change.replies else "+1")
 
 
 def _apply(changes: list[SignOff | Revoke], sender: str, comment_id: int,
@@ -208,7 +208,7 @@ async def _ticks_edited(event: Event, context: Context) -> None:
     repo, number = repository(event), int(data["issue"]["number"])
     sender = data["sender"]["login"]
     gh = await context.client(event)
-    pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+    pull = await pulls.get(gh, repo, number)
     if pull.get("state") != "open":
         return
     config = await config_for(gh, repo, pull["base"]["ref"])
@@ -223,18 +223,18 @@ async def _ticks_edited(event: Event, context: Context) -> None:
     mine = flipped(before, now_body) if before else None
     touched = {i for i in required if ticks.get(i, i in state.ticked()) != (i in state.ticked())
                and (mine is None or i in mine)}
-    allowed = bool(touched) and await conversation.may_sign_off(
+    allowed = bool(touched) and await permissions.may_sign_off(
         gh, repo, sender, config.review.signoff, pull["user"]["login"])
     await context.reviewer.review(gh, repo, pull, Change(
         edit=Edit(sender, allowed, mine), fallback=fallback,
-        answers=conversation.answer_key(data["comment"])))
+        answers=comments.answer_key(data["comment"])))
 
 
 async def _review(event: Event, context: Context, change: Change) -> None:
     data: dict[str, Any] = event.data
     repo, number = repository(event), int(data["issue"]["number"])
     gh = await context.client(event)
-    pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+    pull = await pulls.get(gh, repo, number)
     if pull.get("state") == "open":
         await context.reviewer.review(gh, repo, pull, change)
 

@@ -18,7 +18,7 @@ from gidgethub.sansio import Event
 from bot.app.context import Context, repository
 from bot.app.evidence import configured
 from bot.core import config as config_model
-from bot.github import fetch
+from bot.github import contents, pulls
 from bot.github.client import GitHub
 
 log = logging.getLogger(__name__)
@@ -31,12 +31,12 @@ async def on_workflow_run(event: Event, context: Context) -> None:
     repo = repository(event)
     head_sha = run["head_sha"]
     gh = await context.client(event)
-    pulls = [p["number"] for p in run.get("pull_requests") or []
+    numbers = [p["number"] for p in run.get("pull_requests") or []
              if (p.get("head") or {}).get("sha") == head_sha]
-    if not pulls:
-        pulls = await _open_pulls_for(gh, repo, head_sha)
-    for number in pulls[:1]:  # one check run per commit, so one pull request decides it
-        pull = await gh.getitem(f"/repos/{repo}/pulls/{number}")
+    if not numbers:
+        numbers = await pulls.open_for_commit(gh, repo, head_sha)
+    for number in numbers[:1]:  # one check run per commit, so one pull request decides it
+        pull = await pulls.get(gh, repo, number)
         if pull.get("state") != "open" or pull["head"]["sha"] != head_sha:
             continue
         if not await _watched(gh, repo, pull["base"]["ref"], run):
@@ -52,7 +52,7 @@ async def _watched(gh: GitHub, repo: str, base_ref: str, run: dict[str, Any]) ->
     never watched and their checks wait until they time out.
     """
     try:
-        settings = configured(await fetch.load_config(gh, repo, base_ref))
+        settings = configured(await contents.load_config(gh, repo, base_ref))
     except config_model.ConfigError:
         return False  # the next pull request event reports the broken config
     if settings is None:
@@ -61,7 +61,3 @@ async def _watched(gh: GitHub, repo: str, base_ref: str, run: dict[str, Any]) ->
     names = {path, path.rsplit("/", 1)[-1], str(run.get("workflow_id")), str(run.get("name"))}
     return any(workflow in names for workflow in settings.workflows)
 
-
-async def _open_pulls_for(gh: GitHub, repo: str, head_sha: str) -> list[int]:
-    pulls = await gh.getitem(f"/repos/{repo}/commits/{head_sha}/pulls")
-    return [p["number"] for p in pulls if p.get("state") == "open" and p["head"]["sha"] == head_sha]

@@ -9,13 +9,13 @@ made a moment ago.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.globs import matching
 from bot.core.results import Outcome, RuleResult, Stage
 from bot.core.review import escape
-from bot.core.review.settings import ChecklistSettings
+from bot.core.review_settings import ChecklistSettings
 
 MARKER = "<!-- perfbot:checklist -->"
 COMMENT_LIMIT = 65_536  # GitHub refuses longer comment bodies
@@ -138,7 +138,3 @@ def _split(entry: str) -> tuple[str, str]:
         return key, text.strip()
     slug = re.sub(r"[^a-z0-9]+", "-", entry.lower()).strip("-")[:64] or "item"
     return slug, entry.strip()
-
-
-def tick_map(items: Iterable[Item]) -> Mapping[str, bool]:
-    return {i.id: i.checked for i in items}

@@ -27,7 +27,6 @@ from bot.core.review.checklist import (
     manual_items,
     render_items,
 )
-from bot.core.review.settings import OutOfScopeComment, ReviewSettings, SignoffSettings
 from bot.core.review.signoff import (
     Standing,
     apply,
@@ -38,6 +37,7 @@ from bot.core.review.signoff import (
     percent,
 )
 from bot.core.review.state import ReviewState, TickRecord, VarianceRecord, encode
+from bot.core.review_settings import OutOfScopeComment, ReviewSettings, SignoffSettings
 
 CHECKLIST_RULE = "checklist"
 CHECKLIST_TITLE = "Reviewer checklist"
@@ -55,6 +55,9 @@ _COMPACT_TEXT = 200
 STATE_VARIANCES = 150
 STATE_SUMMARY = 80
 STATE_READINGS = 60  # rules list the readings most likely to show a recovery first
+# Variances listed as awaiting sign-off; the rest are counted, and the check run has all.
+WAITING_SHOWN = 500
+WAITING_COMPACT = 50  # when the full list would not fit in one comment
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,7 @@ class Facts:
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class ReviewDecision:
     evaluation: Evaluation
     state: ReviewState
     body: str
@@ -89,7 +92,7 @@ def decide(
     facts: Facts,
     key: bytes,
     edit: Edit | None = None,
-) -> Decision:
+) -> ReviewDecision:
     original, given = evaluation.results, state
     in_scope = any(r.outcome is not Outcome.SKIPPED for r in original)
     standings = judge(state, original, settings.signoff)
@@ -120,7 +123,7 @@ def decide(
     if not in_scope:
         body = f"{MARKER}\n{OUT_OF_SCOPE_LINE}\n{block}"
         wanted = settings.out_of_scope_comment is OutOfScopeComment.ONE_LINE
-        return Decision(adjusted, state, body, wanted, reverted, standings, display)
+        return ReviewDecision(adjusted, state, body, wanted, reverted, standings, display)
     items = automatic(results, facts.check_url) + tuple(
         _manual_item(m, display, state) for m in manual
     )
@@ -133,7 +136,7 @@ def decide(
         state = slimmer
         block = encode(state, key, facts.repo, facts.number)
         body = render(adjusted, items, standings, settings.signoff, facts, block, compact=True)
-    return Decision(adjusted, state, body, True, reverted, standings, display)
+    return ReviewDecision(adjusted, state, body, True, reverted, standings, display)
 
 
 def bump(state: ReviewState, before: ReviewState) -> ReviewState:
@@ -219,7 +222,8 @@ def render(
                 if r.outcome is Outcome.FAILED and not r.variances and r.rule != CHECKLIST_RULE]
     if waiting:
         lines += ["", "#### Variances awaiting sign-off", ""]
-        for res, v in waiting[: 50 if compact else 500]:
+        shown = WAITING_COMPACT if compact else WAITING_SHOWN
+        for res, v in waiting[:shown]:
             if v is None:
                 lines.append(f"- {escape.code(res.rule)}: {_maybe_clip(res.reason, compact)}")
             else:
@@ -229,8 +233,8 @@ def render(
                     size = ""
                 lines.append(f"- {escape.code(v.id)}: "
                              f"{_maybe_clip(escape.inline(v.summary), compact)}{size}")
-        if len(waiting) > (50 if compact else 500):
-            lines.append(f"- … and {len(waiting) - 50} more: see the check run.")
+        if len(waiting) > shown:
+            lines.append(f"- … and {len(waiting) - shown} more: see the check run.")
         lines += ["", "To accept one: `/perf signoff <id> --reason \"…\" --mitigation \"…\" "
                   "[--owner @user|@org/team] [--due YYYY-MM-DD]`, by "
                   f"{who_may_sign_off(settings)}."]

@@ -16,9 +16,9 @@ from urllib.parse import quote, unquote
 from bot.core import units
 from bot.core.results import Reading
 from bot.core.review import escape
-from bot.core.review.settings import IssueGrouping, MitigationSettings
 from bot.core.review.signoff import percent
 from bot.core.review.state import ReviewState, SignOffRecord, VarianceRecord
+from bot.core.review_settings import IssueGrouping, MitigationSettings
 
 _TRACKS = re.compile(r"<!-- perfbot:mitigation ([^\s#]+)#(\d+) (\S+) -->")
 _VARIANCE = re.compile(r"<!-- perfbot:variance (\S+)(?: rule=(\S+))?((?: [a-z]+=\S*)*) -->")

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Variance
 from bot.core.review import escape
-from bot.core.review.settings import SignoffSettings
 from bot.core.review.state import ReviewState, SignOffRecord, VarianceRecord
+from bot.core.review_settings import SignoffSettings
 
 # Relative worsening below this is noise, not a worse variance.
 WORSE_TOLERANCE = 1e-9

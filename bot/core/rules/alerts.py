@@ -24,7 +24,7 @@ from bot.core.globs import matching
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
 from bot.core.rules.common import Reporter, scoped
 from bot.core.rules.scope import Scope, match
-from bot.core.yamldoc import Path
+from bot.core.yamldoc import KeyPath
 
 ID = "alerts"
 TITLE = "Alerts carry runbooks"
@@ -174,7 +174,7 @@ class _Check:
         data = doc.data
         if not isinstance(data, dict):
             return  # empty, or not a rule file at all
-        root: Path = ("groups",)
+        root: KeyPath = ("groups",)
         groups = data.get("groups")
         if data.get("kind") == "PrometheusRule":
             root = ("spec", "groups")
@@ -194,12 +194,12 @@ class _Check:
             for j, rule in enumerate(rule_list):
                 self.rule(path, doc, offset, (*rules_path, j), rule)
 
-    def shape(self, path: str, doc: yamldoc.Document, offset: int, at: Path, problem: str
+    def shape(self, path: str, doc: yamldoc.Document, offset: int, at: KeyPath, problem: str
               ) -> None:
         where = doc.position(at)
         self.malformed_at(path, where.line + offset, where.column, f"{dotted(at)}: {problem}")
 
-    def rule(self, path: str, doc: yamldoc.Document, offset: int, at: Path, rule: Any) -> None:
+    def rule(self, path: str, doc: yamldoc.Document, offset: int, at: KeyPath, rule: Any) -> None:
         if not isinstance(rule, dict) or not ("alert" in rule or "record" in rule):
             self.shape(path, doc, offset, at, "each rule needs `alert:` or `record:`")
             return

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core import objectives as objectives_doc
+from bot.core import objectives_file as objectives_doc
 from bot.core import units
 from bot.core.bench import budgets as budget_check
 from bot.core.bench import readers, table

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # ``rules`` is still importing its rules when this module loads: use it at call time only.
-from bot.core import objectives as objectives_file
+from bot.core import objectives_file
 from bot.core.facts import FileStatus, PullRequest, Wants
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
 from bot.core.rules.common import DISABLED, Reporter

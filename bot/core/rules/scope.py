@@ -89,12 +89,6 @@ def match(scope: Scope, pr: PullRequest) -> ScopeMatch:
     return found
 
 
-def in_scope_files(scope: ScopeMatch, pr: PullRequest) -> list[str]:
-    """Paths in scope that still exist at the head (removed files have nothing to read)."""
-    selected = set(scope.paths)
-    return [f.path for f in pr.files if f.path in selected and f.status is not FileStatus.REMOVED]
-
-
 def branch_matches(patterns: tuple[str, ...], branch: str) -> bool:
     """Whether ``branch`` is selected: ``*`` stays within one ``/`` segment, ``**`` spans
     them, ``?`` is one character, and a later ``!pattern`` excludes again, as in gitignore."""

@@ -1,9 +1,13 @@
-"""Gather the facts for one pull request from GitHub in as few requests as possible."""
+"""Files read from a repository: the config (with its layers) and whole files for rules.
+
+Config is read by branch name, so an unchanged file is a free 304 from the ETag cache.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
@@ -21,14 +25,11 @@ from bot.core.config import (
     extends,
     load,
 )
-from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree, Wants
+from bot.core.facts import PullRequest, Tree, Wants
 from bot.core.layers import Reference, org_default
 from bot.core.yamldoc import Position
 from bot.github.client import GitHub
 
-# GitHub's pull request files listing stops at this many files.
-FILES_CAP = 3_000
-_STATUSES = frozenset(s.value for s in FileStatus)
 # Whole files rules may ask for, per side: enough for records, alert rules and benchmark
 # results, few enough that one evaluation stays cheap on the rate limit.
 MAX_READS = 40
@@ -106,91 +107,25 @@ async def _config_file(
     return replace(source, text=text)
 
 
-async def proposed_config_error(
-    gh: GitHub, repo: str, pr: PullRequest
-) -> ConfigError | None:
-    """When ``pr`` changes the config file, what is wrong with its version at the head."""
-    changed = next((f for f in pr.files if f.path == CONFIG_PATH), None)
-    if changed is None or changed.status is FileStatus.REMOVED:
-        return None
-    try:
-        files = await config_files(gh, repo, pr.head_sha)
-        if files is not None:
-            files.load()
-    except ConfigError as error:
-        return error
-    return None
-
-
 def _unreadable(source: ConfigSource, why: str) -> ConfigError:
     return ConfigError(source, (Problem(f"cannot read the file: {why}", Position(1, 1)),))
 
 
-async def pull_request(gh: GitHub, repo: str, payload: dict[str, Any]) -> PullRequest:
-    """Facts for the pull request in a webhook payload, its changed files fetched."""
-    number = int(payload["number"])
-    files: list[ChangedFile] = []
-    async for item in gh.getiter(f"/repos/{repo}/pulls/{number}/files?per_page=100"):
-        files.append(changed_file(item))
-        if len(files) >= FILES_CAP:
-            break
-    total = payload.get("changed_files")
-    total = int(total) if isinstance(total, int) else len(files)
-    return from_payload(payload, tuple(files), total_files=max(total, len(files)))
-
-
-def from_payload(
-    payload: dict[str, Any], files: tuple[ChangedFile, ...], *, total_files: int
-) -> PullRequest:
-    return PullRequest(
-        number=int(payload["number"]),
-        head_sha=payload["head"]["sha"],
-        base_ref=payload["base"]["ref"],
-        title=payload.get("title") or "",
-        body=payload.get("body") or "",
-        author=(payload.get("user") or {}).get("login", ""),
-        labels=frozenset(label["name"] for label in payload.get("labels") or ()),
-        draft=bool(payload.get("draft")),
-        files=files,
-        files_truncated=total_files > len(files),
-        total_files=total_files,
-    )
-
-
-def changed_file(item: dict[str, Any]) -> ChangedFile:
-    status = item.get("status", "modified")
-    patch = item.get("patch")
-    changes = int(item.get("changes") or 0)
-    return ChangedFile(
-        path=item["filename"],
-        status=FileStatus(status) if status in _STATUSES else FileStatus.CHANGED,
-        additions=int(item.get("additions") or 0),
-        deletions=int(item.get("deletions") or 0),
-        previous_path=item.get("previous_filename"),
-        patch=patch,
-        # GitHub gives no patch and no line counts for binary files; a large text diff
-        # also loses its patch but keeps its counts.
-        binary=patch is None and changes == 0 and status != "renamed",
-    )
-
-
 async def with_contents(
-    gh: GitHub, repo: str, pr: PullRequest, wants: Wants, base_sha: str
+    gh: GitHub, repo: str, pr: PullRequest, wants: Wants,
+    merge_base: Callable[[], Awaitable[str]],
 ) -> PullRequest:
     """``pr`` with the files rules want read at its head and at its merge base.
 
-    The merge base costs one compare request, made only when a rule wants the baseline.
+    ``merge_base`` is asked only when a rule wants the baseline (one compare request,
+    which the caller makes once per pass: benchmark evidence needs it too).
     """
     if not wants.head and not wants.base:
         return pr
     head = await _tree(gh, repo, pr.head_sha, wants.head)
     base = Tree()
     if wants.base:
-        compared = await gh.getitem(
-            f"/repos/{repo}/compare/{quote(base_sha)}...{quote(pr.head_sha)}?per_page=1"
-        )
-        merge_base = compared["merge_base_commit"]["sha"]
-        base = await _tree(gh, repo, merge_base, wants.base)
+        base = await _tree(gh, repo, await merge_base(), wants.base)
     return replace(pr, head=head, base=base)
 
 
@@ -236,9 +171,26 @@ async def _read(gh: GitHub, repo: str, sha: str, path: str) -> str | None:
     content = item.get("content") or ""
     if item.get("encoding") != "base64":
         # The contents API inlines files up to 1 MB; larger ones come from the blob API.
-        blob = await gh.getitem(f"/repos/{repo}/git/blobs/{item['sha']}")
-        content = blob.get("content") or ""
+        content = await blob_content(gh, repo, str(item["sha"]))
     try:
         return base64.b64decode(content).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         raise _Unreadable("not UTF-8 text") from None
+
+
+async def blob_content(gh: GitHub, repo: str, sha: str) -> str:
+    """A blob's base64 content (the blob API serves files the contents API will not inline)."""
+    blob = await gh.getitem(f"/repos/{repo}/git/blobs/{sha}")
+    return str(blob.get("content") or "")
+
+
+async def repository(gh: GitHub, repo: str) -> dict[str, Any]:
+    """The repository's metadata (its default branch, its web address)."""
+    meta: dict[str, Any] = await gh.getitem(f"/repos/{repo}")
+    return meta
+
+
+async def tree(gh: GitHub, repo: str, branch: str) -> list[dict[str, Any]]:
+    """Every entry of ``branch``'s tree, read recursively in one request."""
+    found = await gh.getitem(f"/repos/{repo}/git/trees/{quote(branch, safe='')}?recursive=1")
+    return list(found.get("tree", []))

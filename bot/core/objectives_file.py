@@ -39,7 +39,7 @@ from bot.core import units, yamldoc
 from bot.core.bench.model import Direction
 from bot.core.binding import Problem, dotted
 from bot.core.globs import matching
-from bot.core.yamldoc import Path, Position
+from bot.core.yamldoc import KeyPath, Position
 
 DEFAULT_PATH = "docs/performance/objectives.yml"
 # An objectives file is a page of YAML; anything far larger is a mistake, not objectives.
@@ -186,11 +186,11 @@ class _Reader:
         self.doc = doc
         self.problems: list[Problem] = []
 
-    def fail(self, path: Path, message: str, *, at_key: bool = False) -> None:
+    def fail(self, path: KeyPath, message: str, *, at_key: bool = False) -> None:
         where = self.doc.key_position(path) if at_key else self.doc.position(path)
         self.problems.append(Problem(f"{dotted(path)}: {message}", where))
 
-    def unknown_keys(self, value: dict[str, Any], path: Path, known: tuple[str, ...]) -> None:
+    def unknown_keys(self, value: dict[str, Any], path: KeyPath, known: tuple[str, ...]) -> None:
         for key in value:
             if key not in known:
                 self.fail((*path, key), f"unknown key; known keys: {', '.join(known)}",
@@ -221,7 +221,7 @@ class _Reader:
             out.append(journey)
         return tuple(out)
 
-    def journey(self, value: Any, path: Path) -> Journey | None:
+    def journey(self, value: Any, path: KeyPath) -> Journey | None:
         if not isinstance(value, dict):
             self.fail(path, "must be a mapping with name, targets, paths and owners")
             return None
@@ -250,7 +250,7 @@ class _Reader:
         )
 
     def strings(
-        self, journey: dict[str, Any], path: Path, *, required: bool = False
+        self, journey: dict[str, Any], path: KeyPath, *, required: bool = False
     ) -> list[tuple[int, str]]:
         """A list of strings with their indexes (one string alone counts as a list)."""
         key = path[-1]
@@ -274,14 +274,14 @@ class _Reader:
                 self.fail((*path, i), f"must be a non-empty string, not {item!r}")
         return out
 
-    def target(self, text: str, path: Path) -> Target | None:
+    def target(self, text: str, path: KeyPath) -> Target | None:
         try:
             return parse_target(text, self.doc.position(path))
         except ValueError as exc:
             self.fail(path, str(exc))
             return None
 
-    def globs(self, journey: dict[str, Any], path: Path) -> tuple[str, ...]:
+    def globs(self, journey: dict[str, Any], path: KeyPath) -> tuple[str, ...]:
         out = []
         for i, item in self.strings(journey, path):
             try:
@@ -292,7 +292,7 @@ class _Reader:
             out.append(item)
         return tuple(out)
 
-    def owners(self, journey: dict[str, Any], path: Path) -> tuple[str, ...]:
+    def owners(self, journey: dict[str, Any], path: KeyPath) -> tuple[str, ...]:
         out = []
         for i, item in self.strings(journey, path, required=True):
             if not _OWNER.match(item):

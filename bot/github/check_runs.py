@@ -14,7 +14,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from bot.core.render import CheckOutput, annotation
@@ -28,8 +28,6 @@ ANNOTATIONS_PER_REQUEST = 50  # GitHub refuses more in one create or update
 ACTIONS = (
     {"label": "Re-run", "description": "Evaluate this pull request again", "identifier": "rerun"},
 )
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +199,6 @@ def _key(item: dict[str, Any]) -> tuple[Any, ...]:
 def _touched(run: CheckRun) -> CheckRun:
     """After a write whose answer may be lost, assume annotations may be there."""
     return CheckRun(run.id, "", "", max(run.annotations_count, 1))
-
 
 
 def _now() -> str:

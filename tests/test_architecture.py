@@ -1,0 +1,96 @@
+"""The layers hold: the core does no I/O and knows no shell; only bot/github talks to GitHub.
+
+Read statically (``ast``) over every file, so a forbidden import in a module no test
+happens to load, or inside a function, is still found.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+BOT = Path(__file__).resolve().parents[1] / "bot"
+# What the pure core must never reach: network, processes, the event loop, the shell.
+FORBIDDEN_IN_CORE = ("aiohttp", "gidgethub", "subprocess", "asyncio",
+                     "bot.app", "bot.github", "bot.local")
+# gidgethub's request methods (and perfbot's download): a call of one outside bot/github
+# is a GitHub request made past the edge.
+REQUEST_METHODS = frozenset({"getitem", "getiter", "getstatus", "post", "patch", "put",
+                             "delete", "graphql", "download"})
+
+
+def imported(source: str) -> list[tuple[int, str]]:
+    """(line, module) for every import in ``source``, relative ones left out (same layer)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append((node.lineno, node.module))
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def forbidden_imports(source: str) -> list[str]:
+    return sorted({f"line {line}: {name}" for line, name in imported(source)
+                   for banned in FORBIDDEN_IN_CORE
+                   if name == banned or name.startswith(banned + ".")})
+
+
+def raw_requests(source: str) -> list[str]:
+    """Calls like ``gh.getitem(...)`` on anything but an imported module (``web.post``
+    declares a route)."""
+    tree = ast.parse(source)
+    modules = {alias.asname or alias.name.split(".")[0]
+               for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)
+               for alias in node.names}
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in REQUEST_METHODS
+                and not (isinstance(node.func.value, ast.Name) and node.func.value.id in modules)):
+            found.append(f"line {node.lineno}: .{node.func.attr}(")
+    return found
+
+
+def modules(folder: str) -> list[Path]:
+    found = sorted((BOT / folder).rglob("*.py"))
+    assert found, f"no modules under bot/{folder}"
+    return found
+
+
+@pytest.mark.parametrize("path", modules("core"), ids=lambda p: str(p.relative_to(BOT)))
+def test_the_core_imports_no_io_and_no_shell(path: Path):
+    assert forbidden_imports(path.read_text("utf-8")) == []
+
+
+@pytest.mark.parametrize("path", modules("app"), ids=lambda p: str(p.relative_to(BOT)))
+def test_the_app_makes_no_github_request_of_its_own(path: Path):
+    assert raw_requests(path.read_text("utf-8")) == []
+
+
+@pytest.mark.parametrize("offending", [
+    "import asyncio",
+    "import subprocess as sp",
+    "from aiohttp import web",
+    "import gidgethub.sansio",
+    "from bot.github import pulls",
+    "from bot import app",
+    "def later():\n    from bot.local.git import Checkout\n",
+])
+def test_the_core_check_finds_a_forbidden_import(offending: str):
+    assert forbidden_imports(f"from bot.core import facts\n{offending}\n") != []
+
+
+def test_the_core_check_lets_pure_imports_through():
+    assert forbidden_imports("import re\nfrom bot.core.facts import PullRequest\n"
+                             "from bot.core import applications\n") == []
+
+
+def test_the_request_check_finds_a_raw_request_but_not_a_route():
+    offending = ("from aiohttp import web\nasync def f(gh, repo):\n"
+                 "    web.post('/webhooks', f)\n"
+                 "    return await gh.getitem(f'/repos/{repo}/pulls/1')\n")
+    assert raw_requests(offending) == ["line 4: .getitem("]
