@@ -9,9 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__, bench_cli, sweep_cli
-from bot.core import config as config_model
-from bot.core.config_report import with_proposed_config
-from bot.core.evaluate import config_failure, evaluate, wanted
 from bot.core.render import json_report, markdown_report
 from bot.core.results import Conclusion
 from bot.local import validate
@@ -67,32 +64,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from bot import pipeline
     from bot.local.git import Checkout, GitError
+    from bot.local.source import LocalOutlet, LocalSource, finish
 
     checkout = Checkout(args.repo)
     try:
         body = args.body
         if args.body_file is not None:
             body = args.body_file.read_text(encoding="utf-8")
-        base = args.base or checkout.default_base()
-        checkout.resolve(base)
-        pr = checkout.pull_request(base, args.head, body=body, labels=frozenset(args.label))
-        files = checkout.config_files(base, args.extends_file)
-        source = files.source if files else config_model.builtin_source()
+        source = LocalSource.open(
+            checkout, args.base or checkout.default_base(), args.head, body=body,
+            labels=frozenset(args.label), extends_file=args.extends_file,
+        )
     except (GitError, OSError, UnicodeDecodeError) as exc:
         print(f"perfbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        config = files.load() if files else config_model.load(source)
-        pr = checkout.with_contents(pr, wanted(pr, config), base)
-        evaluation = evaluate(pr, config, origin=source.origin)
-        proposed = checkout.proposed_config_error(pr, args.extends_file)
-        if proposed is not None:
-            evaluation = with_proposed_config(evaluation, proposed)
-        code = EXIT_FAIL if evaluation.conclusion is Conclusion.FAILURE else EXIT_PASS
-    except config_model.ConfigError as exc:
-        evaluation = config_failure(exc)
+    # The App's pipeline, over git: the same phases, the verdict printed instead of posted.
+    verdict = finish(pipeline.run(source, LocalOutlet()))
+    evaluation = verdict.evaluation
+    if verdict.config_broken:
         code = EXIT_USAGE
+    else:
+        code = EXIT_FAIL if evaluation.conclusion is Conclusion.FAILURE else EXIT_PASS
     render = json_report if args.format == "json" else markdown_report
     sys.stdout.write(render(evaluation).rstrip("\n") + "\n")
     return code

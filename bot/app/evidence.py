@@ -1,219 +1,126 @@
-"""Gather benchmark results CI uploaded for a pull request's head, and the baseline's.
+"""Read what CI uploaded for a pull request's head, and the baseline's, from GitHub.
 
-What the App decides here, and the pure rule reads as ``PullRequest.artifacts``:
-
-* a completed run of a configured workflow for the **head commit** gives the head's
-  results (READY); a failed run, or an artifact that is missing, expired, too large or
-  unsafe, is REFUSED with the reason;
-* no completed run yet: WAITING, or STALE when the head branch has results only for an
-  older commit (they are named, never used);
-* the wait starts when the check run was created; ``timeout_minutes`` later the state
-  becomes TIMEOUT, decided by the next event for the pull request or, if none comes,
-  by a timer the server sets for that moment (``bot.app.deadlines``);
-* the baseline is the artifact of the newest successful run of the same workflow on
-  the base branch whose commit is the merge base or one of its ancestors
-  (``baseline: merge_base``), or simply the newest (``latest``); without one the
-  verdict is head-only and says why.
+This module only asks GitHub (workflow runs, artifacts, ancestry); what the answers mean
+(ready, refused, waiting until a deadline, stale, timed out; which run is the baseline)
+is decided by the pure ``bot.core.evidence``.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from gidgethub import HTTPException
 
+from bot.core import evidence
 from bot.core.bench.archive import Limits
-from bot.core.config import Config
-from bot.core.facts import ArtifactEvidence, EvidenceState, PullRequest
+from bot.core.facts import ArtifactEvidence, EvidenceState
 from bot.core.rules.benchmarks import Artifacts, Baseline
-from bot.core.rules.scope import match
 from bot.github import artifacts as actions
 from bot.github import pulls
 from bot.github.client import GitHub
 
 Json = dict[str, Any]
-NO_WORKFLOW = (
-    "GitHub knows no workflow `{workflow}` in this repository; name the file of the workflow "
-    "that uploads the results (e.g. `benchmark.yml`, under `.github/workflows/`) in "
-    "`artifacts.workflows`."
-)
-NO_ACCESS = (
-    "GitHub refused to list the runs of `{workflow}` ({detail}); the App's installation "
-    "needs the `actions: read` permission (an owner accepts it in the installation settings)."
-)
-# Ancestry checks (one compare request each) spent looking for the baseline run.
-MAX_ANCESTRY_CHECKS = 8
-clock: Callable[[], float] = time.time
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    evidence: ArtifactEvidence
-    # Epoch seconds when a wait concludes; None when nothing is awaited.
-    deadline: float | None = None
-
-    @property
-    def waiting(self) -> bool:
-        return self.evidence.state in (EvidenceState.WAITING, EvidenceState.STALE)
-
-    @property
-    def title(self) -> str:
-        """The in-progress check's title: what it waits for."""
-        workflows = ", ".join(self.evidence.workflows)
-        if self.evidence.state is EvidenceState.STALE:
-            return f"Benchmark results are stale; waiting for {workflows} on this commit"
-        return f"Waiting for benchmark results ({self.evidence.artifact} from {workflows})"
-
-
-def configured(config: Config) -> Artifacts | None:
-    settings = config.rules.benchmarks
-    if not settings.enabled or not settings.artifacts.workflows:
-        return None
-    return settings.artifacts
-
-
 MergeBase = Callable[[], Awaitable[str]]
-
-
-async def attach(
-    gh: GitHub, repo: str, pr: PullRequest, pull: Json, config: Config, started_at: str,
-    merge_base: MergeBase,
-) -> tuple[PullRequest, Found | None]:
-    """``pr`` with its artifact evidence, when the config asks for artifacts."""
-    settings = configured(config)
-    if settings is None or not match(config.rules.benchmarks.when, pr):
-        return pr, None  # an out-of-scope change waits for nothing
-    found = await gather(gh, repo, pull, settings, started_at, merge_base)
-    return replace(pr, artifacts=found.evidence), found
+clock: Callable[[], float] = time.time
 
 
 async def gather(
     gh: GitHub, repo: str, pull: Json, settings: Artifacts, started_at: str,
     merge_base: MergeBase,
-) -> Found:
+) -> evidence.Found:
     head_sha = pull["head"]["sha"]
-    start = _epoch(started_at) or clock()
-    deadline = start + settings.timeout_minutes * 60
-    base = ArtifactEvidence(
-        EvidenceState.WAITING, settings.workflows, settings.artifact, head_sha=head_sha,
-        base_ref=pull["base"]["ref"], deadline=_iso(deadline),
-    )
     limits = Limits(settings.max_bytes)
+    listings: list[evidence.Listing] = []
+    download: evidence.Download | None = None
     for workflow in settings.workflows:
-        try:
-            listed = await actions.runs(gh, repo, workflow, head_sha=head_sha)
-        except HTTPException as exc:
-            if int(exc.status_code) not in (403, 404):
-                raise
-            problem = (NO_WORKFLOW if int(exc.status_code) == 404 else NO_ACCESS).format(
-                workflow=workflow, detail=str(exc))
-            return Found(replace(base, state=EvidenceState.REFUSED, problem=problem))
-        done = [r for r in listed if r.get("status") == "completed"]
-        if not done:
-            continue
-        run = next((r for r in done if r.get("conclusion") == "success"), done[0])
-        url = run.get("html_url") or ""
-        if run.get("conclusion") != "success" and len(done) < len(listed):
-            continue  # another run for this commit is still going; it may yet succeed
-        if run.get("conclusion") != "success":
-            problem = (f"run #{run.get('run_number')} of `{workflow}` on the head concluded "
-                       f"`{run.get('conclusion')}`, so it has no results to compare")
-            return Found(replace(base, state=EvidenceState.REFUSED, problem=problem,
-                                 run_url=url))
-        try:
-            head_files = await actions.files(gh, repo, run, settings.artifact, limits)
-        except actions.Refused as exc:
-            return Found(replace(base, state=EvidenceState.REFUSED, problem=str(exc),
-                                 run_url=url))
-        ready = replace(base, state=EvidenceState.READY, head=head_files, run_url=url)
-        return Found(await _with_baseline(gh, repo, pull, settings, workflow, ready, limits,
-                                          merge_base))
-    stale = await _stale(gh, repo, pull, settings)
-    if clock() >= deadline:
-        return Found(replace(base, state=EvidenceState.TIMEOUT))
-    if stale:
-        return Found(replace(base, state=EvidenceState.STALE, head_sha=stale), deadline)
-    return Found(base, deadline)
+        listing = await _listing(gh, repo, workflow, head_sha)
+        listings.append(listing)
+        run = evidence.head_run(listing)
+        if run is not None:
+            download = await _download(gh, repo, run, settings.artifact, limits)
+        if evidence.decisive(listing):
+            break  # later workflows cannot change the outcome: no request for them
+    now = clock()
+    until = evidence.deadline(settings, started_at, now)
+    waiting = not any(evidence.decisive(listing) for listing in listings)
+    stale = await _stale(gh, repo, pull, settings) if waiting and now < until else ""
+    found = evidence.state(settings, head_sha=head_sha, base_ref=pull["base"]["ref"],
+                           listings=listings, download=download, stale_sha=stale,
+                           now=clock(), until=until)
+    if found.evidence.state is not EvidenceState.READY:
+        return found
+    workflow = evidence.ready_workflow(listings)
+    return evidence.Found(await _with_baseline(gh, repo, settings, workflow, found,
+                                               limits, merge_base))
+
+
+async def _listing(gh: GitHub, repo: str, workflow: str, head_sha: str) -> evidence.Listing:
+    try:
+        listed = await actions.runs(gh, repo, workflow, head_sha=head_sha)
+    except HTTPException as exc:
+        if int(exc.status_code) not in (403, 404):
+            raise
+        return evidence.Listing(workflow, refused=int(exc.status_code), detail=str(exc))
+    return evidence.Listing(workflow, tuple(evidence.Run.from_api(r) for r in listed))
+
+
+async def _download(gh: GitHub, repo: str, run: evidence.Run, name: str,
+                    limits: Limits) -> evidence.Download:
+    try:
+        files = await actions.files(gh, repo, run.id, run.where, name, limits)
+    except actions.Refused as exc:
+        return evidence.Download(run, problem=str(exc))
+    return evidence.Download(run, files)
 
 
 async def _stale(gh: GitHub, repo: str, pull: Json, settings: Artifacts) -> str:
     """The commit of the newest results on the head branch, when they are for another commit."""
     head = pull["head"]
-    source = (head.get("repo") or {}).get("full_name")
+    source = str((head.get("repo") or {}).get("full_name") or "")
     for workflow in settings.workflows:
-        for run in await actions.runs(gh, repo, workflow, per_page=5, branch=head["ref"],
-                                      status="success"):
-            # A fork's branch may share its name with one here (a fork's "main").
-            origin = (run.get("head_repository") or {}).get("full_name")
-            if source and origin and origin != source:
-                continue
-            if run.get("head_sha") != head["sha"]:
-                return str(run["head_sha"])
+        listed = await actions.runs(gh, repo, workflow, per_page=5, branch=head["ref"],
+                                    status="success")
+        found = evidence.stale_commit([evidence.Run.from_api(r) for r in listed],
+                                      head["sha"], source)
+        if found:
+            return found
     return ""
 
 
 async def _with_baseline(
-    gh: GitHub, repo: str, pull: Json, settings: Artifacts, workflow: str,
-    ready: ArtifactEvidence, limits: Limits, merge_base: MergeBase,
+    gh: GitHub, repo: str, settings: Artifacts, workflow: str, found: evidence.Found,
+    limits: Limits, merge_base: MergeBase,
 ) -> ArtifactEvidence:
-    base_ref = pull["base"]["ref"]
+    ready = found.evidence
     if settings.baseline is Baseline.NONE:
-        return replace(ready, problem="the config asks for none (`baseline: none`).")
+        return evidence.with_baseline(ready, settings, workflow)
     base_sha = await merge_base()
-    run = await _baseline_run(gh, repo, workflow, base_ref, base_sha, settings.baseline)
-    where = f"`{workflow}` on `{base_ref}`"
-    if run is None:
-        problem = (f"no successful run of {where} at or before the merge base "
-                   f"`{base_sha[:7]}` (perfbot looked at the newest runs).")
-        return replace(ready, problem=problem)
-    try:
-        files = await actions.files(gh, repo, run, settings.artifact, limits)
-    except actions.Refused as exc:
-        return replace(ready, problem=f"the baseline artifact cannot be used: {exc}.")
-    return replace(ready, base=files, base_sha=str(run["head_sha"]))
-
-
-async def _baseline_run(
-    gh: GitHub, repo: str, workflow: str, branch: str, merge_base: str, mode: Baseline
-) -> Json | None:
-    listed = await actions.runs(gh, repo, workflow, per_page=30, branch=branch,
+    listed = await actions.runs(gh, repo, workflow, per_page=30, branch=ready.base_ref,
                                 status="success")
-    # A fork's pull request from its own branch of that name runs here too; its artifact
-    # is whatever the fork uploaded, never the base branch's results.
-    candidates = [r for r in listed if _from(r, repo)]
-    if mode is Baseline.LATEST:
-        return candidates[0] if candidates else None
-    exact = next((r for r in candidates if r.get("head_sha") == merge_base), None)
-    if exact is not None:
-        return exact
-    for run in candidates[:MAX_ANCESTRY_CHECKS]:
+    candidates = evidence.baseline_candidates([evidence.Run.from_api(r) for r in listed], repo)
+    run = evidence.baseline_run(candidates, base_sha, settings.baseline)
+    if run is None:
+        run = await _ancestor(gh, repo, evidence.to_check(candidates, settings.baseline),
+                              base_sha)
+    if run is None:
+        return evidence.with_baseline(ready, settings, workflow, merge_base=base_sha)
+    base = await _download(gh, repo, run, settings.artifact, limits)
+    return evidence.with_baseline(ready, settings, workflow, merge_base=base_sha, run=run,
+                                  files=base.files, problem=base.problem)
+
+
+async def _ancestor(gh: GitHub, repo: str, runs: tuple[evidence.Run, ...],
+                    merge_base: str) -> evidence.Run | None:
+    """The newest of ``runs`` whose commit came before the merge base."""
+    for run in runs:
         try:
-            ancestry = await pulls.compare(gh, repo, str(run["head_sha"]), merge_base)
+            ancestry = await pulls.compare(gh, repo, run.head_sha, merge_base)
         except HTTPException as exc:
             if int(exc.status_code) not in (404, 422):
                 raise
             continue  # a commit a force-push left behind: no longer comparable, not a base
-        # "ahead": the merge base descends from the run's commit, so that run came before it.
-        if ancestry.get("status") in ("ahead", "identical"):
+        if evidence.before_merge_base(str(ancestry.get("status") or "")):
             return run
     return None
-
-
-def _from(run: Json, repo: str) -> bool:
-    origin = (run.get("head_repository") or {}).get("full_name")
-    return not origin or str(origin).lower() == repo.lower()
-
-
-def _epoch(stamp: str) -> float | None:
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")

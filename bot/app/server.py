@@ -75,7 +75,7 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
         )
         steward = Steward(github.app_id, derive_key(settings.webhook_secret))
         deadlines = Deadlines(github)
-        reviewer = Reviewer(github.app_id, KeyedLocks(), steward=steward, deadlines=deadlines)
+        reviewer = Reviewer(github.app_id, KeyedLocks(), steward, deadlines)
         context = Context(github, reviewer)
 
         sweeper = Sweeper(github)

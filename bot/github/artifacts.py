@@ -35,10 +35,12 @@ class Refused(Exception):
     """An artifact perfbot will not use; the message says why, for the check run."""
 
 
-async def files(gh: GitHub, repo: str, run: Json, name: str, limits: Limits) -> dict[str, bytes]:
-    """The files of the artifact ``name`` that ``run`` uploaded, checked before and after."""
-    found = await artifact(gh, repo, int(run["id"]), name)
-    where = f"run #{run.get('run_number', run['id'])} of `{run.get('path', '')}`"
+async def files(
+    gh: GitHub, repo: str, run_id: int, where: str, name: str, limits: Limits
+) -> dict[str, bytes]:
+    """The files of the artifact ``name`` that run ``run_id`` uploaded, checked before and
+    after; ``where`` names the run in the reason a refusal gives."""
+    found = await artifact(gh, repo, run_id, name)
     if found is None:
         raise Refused(f"{where} uploaded no artifact named `{name}`")
     if found.get("expired"):

@@ -112,21 +112,6 @@ class Checkout:
             parent = read_config_file(extends_file)
         return ConfigFiles(source, parent, missing_hint=LOCAL_EXTENDS_HINT)
 
-    def proposed_config_error(
-        self, pr: PullRequest, extends_file: Path | None = None
-    ) -> ConfigError | None:
-        """When the change edits the config file, what is wrong with its version at head."""
-        changed = next((f for f in pr.files if f.path == CONFIG_PATH), None)
-        if changed is None or changed.status is FileStatus.REMOVED:
-            return None
-        try:
-            files = self.config_files(pr.head_sha, extends_file)
-            if files is not None:
-                files.load()
-        except ConfigError as error:
-            return error
-        return None
-
     def pull_request(
         self,
         base: str,

@@ -48,12 +48,11 @@ for _action in ACTIONS:
 async def on_closed(event: Event, context: Context) -> None:
     """A merge opens the mitigation issues its sign-offs promised; a plain close, nothing."""
     pull = event.data["pull_request"]
-    steward = context.reviewer.steward
-    if not pull.get("merged") or steward is None:
+    if not pull.get("merged"):
         return
     repo = repository(event)
     gh = await context.client(event)
     async with context.reviewer.locks.hold(pull_key(repo, pull["number"])):
         config = await config_for(gh, repo, pull["base"]["ref"])
-        await mitigations.merged(gh, steward, repo, pull, config)
+        await mitigations.merged(gh, context.reviewer.steward, repo, pull, config)
 

@@ -16,8 +16,8 @@ from gidgethub import routing
 from gidgethub.sansio import Event
 
 from bot.app.context import Context, repository
-from bot.app.evidence import configured
 from bot.core import config as config_model
+from bot.core.evidence import configured
 from bot.github import contents, pulls
 from bot.github.client import GitHub
 

@@ -37,6 +37,7 @@ from bot.core.review.signoff import (
     percent,
 )
 from bot.core.review.state import ReviewState, TickRecord, VarianceRecord, encode
+from bot.core.review.transitions import bump
 from bot.core.review_settings import OutOfScopeComment, ReviewSettings, SignoffSettings
 
 CHECKLIST_RULE = "checklist"
@@ -81,6 +82,13 @@ class ReviewDecision:
     reverted: tuple[str, ...] = ()
     standings: tuple[Standing, ...] = ()
     display: Mapping[str, bool] = field(default_factory=dict)  # ticks as shown
+    # What ``rewritten`` needs to render the body again around ticks changed since.
+    items: tuple[Item, ...] = ()
+    manual: tuple[ManualItem, ...] = ()
+    signoff: SignoffSettings = SignoffSettings()
+    facts: Facts | None = None
+    key: bytes = field(default=b"", repr=False)
+    unslimmed: ReviewState | None = None  # the state before it was cut to fit the comment
 
 
 def decide(
@@ -119,31 +127,46 @@ def decide(
         readings=tuple(g for r in original for g in r.readings)[:STATE_READINGS],
     )
     state = bump(state, given)
-    block = encode(state, key, facts.repo, facts.number)
     if not in_scope:
-        body = f"{MARKER}\n{OUT_OF_SCOPE_LINE}\n{block}"
+        body = f"{MARKER}\n{OUT_OF_SCOPE_LINE}\n{encode(state, key, facts.repo, facts.number)}"
         wanted = settings.out_of_scope_comment is OutOfScopeComment.ONE_LINE
-        return ReviewDecision(adjusted, state, body, wanted, reverted, standings, display)
-    items = automatic(results, facts.check_url) + tuple(
-        _manual_item(m, display, state) for m in manual
-    )
-    body = render(adjusted, items, standings, settings.signoff, facts, block)
+        return ReviewDecision(adjusted, state, body, wanted, reverted, standings, display,
+                              facts=facts, key=key, unslimmed=state)
+    automatic_items = automatic(results, facts.check_url)
+    decision = ReviewDecision(adjusted, state, "", True, reverted, standings, display,
+                              automatic_items, manual, settings.signoff, facts, key, state)
+    body, slimmed = _fitted(decision, display)
+    return replace(decision, body=body, state=slimmed)
+
+
+def rewritten(decision: ReviewDecision, display: Mapping[str, bool]) -> str:
+    """The decision's comment body with ``display`` ticks shown: the comment is read again
+    just before it is written, and ticks someone changed since stay as they are (their own
+    edit events judge them). Nothing is decided again."""
+    if not decision.manual and not decision.items:
+        return decision.body
+    return _fitted(decision, display)[0]
+
+
+def _fitted(decision: ReviewDecision, display: Mapping[str, bool]) -> tuple[str, ReviewState]:
+    """The body, compacted and with the state cut until it fits in one comment."""
+    facts, key = decision.facts, decision.key
+    assert facts is not None and decision.unslimmed is not None
+    state = decision.unslimmed
+    shown = {m.id: display.get(m.id, decision.display.get(m.id, False)) for m in decision.manual}
+    items = decision.items + tuple(_manual_item(m, shown, state) for m in decision.manual)
+    args = (decision.evaluation, items, decision.standings, decision.signoff, facts)
+    block = encode(state, key, facts.repo, facts.number)
+    body = render(*args, block)
     if len(body) > COMMENT_LIMIT:
-        body = render(adjusted, items, standings, settings.signoff, facts, block, compact=True)
+        body = render(*args, block, compact=True)
     # Many long benchmark ids (a global slowdown) make the state itself too big: keep the
     # signed-off variances and as many others and readings as fit, so the comment is written.
     while len(body) > COMMENT_LIMIT and (slimmer := _slimmer(state)) != state:
         state = slimmer
         block = encode(state, key, facts.repo, facts.number)
-        body = render(adjusted, items, standings, settings.signoff, facts, block, compact=True)
-    return ReviewDecision(adjusted, state, body, True, reverted, standings, display)
-
-
-def bump(state: ReviewState, before: ReviewState) -> ReviewState:
-    """Count a change of decisions (not of the evaluation) as a new revision."""
-    if (state.signoffs, state.ticks) == (before.signoffs, before.ticks):
-        return state
-    return replace(state, revision=before.revision + 1)
+        body = render(*args, block, compact=True)
+    return body, state
 
 
 def resolve_ticks(
