@@ -1,6 +1,6 @@
 """Planning stage: a change knows which performance objectives it puts at stake, and whose.
 
-The objectives file (see ``bot.core.objectives``) maps critical user journeys to the
+The objectives file (see ``bot.core.objectives_file``) maps critical user journeys to the
 code they run through. A PR touching that code is shown the journeys' targets and
 owners, so the right people review it against the right numbers. A file that is
 required but missing, or that does not parse, fails with its problems at their lines.
