@@ -94,3 +94,15 @@ def test_the_request_check_finds_a_raw_request_but_not_a_route():
                  "    web.post('/webhooks', f)\n"
                  "    return await gh.getitem(f'/repos/{repo}/pulls/1')\n")
     assert raw_requests(offending) == ["line 4: .getitem("]
+
+
+def test_the_readme_map_names_every_module_of_the_shell_and_the_review_core():
+    readme = (BOT.parent / "README.md").read_text("utf-8")
+    section = readme[readme.index("## How it is built"):]
+    section = section[: section.find("\n## ", 5)] if "\n## " in section[5:] else section
+    unnamed = [str(p.relative_to(BOT)) for folder in ("app", "github", "local", "core/review")
+               for p in modules(folder)
+               if p.name != "__init__.py" and f"`{p.name}`" not in section]
+    assert unnamed == []
+    for named in ("pipeline.py", "core/evidence.py", "core/review/transitions.py"):
+        assert (BOT / named).exists() and named.rsplit("/", 1)[-1] in section
