@@ -95,3 +95,22 @@ async def running_bot(emulator: Emulator) -> AsyncIterator[Bot]:
 async def bot(emulator: Emulator, world: World) -> AsyncIterator[Bot]:
     async with running_bot(emulator) as running:
         yield running
+
+
+ORG_CONFIG = """\
+version: 1
+check_name: Org performance
+rules:
+  design_record:
+    severity: warning
+    when:
+      paths: ["api/**"]
+      labels: [architecture]
+"""
+
+
+def org_repo(world: World, text: str = ORG_CONFIG) -> Repo:
+    """The organisation's `.github` repository, holding its default config."""
+    org = world.emu.add_repo("octo-org/.github", installation_id=INSTALLATION)
+    org.commit("main", {".github/performance.yml": text}, message="org defaults")
+    return org

@@ -106,3 +106,14 @@ def test_the_readme_map_names_every_module_of_the_shell_and_the_review_core():
     assert unnamed == []
     for named in ("pipeline.py", "core/evidence.py", "core/review/transitions.py"):
         assert (BOT / named).exists() and named.rsplit("/", 1)[-1] in section
+
+
+def test_no_test_module_imports_another():
+    # Helpers shared by several test modules live in helper modules (harness, reviewing,
+    # parity_cases, ...), so a test module can be renamed or split without breaking others.
+    tests = Path(__file__).resolve().parent
+    names = {p.stem for p in tests.glob("test_*.py")}
+    importing = {p.name: hits for p in sorted(tests.glob("test_*.py"))
+                 if (hits := [n for _, n in imported(p.read_text("utf-8"))
+                              if n.split(".")[0] in names])}
+    assert importing == {}

@@ -555,3 +555,30 @@ async def test_re_running_the_check_while_it_waits_keeps_one_wait_and_its_deadli
     assert again.id == run.id and again.status == "in_progress"
     assert again.output.summary == waiting  # same deadline, not restarted
     assert deadlines.pending() == 1
+
+
+@pytest.mark.parametrize(("repo_file", "check_name"), [
+    (None, "Performance workflow"),  # no repo config: the org's `.github` file names it
+    ("version: 1\nextends: octo-org/.github\ncheck_name: Perf\n", "Perf"),  # or extends it
+])
+async def test_a_workflow_run_is_watched_when_only_an_org_file_names_it(
+        bot: Bot, world: World, repo_file: str | None, check_name: str):
+    from benchfiles import zipped
+    from harness import org_repo
+
+    org_repo(world, ARTIFACTS.format(extra=""))
+    if repo_file is not None:
+        world.repo.commit("main", {".github/performance.yml": repo_file})
+    base_run(world)
+    pr = open_pr(world, {"src/parse.py": "slow = True\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "in_progress" and run.name == check_name
+
+    head_run = world.emu.add_workflow_run(
+        world.repo, pr.head_sha, head_branch="feature",
+        artifacts={"benchmark-results": zipped({"results.json": SLOWER})})
+    await bot.send("workflow_run", "completed", workflow_run=head_run)
+
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "completed" and "1 regressed" in run.output.summary

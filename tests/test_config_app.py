@@ -5,25 +5,9 @@ from __future__ import annotations
 
 import pytest
 from config_cases import CASES, Case
-from harness import INSTALLATION, TEAM_CONFIG, Bot, World, open_pr
+from harness import INSTALLATION, ORG_CONFIG, TEAM_CONFIG, Bot, World, open_pr, org_repo
 
-ORG_CONFIG = """\
-version: 1
-check_name: Org performance
-rules:
-  design_record:
-    severity: warning
-    when:
-      paths: ["api/**"]
-      labels: [architecture]
-"""
 ORG_FILE = "octo-org/.github:.github/performance.yml"
-
-
-def org_repo(world: World, text: str = ORG_CONFIG):
-    org = world.emu.add_repo("octo-org/.github", installation_id=INSTALLATION)
-    org.commit("main", {".github/performance.yml": text}, message="org defaults")
-    return org
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -227,3 +228,46 @@ def test_a_long_list_of_variances_awaiting_sign_off_counts_the_ones_it_leaves_ou
     assert f"`benchmarks:b{WAITING_SHOWN - 1}`" in body
     assert f"`benchmarks:b{WAITING_SHOWN}`" not in body
     assert "- … and 7 more: see the check run." in body
+
+
+def test_many_regressed_benchmarks_still_fit_one_comment_with_their_signoffs():
+
+    from bot.core.results import Reading, Variance
+    from bot.core.review.checklist import COMMENT_LIMIT
+    from bot.core.review.state import ReviewState, SignOffRecord, decode
+
+    # A global slowdown: every benchmark of a large suite regressed, with long ids.
+    ids = [f"benchmarks:tests/perf/test_parsers.py::test_parse_document[case-{i:04d}]:time"
+           for i in range(400)]
+    variances = tuple(Variance(v, "x" * 300, 0.1, baseline=1.0, value=1.1, unit="s",
+                               threshold=0.05) for v in ids)
+    failed = replace(result(variances), readings=tuple(
+        Reading(v, 1.1, "s") for v in ids))
+    signed = ReviewState(signoffs=(SignOffRecord(ids[-1], "benchmarks", "maria",
+                                                 "2026-11-27T00:00:00Z", "why", "plan",
+                                                 "abc1234", magnitude=0.1),))
+    decision = run_decide((failed,), signed)
+    assert len(decision.body) <= COMMENT_LIMIT
+    kept = decode(decision.body, KEY, "o/r", 1)
+    assert kept is not None and ids[-1] in {v.id for v in kept.variances}
+
+
+def test_signoffs_too_long_for_the_comment_are_refused():
+
+    from bot.core.results import Variance
+    from bot.core.review import actions
+    from bot.core.review.checklist import COMMENT_LIMIT
+    from bot.core.review.commands import SignOff
+    from bot.core.review.signoff import current_variances
+    from bot.core.review.state import ReviewState
+
+    variances = tuple(Variance(f"benchmarks:case{i}", "slower", 0.1) for i in range(10))
+    records = current_variances((result(variances),))
+    state, problems = ReviewState(), []
+    for v in records:  # plans of the longest kind a command allows, in Cyrillic
+        command = SignOff(v.id, "ж" * 2000, "ж" * 2000)
+        state, problem = actions.sign_off(state, command, "maria", variances=records,
+                                          head_sha="f" * 40, now="2026-11-27T00:00:00Z")
+        problems.append(problem)
+    assert any("shorter" in p for p in problems)
+    assert len(run_decide((result(variances),), state).body) <= COMMENT_LIMIT

@@ -361,3 +361,16 @@ async def test_a_per_path_item_is_listed_only_when_the_pr_touches_its_paths(
     await bot.send("pull_request", "synchronize", pr=pr)
     [comment] = checklists(world, pr)
     assert "A DBA reviewed the migration" in comment.body
+
+
+async def test_a_merge_without_issues_access_says_so_on_the_pull_request(bot: Bot, world: World):
+    # Issues disabled on the repository (410), or `issues: write` not accepted yet (403):
+    # the merged pull request says why its mitigation has no issue.
+
+    pr = await signed_off_and_merged(bot, world)
+    world.emu.inject("POST", r"/issues$", status=410, times=9,
+                     body={"message": "Issues are disabled for this repo"})
+    await bot.send("pull_request", "closed", pr=pr)
+    assert world.emu.issues(world.repo) == []
+    [note] = [t for t in replies(world, pr) if "mitigation" in t]
+    assert "could not open" in note and "issues: write" in note

@@ -8,8 +8,8 @@ from pathlib import Path
 import aiohttp
 from emulator import app_keys
 from gitrepo import GitRepo
-from harness import APP_ID, INSTALLATION, Bot, World
-from reviewing import signed_off_and_merged
+from harness import APP_ID, INSTALLATION, Bot, World, org_repo
+from reviewing import SIGNOFF, post_comment, signed_off_and_merged
 
 from bot.app.sweeper import sweep_repo
 from bot.cli import main
@@ -62,3 +62,49 @@ def test_local_sweep_lists_expired_markers(tmp_path: Path, capsys):
     assert code == 1
     assert "src/timing.py:3: expired 2026-01-31" in capsys.readouterr().out
     assert main(["sweep", "--repo", str(repo.path), "--today", "2026-01-01"]) == 0
+
+
+async def test_expired_instrumentation_whose_issue_lost_its_label_opens_no_second_issue(
+    bot: Bot, world: World
+):
+    from datetime import date
+
+
+    world.repo.commit("main", {"src/timing.py": EXPIRED})
+    await sweep(world, date(2026, 11, 27))
+    [issue] = world.emu.issues(world.repo)
+    issue.labels = []  # a human files it under their own labels
+    again = await sweep(world, date(2026, 11, 28))
+    assert again.opened == [] and len(world.emu.issues(world.repo)) == 1
+
+
+async def test_an_issue_with_a_hand_edited_impossible_due_date_breaks_no_sweep_or_merge(
+    bot: Bot, world: World
+):
+    from datetime import date
+
+
+    pr = await signed_off_and_merged(bot, world)
+    await bot.send("pull_request", "closed", pr=pr)
+    [issue] = world.emu.issues(world.repo)
+    issue.body = issue.body.replace("perfbot:due 2026-12-31", "perfbot:due 2026-02-30")
+    assert (await sweep(world, date(2027, 1, 2))).reminded == []
+    # a later merge still opens its own issue
+    world.repo.create_branch("second")
+    world.repo.commit("second", {"src/c.py": "c = 1\n"})
+    second = world.emu.open_pull_request(world.repo, head="second", base="main", user="octocat")
+    await bot.send("pull_request", "opened", pr=second)
+    await post_comment(bot, world, second, SIGNOFF, user="maria")
+    world.emu.set_state(world.repo, second.number, "closed", merged=True)
+    await bot.send("pull_request", "closed", pr=second)
+    assert len(world.emu.issues(world.repo)) == 2
+
+
+async def test_the_sweep_follows_the_org_defaults_marker(bot: Bot, world: World):
+    from datetime import date
+
+
+    org_repo(world, "version: 1\nreview:\n  sweep:\n    temporary_marker: 'TEMP-METRIC until'\n")
+    world.repo.commit("main", {"src/timing.py": "x = 1  # TEMP-METRIC until 2026-01-31\n"})
+    report = await sweep(world, date(2026, 11, 27))
+    assert [(t.path, t.line) for t in report.expired] == [("src/timing.py", 1)]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from gitrepo import GitRepo
 from harness import Bot, World
-from test_parity import BASE, CASES, FUNCTIONS
+from parity_cases import BASE, CASES, FUNCTIONS
 
 from bot.cli import main
 
