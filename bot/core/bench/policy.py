@@ -66,6 +66,7 @@ class Override:
     noise_margin: float | None = None
     spread_margin: float | None = None
     drift_control: bool | None = None
+    paired_threshold: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,7 @@ class Knobs:
     spread_margin: float
     drift_control: bool
     confidence: float
+    paired_threshold: float = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,11 @@ class Policy:
     drift_control: bool = False
     # Of the bootstrap interval shown beside each change (and required by "confident").
     confidence: float = 0.95
+    # For paired results (``perfbot bench run``, ``bot.core.bench.paired``): a change counts
+    # when its confidence interval lies wholly beyond this. Lower than ``threshold``
+    # because pairing removes the drift between runs that the single-run threshold must
+    # absorb; a +10 % change needs an interval that clears 5 % to be caught.
+    paired_threshold: float = 0.05
     overrides: tuple[Override, ...] = ()
 
     def resolve(self, benchmark: str) -> Knobs:
@@ -125,6 +132,7 @@ class Policy:
             spread_margin=self.spread_margin,
             drift_control=self.drift_control,
             confidence=self.confidence,
+            paired_threshold=self.paired_threshold,
         )
         for override in self.overrides:
             if not matches(override.benchmarks, benchmark):
@@ -140,6 +148,7 @@ class Policy:
                     "noise_margin",
                     "spread_margin",
                     "drift_control",
+                    "paired_threshold",
                 )
                 if getattr(override, name) is not None
             }
