@@ -104,9 +104,10 @@ def revisions(repo: Path, base: str, head: str, head_given: bool) -> Revisions:
     except _GitFailed:
         raise RunError(NO_MERGE_BASE.format(base=base, head=head)) from None
     if not head_given:
-        changed = _git(repo, "status", "--porcelain", "--untracked-files=no")
+        # Staged or not, against the commit that would be measured; untracked files aside.
+        changed = _git(repo, "diff", "--name-only", "HEAD")
         if changed:
-            files = [line[3:] for line in changed.splitlines()]
+            files = changed.splitlines()
             shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
             raise RunError(DIRTY.format(repo=repo, files=shown))
     return Revisions(merge_base, shas[1], base, head)

@@ -33,7 +33,7 @@ ROUNDS_NOTE = (
 )
 UNDECIDED_NOTE = (
     "**Undecided:** {count} benchmark{s} could not be told from the threshold in {rounds} "
-    "rounds and {are} reported unchanged: {names}."
+    "round{rs} and {are} reported unchanged: {names}."
 )
 NOISE_NOTE = (
     "**Noise:** during the job each side's per-round values varied by {base} (base) and "
@@ -73,7 +73,8 @@ def notes(analysis: Analysis, run: PairedRun) -> str:
             names += f" and {len(undecided) - SHOWN_NAMES} more"
         lines.append(UNDECIDED_NOTE.format(
             count=len(undecided), s="" if len(undecided) == 1 else "s",
-            rounds=analysis.rounds, are="is" if len(undecided) == 1 else "are", names=names,
+            rounds=analysis.rounds, rs="" if analysis.rounds == 1 else "s",
+            are="is" if len(undecided) == 1 else "are", names=names,
         ))
     report = noise(analysis)
     if report is not None:
