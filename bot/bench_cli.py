@@ -5,8 +5,9 @@
 
 The same readers and the same ``compare`` as the check run, so a developer sees
 before pushing what the App will say. Exit 0 when nothing regressed, 1 when
-something did, 2 when an input cannot be read (the message names the file) or the two
-sides are different tools' results with no benchmark in common.
+something did, 2 when an input cannot be read (the message names the file), the two
+sides are different tools' results with no benchmark in common, or ``--threshold`` is
+no relative change (``30`` would be 3000 %: it takes ``30%`` or ``0.3``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from bot.core.bench import paired, paired_file, paired_report, table
 from bot.core.bench.compare import compare, geometric_mean
 from bot.core.bench.model import BenchFileError, Change, Results, Verdict
-from bot.core.bench.policy import Policy, Statistic
+from bot.core.bench.policy import Policy, Statistic, parse_threshold
 from bot.core.bench.readers import FORMATS, MAX_BYTES, NOT_RESULTS, read_all
 
 EXIT_PASS, EXIT_REGRESSED, EXIT_UNREADABLE = 0, 1, 2
@@ -67,8 +68,9 @@ def register(commands: Any) -> None:
     cmp.add_argument("--json", action="store_true", help="print JSON instead of a table")
     cmp.add_argument(
         "--threshold",
-        type=float,
-        help=f"relative change that counts (default {Policy().threshold})",
+        metavar="CHANGE",
+        help="relative change that counts, as 10%% or 0.1 "
+        f"(default {Policy().threshold * 100:g}%%)",
     )
     cmp.add_argument(
         "--statistic",
@@ -86,12 +88,18 @@ def run(args: argparse.Namespace) -> int:
 
         return bench_run_cli.run(args)
     policy = Policy()
+    threshold = None
     if args.threshold is not None:
-        policy = replace(policy, threshold=args.threshold)
+        try:
+            threshold = parse_threshold(args.threshold)
+        except ValueError as exc:
+            print(f"perfbot: --threshold {exc}", file=sys.stderr)
+            return EXIT_UNREADABLE
+        policy = replace(policy, threshold=threshold)
     if args.statistic is not None:
         policy = replace(policy, statistic=Statistic(args.statistic))
     if args.head is None:
-        return compare_paired(args.base, policy, args.threshold, args.json)
+        return compare_paired(args.base, policy, threshold, args.json)
     for side in (args.base, args.head):
         if side.is_file() and _is_paired_file(side):
             print(f"perfbot: {side}: {PAIRED_ALONE.format(path=side)}", file=sys.stderr)

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from bot.core.bench import paired, paired_file
 from bot.core.bench.paired import Order, Round
-from bot.core.bench.policy import Policy, Statistic
+from bot.core.bench.policy import Policy, Statistic, parse_threshold
 from bot.core.bench.readers import FORMATS
 
 EXIT_ERROR = 2
@@ -60,8 +60,9 @@ def register(actions: Any) -> None:
     run.add_argument("--output", type=Path, help="write the paired result file here")
     run.add_argument("--json", action="store_true", help="print JSON instead of a table")
     run.add_argument(
-        "--threshold", type=float,
-        help=f"change the interval must clear (default {Policy().paired_threshold})",
+        "--threshold", metavar="CHANGE",
+        help="change the paired interval must clear, as 5%% or 0.05 "
+        f"(default {Policy().paired_threshold * 100:g}%%)",
     )
     run.add_argument(
         "--statistic", choices=[s.value for s in Statistic],
@@ -83,7 +84,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     policy = Policy()
     if args.threshold is not None:
-        policy = replace(policy, paired_threshold=args.threshold)
+        try:
+            policy = replace(policy, paired_threshold=parse_threshold(args.threshold))
+        except ValueError as exc:
+            print(f"perfbot: --threshold {exc}", file=sys.stderr)
+            return EXIT_ERROR
     if args.statistic is not None:
         policy = replace(policy, statistic=Statistic(args.statistic))
     repo = args.repo.resolve()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core.binding import Globs
+from bot.core.binding import Count, Globs
 
 
 class Permission(StrEnum):
@@ -81,7 +81,7 @@ class MitigationSettings:
     """Labels of mitigation issues; perfbot also finds its issues by them."""
     assignees: tuple[str, ...] = ()
     """Assignees when a sign-off names no owner."""
-    milestone: int | None = None
+    milestone: Count | None = None
     """Milestone number for mitigation issues."""
     close_on_recovery: bool = True
     """Close the issue, with the evidence, once a later merged PR recovers the variance."""
@@ -89,7 +89,7 @@ class MitigationSettings:
 
 @dataclass(frozen=True, slots=True)
 class SweepSettings:
-    reminder_days: int = 7
+    reminder_days: Count = 7
     """Remind an overdue mitigation issue at most once per this many days."""
     temporary_marker: str = "perf-temp: remove by"
     """Marks temporary instrumentation in code, followed by a date (YYYY-MM-DD)."""
