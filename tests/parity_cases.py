@@ -6,6 +6,8 @@ the same changes through each front.
 
 from __future__ import annotations
 
+import json
+
 from benchfiles import pytest_benchmark, samples
 from harness import TEAM_CONFIG
 
@@ -34,6 +36,10 @@ groups:
 """
 INCOMPLETE_ALERT = "      - alert: Down\n        expr: up == 0\n"
 OBJECTIVES_CONFIG = "version: 1\nrules:\n  objectives:\n    enabled: true\n    required: true\n"
+DASHBOARDS_CONFIG = "version: 1\nrules:\n  dashboards: {enabled: true}\n"
+CHARTED = OBJECTIVES + "    metric: store_get_seconds\n"
+BOARD = json.dumps({"title": "Store", "panels": [
+    {"type": "timeseries", "targets": [{"expr": "rate(store_get_seconds_sum[5m])"}]}]})
 SECTIONS_CONFIG = TEAM_CONFIG + "    required_sections: [Performance]\n"
 CASES = {
     "fails without a record": (
@@ -55,6 +61,9 @@ CASES = {
                            {"body": "## Rollout\nCanary 5% for a day.\n"}),
     "objectives at stake": (OBJECTIVES_CONFIG, {"src/store.py": "k0 = 1\n"}),
     "objectives malformed": (OBJECTIVES_CONFIG, {OBJECTIVES_FILE: "journeys:\n  - name: x\n"}),
+    "journey not on a dashboard": (DASHBOARDS_CONFIG, {OBJECTIVES_FILE: CHARTED}),
+    "journey on a dashboard": (DASHBOARDS_CONFIG, {OBJECTIVES_FILE: CHARTED,
+                                                   "ops/dashboards/store.json": BOARD}),
     "record lacks sections": (SECTIONS_CONFIG, {"src/a.py": "a\n", "docs/adr/3.md": "# Cache\n"}),
     "record linked by path": (SECTIONS_CONFIG, {"src/a.py": "a\n"},
                               {"body": "Design: docs/adr/0001-store.md"}),
@@ -95,4 +104,3 @@ CASES["benchmark regression"] = (TEAM_CONFIG, {BENCH: pytest_benchmark(
     {"test_get": samples(0.0014, seed=2), "test_put": samples(0.003, seed=2)})})
 CASES["benchmark A/A"] = (TEAM_CONFIG, {BENCH: pytest_benchmark(
     {"test_get": samples(0.001, seed=3), "test_put": samples(0.003, seed=3)})})
-

@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import pytest
+from artifact_steps import ARTIFACTS, check_on_completion, check_on_open, open_pr
 from benchfiles import pytest_benchmark, samples, zipped
 from emulator.state import Artifact
 from harness import Bot, World
@@ -15,15 +16,6 @@ from bot.app.server import DEADLINES
 
 RESULTS = "benchmarks/results/bench.json"
 OPT_IN = "version: 1\n"
-ARTIFACTS = """\
-version: 1
-rules:
-  benchmarks:
-    artifacts:
-      workflows: [benchmark.yml]
-      artifact: benchmark-results
-      timeout_minutes: 30
-{extra}"""
 
 BASE_RESULTS = pytest_benchmark({"test_parse": samples(0.001), "test_render": samples(0.002)})
 SLOWER = pytest_benchmark({"test_parse": samples(0.0013, seed=2),
@@ -33,26 +25,6 @@ SAME = pytest_benchmark({"test_parse": samples(0.001, seed=3),
 
 
 CODE = {"src/parse.py": "x = 1\n"}  # a change the benchmarks rule is in scope for
-
-
-def open_pr(world: World, files: dict[str, str | bytes | None]):
-    world.repo.create_branch("feature")
-    world.repo.commit("feature", files, message="change")
-    return world.emu.open_pull_request(world.repo, head="feature", base="main", body="")
-
-
-async def check_on_open(bot: Bot, world: World, pr):
-    """The pull request's one check run once its opening is handled."""
-    await bot.send("pull_request", "opened", pr=pr)
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
-    return run
-
-
-async def check_on_completion(bot: Bot, world: World, pr, workflow_run):
-    """The pull request's one check run once ``workflow_run``'s completion is handled."""
-    await bot.send("workflow_run", "completed", workflow_run=workflow_run)
-    [run] = world.emu.check_runs(world.repo, pr.head_sha)
-    return run
 
 
 def line_of(text: str, needle: str) -> int:

@@ -63,9 +63,11 @@ EXPECTED = {
     "rollout by label": "success", "rollout by section": "success",
     "objectives at stake": "success", "objectives malformed": "failure",
     "record lacks sections": "failure", "record linked by path": "success",
+    "journey not on a dashboard": "failure", "journey on a dashboard": "success",
 }
 SUMMARY = {
     "objectives at stake": "**store** (owners @octo-org/storage)",
+    "journey on a dashboard": "**store** (`ops/dashboards/store.json`)",
     "rollout by label": "labelled `rollout:canary`",
     "rollout by section": "has a `Rollout` section",
     "record linked by path": "`docs/adr/0001-store.md` has every required section",
@@ -76,4 +78,5 @@ LINES = {
     "rollout undeclared": [("deploy/api.yaml", 1)],
     "objectives malformed": [(OBJECTIVES_FILE, 2)],
     "record lacks sections": [("docs/adr/3.md", 1)],
+    "journey not on a dashboard": [(OBJECTIVES_FILE, 6)],
 }
