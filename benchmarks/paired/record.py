@@ -51,9 +51,8 @@ ROUND = HERE / "round.py"
 CONDITIONS = ("quiet", "drift")
 
 
-def jobs(tools: list[str], aa: int, seed: int) -> list[tuple[str, str]]:
+def jobs(tools: list[str], aa: int, seed: int, mixes: list[str]) -> list[tuple[str, str]]:
     """Every (tool, variant) of one condition, shuffled so no tool runs all at once."""
-    mixes = [v for v in fixtures.VARIANTS if v != "aa"]
     out = [(t, v) for t in tools for v in ["aa"] * aa + mixes]
     random.Random(seed).shuffle(out)
     return out
@@ -146,6 +145,9 @@ def main() -> None:
     parser.add_argument("--tools", default=",".join(fixtures.TOOLS))
     parser.add_argument("--conditions", default=",".join(CONDITIONS))
     parser.add_argument("--aa", type=int, default=2, help="unchanged jobs per tool and condition")
+    parser.add_argument(
+        "--mix", default="mix0,mix1,mix2", help="changed variants, one job per tool each"
+    )
     parser.add_argument("--rounds", type=int, help="passed to bench run (default: its own)")
     parser.add_argument("--max-time", type=float, help="passed to bench run")
     parser.add_argument("--driver", choices=("perfbot", "abba"), default="perfbot")
@@ -169,7 +171,7 @@ def main() -> None:
                      "--seed", str(args.seed + c), "--log", str(where / "drift.jsonl")]
                 )  # fmt: skip
             try:
-                todo = jobs(tools, args.aa, args.seed + c)
+                todo = jobs(tools, args.aa, args.seed + c, args.mix.split(","))
                 for n, (tool, variant) in enumerate(todo, start):
                     folder = where / f"{n:03d}-{tool}-{variant}"
                     shutil.rmtree(folder, ignore_errors=True)
