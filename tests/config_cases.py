@@ -135,8 +135,8 @@ CASES = (
     Case(
         "knob-pattern-without-group",
         "version: 1\nrules:\n  tuning_knobs:\n    patterns:\n      - 'getenv\\(\"(\\w+)'\n",
-        5, 9, "rules.tuning_knobs.patterns[0]: the pattern 'getenv\\\\(\"(\\\\w+)' must "
-        "capture the name in the group (?P<knob>…) or (?P<name>…)",
+        5, 9, "rules.tuning_knobs.patterns[0]: must be a pattern with the group (?P<knob>…) or "
+        "(?P<name>…), not 'getenv",
     ),
     Case(
         "required-item-that-does-not-exist",

@@ -56,7 +56,7 @@ def problems(text: str, parent: str | None = None) -> list[tuple[str, int, int, 
         ("rules:\n  instrumentation:\n    presets: zipkin\n", 3, 14,
          "rules.instrumentation.presets: must be one of opentelemetry"),
         ("rules:\n  tuning_knobs:\n    config_patterns: ['^(\\w+)\\s*=']\n", 3, 23,
-         "rules.tuning_knobs.config_patterns[0]: the pattern '^(\\\\w+)\\\\s*=' must capture"),
+         "rules.tuning_knobs.config_patterns[0]: must be a pattern with the group (?P<knob>…)"),
         ("rules:\n  benchmarks:\n    budgets:\n      - limit: 'p95 <= 1ms'\n"
          "        benchmarks: ['test_[a']\n", 5, 22,
          "rules.benchmarks.budgets[0].benchmarks[0]: invalid path pattern 'test_[a'"),
@@ -77,6 +77,24 @@ def problems(text: str, parent: str | None = None) -> list[tuple[str, int, int, 
          "review.checklist.only_for[0]: write `\"<id>: <glob>\"`, not 'dba'"),
         ("review:\n  checklist:\n    testing: ['dba: x']\n    only_for: ['dba: db/[a']\n", 4, 16,
          "review.checklist.only_for[0]: invalid path pattern 'db/[a'"),
+        ("review:\n  signoff:\n    teams: [payments]\n", 3, 13,
+         "review.signoff.teams[0]: must be a team written `org/team` or `@org/team`, not "
+         "'payments'"),
+        ("review:\n  signoff:\n    users: ['alice bob']\n", 3, 13,
+         "review.signoff.users[0]: must be a GitHub login such as `alice` or `@alice`"),
+        ("review:\n  mitigation:\n    assignees: 'octo-org/payments'\n", 3, 16,
+         "review.mitigation.assignees: must be a GitHub login"),
+        ("review:\n  sweep:\n    temporary_marker: ' '\n", 3, 23,
+         "review.sweep.temporary_marker: must be text that is not blank, not ' '"),
+        ("rules:\n  objectives:\n    file: ''\n", 3, 11,
+         "rules.objectives.file: must be a path inside the repository (not blank"),
+        ("rules:\n  benchmarks:\n    objectives_file: ../secrets.yml\n", 3, 22,
+         "rules.benchmarks.objectives_file: must be a path inside the repository"),
+        ("rules:\n  benchmarks:\n    artifacts:\n      workflows: .github/workflows/bench.yml\n",
+         4, 18, "rules.benchmarks.artifacts.workflows: must be a workflow's file name such as "
+         "`benchmark.yml` (without `.github/workflows/`)"),
+        ("rules:\n  benchmarks:\n    artifacts:\n      artifact: ''\n", 4, 17,
+         "rules.benchmarks.artifacts.artifact: must be text that is not blank"),
     ],
 )
 def test_a_value_perfbot_could_not_use_is_an_error_at_its_line(
@@ -98,7 +116,10 @@ def test_values_at_the_edges_of_their_ranges_are_accepted() -> None:
         "    artifacts: {timeout_minutes: 1, max_bytes: 1}\n"
         "    budgets: [{limit: 'allocs/op <= 0'}, {limit: 'http_req_duration p(95) < 400ms'}]\n"
         "    format: pytest-benchmark\n"
+        "  objectives: {file: docs/perf/objectives.yml}\n"
         "review:\n"
+        "  signoff: {users: ['@alice', bob-2], teams: ['@octo-org/perf', octo-org/sre.team]}\n"
+        "  mitigation: {assignees: [alice]}\n"
         "  checklist:\n"
         "    testing: ['load: A load test ran', 'Someone read the flame graph']\n"
         "    required: [load, someone-read-the-flame-graph]\n"

@@ -47,11 +47,27 @@ class Range:
 
 
 @dataclass(frozen=True, slots=True)
-class Captures:
-    """Marker: regexes that must name what they find with one of these groups
-    (``(?P<knob>...)``); a pattern without it would report its whole match instead."""
+class Shape:
+    """Marker: a string that must match ``pattern`` (a JSON Schema ``pattern``, so ECMA-262
+    syntax that Python reads alike); ``expected`` says it in words, for the error."""
 
-    groups: tuple[str, ...]
+    pattern: str
+    expected: str
+
+    def __post_init__(self) -> None:
+        SHAPES[self.pattern] = self.expected
+
+
+# What each ``Shape`` pattern in the schema means, for validation's messages.
+SHAPES: dict[str, str] = {}
+
+
+def captures(*groups: str) -> Shape:
+    """Regexes that must name what they find with one of ``groups`` (``(?P<knob>...)``, or
+    ``(?<knob>...)`` as the ``regex`` module also takes it): without the group a pattern
+    would report its whole match instead."""
+    named = " or ".join(f"(?P<{g}>…)" for g in groups)
+    return Shape(r"\(\?P?<(?:" + "|".join(groups) + ")>", f"a pattern with the group {named}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +87,20 @@ Positive = Annotated[float, Range(exclusive_minimum=0)]
 Margin = Annotated[float, Range(minimum=0)]
 Count = Annotated[int, Range(minimum=1)]
 Amount = Annotated[int, Range(minimum=0)]
+# Text that must say something (an empty marker would match every line), and a path
+# inside the repository.
+Text = Annotated[str, Shape(r"\S", "text that is not blank")]
+RepoPath = Annotated[str, Shape(
+    r"^(?![/\\])(?!(?:.*/)?\.\.(?:/|$))\s*\S",
+    "a path inside the repository (not blank, no leading `/`, no `..`)",
+)]
+Login = Annotated[str, Shape(
+    r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$", "a GitHub login such as `alice` or `@alice`"
+)]
+Team = Annotated[str, Shape(
+    r"^@?[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$",
+    "a team written `org/team` or `@org/team`",
+)]
 
 
 _SCALARS: dict[Any, str] = {

@@ -28,11 +28,11 @@ from typing import Any, get_origin, get_type_hints
 
 from bot.core.binding import (
     BudgetLimit,
-    Captures,
     Glob,
     OneOf,
     Range,
     Regex,
+    Shape,
     field_default,
     is_settings,
     item_type,
@@ -158,15 +158,9 @@ def _marked(schema: Json, marks: tuple[Any, ...]) -> Json:
                     out[keyword] = bound
         elif isinstance(mark, OneOf):
             out = {"enum": list(mark.choices)}
-        elif isinstance(mark, Captures):
-            out["pattern"] = capture_pattern(mark.groups)
+        elif isinstance(mark, Shape):
+            out["pattern"] = mark.pattern
     return out
-
-
-def capture_pattern(groups: tuple[str, ...]) -> str:
-    """The JSON Schema ``pattern`` of a regex that defines one of ``groups``: ``(?P<knob>``
-    (Python) or ``(?<knob>`` (the ``regex`` module), written the same in ECMA-262."""
-    return r"\(\?P?<(?:" + "|".join(groups) + ")>"
 
 
 def _without_type(schema: Json) -> Json:

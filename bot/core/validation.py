@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 
 from bot.core import globs
 from bot.core.bench import budgets
-from bot.core.binding import Problem, dotted
+from bot.core.binding import SHAPES, Problem, dotted
 from bot.core.yamldoc import Document, Path
 
 UNKNOWN_KEY = "{key}: unknown key{suggestion}; known keys: {known}"
@@ -33,7 +33,6 @@ BAD_REGEX = "{key}: invalid regular expression {value!r}: {why}"
 BAD_GLOB = "{key}: invalid path pattern {value!r}: {why}"
 BAD_LIMIT = "{key}: {why}"
 OUT_OF_RANGE = "{key}: must be {expected}, not {value!r}"
-NO_GROUP = "{key}: the pattern {value!r} must capture the name in the group {groups}"
 EMPTY = "{key}: must be a non-empty string"
 MISSING = "{key}: missing required key {name!r}"
 
@@ -151,8 +150,10 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Problem]:
         yield at(path, template.format(key=key, value=value, why=why))
     elif error.validator in _BOUNDS:
         yield at(path, OUT_OF_RANGE.format(key=key, expected=_in_range(schema), value=value))
-    elif error.validator == "pattern" and _GROUPS.search(str(schema.get("pattern", ""))):
-        yield at(path, NO_GROUP.format(key=key, value=value, groups=_groups(schema)))
+    elif error.validator == "pattern":
+        pattern = str(schema.get("pattern"))
+        expected = SHAPES.get(pattern, f"text matching the pattern {pattern}")
+        yield at(path, WRONG_TYPE.format(key=key, expected=expected, value=value))
     elif error.validator == "minLength":
         yield at(path, EMPTY.format(key=key))
     elif error.validator == "required":
@@ -169,8 +170,6 @@ _BOUNDS = {
     "exclusiveMaximum": "less than",
     "maximum": "at most",
 }
-# How bot.core.schema writes the groups a pattern must define: ``\(\?P?<(?:knob|name)>``.
-_GROUPS = re.compile(r"<\(\?:(?P<names>[\w|]+)\)>")
 
 
 def _in_range(schema: dict[str, Any]) -> str:
@@ -189,12 +188,6 @@ def _in_range(schema: dict[str, Any]) -> str:
 
 def _number(value: Any) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _groups(schema: dict[str, Any]) -> str:
-    found = _GROUPS.search(str(schema.get("pattern", "")))
-    names = found.group("names").split("|") if found else []
-    return " or ".join(f"(?P<{name}>…)" for name in names)
 
 
 def _expected(schema: dict[str, Any]) -> str:

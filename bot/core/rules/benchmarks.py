@@ -25,7 +25,7 @@ from bot.core.bench import readers, table
 from bot.core.bench.compare import compare, geometric_mean
 from bot.core.bench.model import Change, Results, Verdict
 from bot.core.bench.policy import Policy
-from bot.core.binding import BudgetLimit, Count, Globs, OneOf
+from bot.core.binding import BudgetLimit, Count, Globs, OneOf, RepoPath, Shape, Text
 from bot.core.facts import (
     ArtifactEvidence,
     ChangedFile,
@@ -100,13 +100,20 @@ class Baseline(StrEnum):
     NONE = "none"  # head only: budgets, every benchmark new
 
 
+# GitHub finds a workflow by its file name (or numeric id), never by its path.
+Workflow = Annotated[str, Shape(
+    r"^(?:[^/\\\s]+\.ya?ml|\d+)$",
+    "a workflow's file name such as `benchmark.yml` (without `.github/workflows/`)",
+)]
+
+
 @dataclass(frozen=True, slots=True)
 class Artifacts:
     """Where CI uploads results: an artifact of a GitHub Actions workflow run."""
 
-    workflows: tuple[str, ...] = ()
+    workflows: tuple[Workflow, ...] = ()
     """Workflow file names (`benchmark.yml`) whose runs upload results; empty: none."""
-    artifact: str = "benchmark-results"
+    artifact: Text = "benchmark-results"
     """The artifact's name in those runs."""
     files: Globs = ("**",)
     """Which files inside the artifact are result files."""
@@ -143,7 +150,7 @@ class Settings:
     """Absolute limits the head's results must hold, baseline or not."""
     objectives: bool = True
     """Also hold the targets of journeys that list `benchmarks` in the objectives file."""
-    objectives_file: str = objectives_doc.DEFAULT_PATH
+    objectives_file: RepoPath = objectives_doc.DEFAULT_PATH
     """Where the objectives file is."""
     artifacts: Artifacts = Artifacts()
     """Results uploaded by a GitHub Actions workflow instead of committed."""

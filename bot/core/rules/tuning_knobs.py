@@ -27,7 +27,7 @@ import regex
 
 from bot.core import patterns
 from bot.core.addedtext import Changed, changed
-from bot.core.binding import Captures, Globs, Regex, Regexes
+from bot.core.binding import Globs, Regex, Regexes, captures
 from bot.core.corpus import build
 from bot.core.facts import ChangedFile, FileStatus, PullRequest, Wants
 from bot.core.globs import matches
@@ -113,7 +113,7 @@ WORD = re.compile(r"[\w.-]+")
 
 # A knob pattern names what it finds: without the group it would report its whole match
 # (`os.getenv("POOL`) as the knob.
-KnobPatterns = Annotated[tuple[str, ...], Regex, Captures(("knob", "name"))]
+KnobPatterns = Annotated[tuple[str, ...], Regex, captures("knob", "name")]
 
 
 @dataclass(frozen=True, slots=True)
