@@ -16,6 +16,9 @@ from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree, Wants
 from bot.core.yamldoc import MAX_BYTES, Position, too_large
 
 MAX_READ_BYTES = 50 * 1024 * 1024
+# Files a rule wants by glob (dashboards), not by name: a repository with thousands
+# matching must not make one check read them all.
+MAX_LISTED_READS = 500
 
 _STATUS = {
     "A": FileStatus.ADDED,
@@ -152,16 +155,29 @@ class Checkout:
 
     def with_contents(self, pr: PullRequest, wants: Wants, base: str) -> PullRequest:
         """``pr`` with the files rules want, read from git at the head and the merge base."""
-        if not wants.head and not wants.base:
+        if not wants.head and not wants.base and not wants.listed:
             return pr
-        head = self.tree(pr.head_sha, wants.head)
+        listed = self.listing(pr.head_sha, wants)
+        unlisted = ""
+        if len(listed) > MAX_LISTED_READS:
+            unlisted = (f"perfbot reads at most {MAX_LISTED_READS} listed files per commit; "
+                        f"{len(listed) - MAX_LISTED_READS} more were left unread")
+            listed = listed[:MAX_LISTED_READS]
+        head = replace(self.tree(pr.head_sha, wants.head, listed), unlisted=unlisted)
         merge_base = self.merge_base(base, pr.head_sha) if wants.base else ""
         return replace(pr, head=head, base=self.tree(merge_base, wants.base))
 
-    def tree(self, sha: str, paths: frozenset[str]) -> Tree:
+    def listing(self, sha: str, wants: Wants) -> list[str]:
+        """The files at ``sha`` that ``wants.listed`` selects."""
+        if not wants.listed:
+            return []
+        names = self.git("ls-tree", "-r", "-z", "--name-only", sha).split("\0")
+        return wants.selected(n for n in names if n)
+
+    def tree(self, sha: str, paths: frozenset[str], listed: list[str] | None = None) -> Tree:
         texts: dict[str, str] = {}
         unreadable: dict[str, str] = {}
-        for path in sorted(paths):
+        for path in [*sorted(paths), *(listed or ())]:
             try:
                 size = int(self.git("cat-file", "-s", f"{sha}:{path}"))
             except (GitError, ValueError):
