@@ -66,6 +66,7 @@ class Job:
     seconds: float
     driver: str
     rounds: tuple[paired.Round, ...]
+    planned: int  # the rounds bench run was allowed (its looks depend on it)
     ends: tuple[float, ...]  # when each round ended, seconds since the job started
     first_base: Path
     first_head: Path
@@ -109,6 +110,10 @@ def load_job(folder: Path) -> Job:
         rounds.append(paired.Round(order, (sides["base"],), (sides["head"],)))
         ends.append(second["end"] - meta["started"])
     firsts = {p.name.split("-")[1].split(".")[0]: p for p in folder.glob("first-*")}
+    planned = len(rounds)
+    own = folder / "bench-run.json"
+    if meta.get("driver", "perfbot") == "perfbot" and own.exists() and own.stat().st_size:
+        planned = int(json.loads(own.read_text()).get("rounds_planned", planned))
     return Job(
         folder=folder,
         tool=meta["tool"],
@@ -121,6 +126,7 @@ def load_job(folder: Path) -> Job:
         seconds=meta["seconds"],
         driver=meta.get("driver", "perfbot"),
         rounds=tuple(rounds),
+        planned=planned,
         ends=tuple(ends),
         first_base=firsts[meta["base"][:12]],
         first_head=firsts[meta["head"][:12]],
@@ -144,7 +150,7 @@ def paired_outcome(
     job: Job, planned: int | None = None, policy: Policy | None = None
 ) -> PairedOutcome:
     """What ``bench run`` decides on the job's rounds, with ``planned`` rounds allowed."""
-    planned = planned or len(job.rounds)
+    planned = planned or job.planned
     policy = policy or Policy()
     rounds = job.rounds[:planned]
     # bench run stops at the first look where nothing is undecided, else at the last round.
