@@ -265,9 +265,9 @@ class Checkout:
         offset = 0
         for path in readable:
             end = out.index(b"\n", offset)
-            size = int(out[offset:end].split(b" ")[2])
-            data = out[end + 1 : end + 1 + size]
-            offset = end + 1 + size + 1  # the content is followed by a newline
+            length = int(out[offset:end].split(b" ")[2])
+            data = out[end + 1 : end + 1 + length]
+            offset = end + 1 + length + 1  # the content is followed by a newline
             try:
                 texts[path] = data.decode("utf-8")
             except UnicodeDecodeError:
