@@ -144,7 +144,7 @@ class Checkout:
 
     def uncommitted(self) -> tuple[str, ...]:
         """Paths with changes not committed (staged, unstaged or untracked, not ignored)."""
-        out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=normal")
+        out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=all")
         fields = out.split("\0")
         paths: list[str] = []
         i = 0
