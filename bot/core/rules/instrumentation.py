@@ -23,10 +23,11 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 from bot.core import languages, patterns
 from bot.core.addedtext import Changed
-from bot.core.binding import Globs, Regexes
+from bot.core.binding import Count, Globs, OneOf, Regexes
 from bot.core.corpus import Corpus, build
 from bot.core.facts import PullRequest
 from bot.core.languages import Definition, Kind, Language
@@ -105,11 +106,11 @@ class Settings:
     when: Scope = Scope(paths=SOURCE_PATHS)
     exclude: Globs = TESTS_AND_GENERATED
     """Files not checked: tests, generated code, vendored code."""
-    presets: tuple[str, ...] = tuple(PRESETS)
+    presets: tuple[Annotated[str, OneOf(tuple(PRESETS))], ...] = tuple(PRESETS)
     """Instrumentation pattern sets: `opentelemetry`, `prometheus`, `micrometer`, `statsd`, `profiling`."""  # noqa: E501
     patterns: Regexes = ()
     """Your own regexes that count as instrumentation, besides the presets."""
-    min_function_lines: int = 5
+    min_function_lines: Count = 5
     """Plain functions shorter than this are not checked (handlers and endpoints always are)."""
     ignore_names: Regexes = (
         r"^__\w+__$",
