@@ -159,7 +159,9 @@ def _details(evaluation: Evaluation) -> str:
         if len(r.findings) > ANNOTATIONS_PER_RULE
     ]
     for f in findings:
-        lines.append(f"- **{f.severity.value}** `{f.path}:{f.start_line}`: {_cell(f.message)}")
+        column = f":{f.start_column}" if f.start_column is not None else ""
+        where = f"{f.path}:{f.start_line}{column}"
+        lines.append(f"- **{f.severity.value}** `{where}`: {_cell(f.message)}")
     return "\n".join(lines)
 
 

@@ -18,6 +18,9 @@ from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree, Wants
 from bot.core.yamldoc import MAX_BYTES, Position, too_large
 
 MAX_READ_BYTES = 50 * 1024 * 1024
+# Files a rule wants by glob (dashboards), not by name: a repository with thousands
+# matching must not make one check read them all.
+MAX_LISTED_READS = 500
 
 _STATUS = {
     "A": FileStatus.ADDED,
@@ -232,17 +235,32 @@ class Checkout:
         ``head`` is the commit the merge base is taken with, when ``pr.head_sha`` is not
         one (the work tree's tree object under ``--worktree``).
         """
-        if not wants.head and not wants.base:
+        if not wants.head and not wants.base and not wants.listed:
             return pr
-        tree = self.tree(pr.head_sha, wants.head)
+        listed = self.listing(pr.head_sha, wants)
+        unlisted = ""
+        if len(listed) > MAX_LISTED_READS:
+            unlisted = (f"perfbot reads at most {MAX_LISTED_READS} listed files per commit; "
+                        f"{len(listed) - MAX_LISTED_READS} more were left unread")
+            listed = listed[:MAX_LISTED_READS]
+        tree = replace(self.tree(pr.head_sha, wants.head, listed), unlisted=unlisted)
         merge_base = self.merge_base(base, head or pr.head_sha) if wants.base else ""
         return replace(pr, head=tree, base=self.tree(merge_base, wants.base))
 
-    def tree(self, sha: str, paths: frozenset[str]) -> Tree:
-        """The texts of ``paths`` at ``sha``, read by one ``git cat-file --batch``."""
+    def listing(self, sha: str, wants: Wants) -> list[str]:
+        """The files at ``sha`` that ``wants.listed`` selects."""
+        if not wants.listed:
+            return []
+        names = self.git("ls-tree", "-r", "-z", "--name-only", sha).split("\0")
+        return wants.selected(n for n in names if n)
+
+    def tree(self, sha: str, paths: frozenset[str], listed: list[str] | None = None) -> Tree:
+        """The texts of ``paths`` (and ``listed``) at ``sha``, read by one
+        ``git cat-file --batch``."""
         texts: dict[str, str] = {}
         unreadable: dict[str, str] = {}
-        wanted = sorted(p for p in paths if "\n" not in p)
+        named = [*sorted(paths), *(p for p in listed or () if p not in paths)]
+        wanted = [p for p in named if "\n" not in p]
         if not wanted:
             return Tree(sha=sha, texts=texts, unreadable=unreadable)
         # Sizes first (cheap), so a file too large to read is never sent through the pipe.
