@@ -147,7 +147,10 @@ class Checkout:
 
     def uncommitted(self) -> tuple[str, ...]:
         """Paths with changes not committed (staged, unstaged or untracked, not ignored)."""
-        out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=all")
+        try:
+            out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=all")
+        except GitError:  # a bare repository has no work tree to differ
+            return ()
         fields = out.split("\0")
         paths: list[str] = []
         i = 0
