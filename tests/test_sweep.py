@@ -108,3 +108,15 @@ async def test_the_sweep_follows_the_org_defaults_marker(bot: Bot, world: World)
     world.repo.commit("main", {"src/timing.py": "x = 1  # TEMP-METRIC until 2026-01-31\n"})
     report = await sweep(world, date(2026, 11, 27))
     assert [(t.path, t.line) for t in report.expired] == [("src/timing.py", 1)]
+
+
+def test_a_marker_with_an_unreadable_date_is_warned_about(tmp_path: Path, capsys):
+    repo = GitRepo(tmp_path)
+    repo.commit({"src/timing.py": "t0 = now()  # perf-temp: remove by someday\n",
+                 "src/ok.py": "t1 = now()  # perf-temp: remove by 2026-02-30\n"}, "measure")
+    code = main(["sweep", "--repo", str(repo.path), "--today", "2026-11-27"])
+    err = capsys.readouterr().err
+    assert code == 0  # nothing expired, but neither marker passes in silence
+    assert "src/timing.py:1: warning:" in err and "never expires" in err
+    assert "perf-temp: remove by YYYY-MM-DD" in err
+    assert "src/ok.py:1: warning:" in err  # 30 February is no real day

@@ -96,6 +96,9 @@ async def _with_baseline(
     ready = found.evidence
     if settings.baseline is Baseline.NONE:
         return evidence.with_baseline(ready, settings, workflow)
+    if evidence.paired(ready):
+        # A paired result (perfbot bench run) is a whole comparison: no baseline to find.
+        return evidence.without_baseline(ready)
     base_sha = await merge_base()
     listed = await actions.runs(gh, repo, workflow, per_page=30, branch=ready.base_ref,
                                 status="success")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.core.bench import paired_file
 from bot.core.config import Config
 from bot.core.facts import ArtifactEvidence, EvidenceState, PullRequest
 from bot.core.rules.benchmarks import Artifacts, Baseline
@@ -42,6 +43,7 @@ NO_BASELINE_WANTED = "the config asks for none (`baseline: none`)."
 NO_BASELINE_RUN = ("no successful run of `{workflow}` on `{branch}` at or before the merge "
                    "base `{merge_base}` (perfbot looked at the newest runs).")
 BASELINE_UNUSABLE = "the baseline artifact cannot be used: {problem}."
+PAIRED = "the artifact holds paired results, which need none."
 # Ancestry checks (one compare request each) spent looking for the baseline run.
 MAX_ANCESTRY_CHECKS = 8
 
@@ -255,6 +257,16 @@ def with_baseline(
     if files is None:
         return replace(ready, problem=BASELINE_UNUSABLE.format(problem=problem))
     return replace(ready, base=files, base_sha=run.head_sha)
+
+
+def paired(ready: ArtifactEvidence) -> bool:
+    """Whether the head's artifact holds paired results (``perfbot bench run``): a whole
+    comparison, so no baseline run is looked for."""
+    return any(paired_file.looks_paired(data) for data in ready.head.values())
+
+
+def without_baseline(ready: ArtifactEvidence) -> ArtifactEvidence:
+    return replace(ready, problem=PAIRED)
 
 
 def ready_workflow(listings: Sequence[Listing]) -> str:

@@ -31,6 +31,7 @@ class LocalSource:
     pr: PullRequest
     base_config: ConfigFiles | None  # read up front: a missing --extends file is a usage error
     extends_file: Path | None = None
+    head: str | None = None  # the head ref as given (the work tree's files when it is one)
 
     @classmethod
     def open(cls, checkout: Checkout, base: str, head: str, *, body: str | None,
@@ -39,7 +40,8 @@ class LocalSource:
         UnicodeDecodeError (usage errors: a ref, a file)."""
         checkout.resolve(base)
         pr = checkout.pull_request(base, head, body=body, labels=labels)
-        return cls(checkout, base, pr, checkout.config_files(base, extends_file), extends_file)
+        return cls(checkout, base, pr, checkout.config_files(base, extends_file), extends_file,
+                   head)
 
     async def config_files(self, ref: str) -> ConfigFiles | None:
         if ref == self.base_ref:
@@ -50,7 +52,7 @@ class LocalSource:
         return self.pr
 
     async def contents(self, pr: PullRequest, wants: Wants) -> PullRequest:
-        return self.checkout.with_contents(pr, wants, self.base_ref)
+        return self.checkout.with_contents(pr, wants, self.base_ref, self.head)
 
     async def evidence(self, pr: PullRequest, settings: Artifacts, started_at: str) -> Found | None:
         return None  # the CLI reads result files from the checkout, not CI artifacts
