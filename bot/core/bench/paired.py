@@ -64,7 +64,6 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import binom  # type: ignore[import-untyped]
 
 from bot.core.bench.compare import _from_summary, _knobs, _Side, _statistic
 from bot.core.bench.model import Change, Direction, Measurement, Results, Verdict
@@ -400,6 +399,10 @@ def _critical(n: int, alpha: float) -> int:
     """How many rounds each tail may hold beyond the bound: the largest k with
     P(X <= k-1) <= alpha for X ~ Binomial(n, 1/2), the count of rounds below the true
     median ratio."""
+    # scipy is imported here, not at the top: it costs about a second, and every
+    # `perfbot check` imports this module (through the CLI's bench commands).
+    from scipy.stats import binom  # type: ignore[import-untyped]
+
     cdf = binom.cdf(np.arange(n + 1), n, 0.5)
     return int(np.searchsorted(cdf, alpha * (1 + 1e-9), side="right"))
 

@@ -39,7 +39,6 @@ from bot.core.rules.sources import TESTS_AND_GENERATED, select
 ID = "instrumentation"
 TITLE = "Instrumentation"
 STAGE = Stage.IMPLEMENTATION
-MAX_FINDINGS = 50
 
 SOURCE_PATHS = tuple(f"**/*{ext}" for lang in languages.LANGUAGES for ext in lang.extensions)
 
@@ -98,7 +97,6 @@ FINDING = (
     "New {kind} `{name}` is not instrumented. To instrument it, {example}; "
     "a metric or profiling hook matching the configured patterns counts too."
 )
-SHOWN_FIRST = " (annotating the first {limit})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,13 +162,11 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
         shown += f" and {len(missing) - 3:,} more"
     verb = "has" if len(missing) == 1 else "have"
     reason = MISSING.format(count=len(missing), noun=_noun(len(missing)), verb=verb, shown=shown)
-    if len(missing) > MAX_FINDINGS:
-        reason += SHOWN_FIRST.format(limit=MAX_FINDINGS)
     reason += "."
     own = " and your own `patterns`" if settings.patterns else ""
     presets = ", ".join(f"`{p}`" for p in settings.presets) or "none"
     fix = FIX.format(presets=presets, own=own, least=settings.min_function_lines)
-    findings = tuple(_finding(m, settings.severity) for m in missing[:MAX_FINDINGS])
+    findings = tuple(_finding(m, settings.severity) for m in missing)
     return result(Outcome.FAILED, reason + note, fix, *findings)
 
 
