@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import __version__, bench_cli, sweep_cli
+from bot import __version__, bench_cli, init_cli, sweep_cli
 from bot.core.render import json_report, markdown_report
 from bot.core.reports.github import step_summary, workflow_commands
 from bot.core.reports.sarif import sarif_report
@@ -83,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     commands.add_parser("serve", help="run the GitHub App (settings from the environment)")
+    init_cli.configure(commands.add_parser(
+        "init", help="write a config, an objectives skeleton and a workflow fitted to this "
+        "repository", description=init_cli.__doc__,
+    ))
     validate.add_parser(commands)
     sweep_cli.configure(commands.add_parser(
         "sweep", help="remind overdue mitigations and find expired temporary instrumentation",
@@ -95,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve()
     if args.command == "config":
         return validate.run(args)
+    if args.command == "init":
+        return init_cli.run(args)
     if args.command == "sweep":
         return sweep_cli.run(args)
     if args.command == "bench":

@@ -94,11 +94,21 @@ def test_too_few_rounds_never_call_a_change() -> None:
     assert change.change.change == pytest.approx(0.5, abs=0.05)
 
 
-def test_a_change_the_rounds_cannot_tell_from_the_threshold_stays_undecided() -> None:
-    analysis = analyse(rounds({"parse": 0.05}, 10, noise=0.03), Policy(), 10)
+def test_a_change_the_rounds_cannot_tell_from_no_change_stays_undecided() -> None:
+    # +8 % is beyond the 5 % threshold, but rounds this noisy cannot exclude no change.
+    analysis = analyse(rounds({"parse": 0.08}, 10, noise=0.3), Policy(), 10)
     change = analysis.changes[0]
     assert not change.decided and change.change.verdict is Verdict.UNCHANGED
     assert "More rounds" in change.change.reason
+
+
+def test_a_real_change_beyond_the_threshold_counts_without_its_interval_clearing_it() -> None:
+    # The interval must exclude no change; it need not lie wholly beyond the threshold.
+    change = analyse(rounds({"parse": 0.10}, 20, noise=0.04), Policy(), 20).changes[0]
+    assert change.change.verdict is Verdict.REGRESSED
+    assert change.change.interval is not None
+    low, _ = change.change.interval
+    assert 0 < low < 0.05
 
 
 def test_the_correction_widens_the_intervals_with_more_benchmarks_and_looks() -> None:

@@ -58,8 +58,8 @@ def test_paired_verdicts_under_drift_hold_their_measured_rates(drift) -> None:
     assert tally.total[0.0] >= 100 and tally.total[0.25] >= 40 and tally.improvements >= 30
     assert tally.false_alarms <= 0.02  # measured 0.0 % of 115
     assert tally.improvement_regressed == 0.0  # measured 0 of 30
-    assert tally.rate(0.25) >= 0.30  # measured 37.8 %: far from the 99 % target
-    assert tally.rate(0.10) >= 0.05  # measured 11.1 %: far from the 95 % target
+    assert tally.rate(0.25) >= 0.35  # measured 42.2 %: far from the 99 % target
+    assert tally.rate(0.10) >= 0.15  # measured 24.4 %: far from the 95 % target
 
 
 def test_pairing_removes_the_false_alarms_of_one_run_a_side_on_the_same_jobs(
