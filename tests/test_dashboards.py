@@ -311,7 +311,7 @@ async def test_the_app_annotates_the_objective_and_passes_once_charted(
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.conclusion == "failure"
     assert "Dashboards" in run.output.title
-    [note] = [a for a in run.annotations if a["path"] == "slo/objectives.yml"]
+    [note] = [a for a in run.annotations if a["path"] == FILE]
     assert note["start_line"] == 7
     assert "no dashboard among the configured files references" in note["message"]
 
