@@ -137,7 +137,9 @@ def _details(evaluation: Evaluation) -> str:
         return "\n".join(lines).rstrip("\n")
     lines += ["### Findings", ""]
     for f in findings:
-        lines.append(f"- **{f.severity.value}** `{f.path}:{f.start_line}`: {_cell(f.message)}")
+        column = f":{f.start_column}" if f.start_column is not None else ""
+        where = f"{f.path}:{f.start_line}{column}"
+        lines.append(f"- **{f.severity.value}** `{where}`: {_cell(f.message)}")
     return "\n".join(lines)
 
 
