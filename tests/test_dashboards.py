@@ -321,3 +321,23 @@ async def test_the_app_annotates_the_objective_and_passes_once_charted(
     runs = world.emu.check_runs(world.repo, pr.head_sha)
     assert runs[-1].conclusion == "success"
     assert "**checkout** (`ops/dashboards/checkout.json`)" in runs[-1].output.summary
+
+
+async def test_many_dashboards_never_crowd_out_the_objectives_file(
+        bot: Bot, world: World) -> None:
+    # The App reads at most 40 files a commit: the objectives file, named by the rule,
+    # is read first (here it sorts after them); dashboards beyond the limit are named as
+    # unread, not ignored.
+    boards = {f"ops/dashboards/{n:02}.json": grafana("sum(rate(up[5m]))") for n in range(45)}
+    config = CONFIG + "    file: slo/objectives.yml\n"
+    world.repo.commit("main", {**BASE, **boards, ".github/performance.yml": config})
+    world.repo.create_branch("feature")
+    world.repo.commit("feature", {"slo/objectives.yml": OBJECTIVES})
+    pr = world.emu.open_pull_request(world.repo, head="feature", base="main", body="")
+    await bot.send("pull_request", "opened", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "failure"
+    assert "could not be read (perfbot reads at most 40 whole files per commit)" in (
+        run.output.summary)
+    [note] = [a for a in run.annotations if a["path"] == "slo/objectives.yml"]
+    assert note["start_line"] == 7

@@ -103,7 +103,9 @@ _TERRAFORM_DASHBOARD = re.compile(
     r'\bresource\s+"(?:grafana_dashboard|datadog_dashboard_json|datadog_dashboard)"'
 )
 _SERIES_SUFFIX = r"(?:_bucket|_count|_sum|_total|_created|_info)?"
-_ENTRY_KINDS = (Kind.HANDLER, Kind.ENDPOINT)
+# Every kind but a plain function or method is an entry point: a handler, an endpoint,
+# and whatever else the languages module recognises as called from outside.
+_ENTRY_KINDS = frozenset(Kind) - {Kind.FUNCTION, Kind.METHOD}
 
 
 @dataclass(frozen=True, slots=True)
