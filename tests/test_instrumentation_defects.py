@@ -294,3 +294,78 @@ def test_a_change_with_nothing_to_check_but_unread_files_is_not_a_pass(tmp_path:
     result = run(git_change(tmp_path, change))
     assert result.outcome is Outcome.SKIPPED
     assert "Not checked: 1 C++ file" in result.reason
+
+
+def test_a_tonic_service_method_is_an_entry_point_and_a_tower_service_is_not(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "#[tonic::async_trait]\n"
+        "impl Greeter for MyGreeter {\n"
+        "    async fn say_hello(\n"
+        "        &self,\n"
+        "        request: Request<HelloRequest>,\n"
+        "    ) -> Result<Response<HelloReply>, Status> {\n"
+        "        let name = request.into_inner().name;\n"
+        "        Ok(Response::new(HelloReply { message: name }))\n"
+        "    }\n"
+        "}\n"
+        "\n"
+        "impl<B> Route<B> {\n"
+        "    pub(crate) fn call_owned(self, req: Request<B>) -> RouteFuture<B> {\n"
+        "        let req = req.map(Body::new);\n"
+        "        self.oneshot_inner_owned(req)\n"
+        "    }\n"
+        "}\n"
+    )
+    result = run(git_change(tmp_path, {"src/greeter.rs": code}))
+    assert [f.title for f in result.findings] == ["Instrument gRPC method `say_hello`"]
+
+
+@pytest.mark.parametrize(
+    ("path", "needs_record"),
+    [
+        ("api/client_test.go", False),
+        ("services/api/tests/test_orders.py", False),
+        ("docs/api/index.md", False),
+        ("api/client.go", True),
+        ("shop/migrations/0002_orders.py", True),
+    ],
+)
+def test_a_test_under_api_needs_no_design_record(
+    tmp_path: Path, path: str, needs_record: bool
+) -> None:
+    from bot.core.rules import design_record
+
+    result = design_record.evaluate(git_change(tmp_path, {path: "package api\n"}),
+                                    design_record.Settings())
+    assert (result.outcome is Outcome.FAILED) is needs_record, result.reason
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "httpx/_client.py",  # a package at the root (encode/httpx)
+        "logger.go",  # Go at the root (uber-go/zap)
+        "axum/src/routing/mod.rs",  # a Cargo workspace member
+        "packages/server/lib/router.ts",  # an npm workspace package
+    ],
+)
+def test_performance_tests_scope_fits_common_layouts(tmp_path: Path, path: str) -> None:
+    from bot.core.rules import performance_tests
+
+    big = "".join(f"x{n} = {n}\n" for n in range(60))
+    result = performance_tests.evaluate(git_change(tmp_path, {path: big}),
+                                        performance_tests.Settings())
+    assert result.outcome is Outcome.FAILED, result.reason
+
+
+@pytest.mark.parametrize("path", ["httpx/_client_test.py", "examples/app.py", "docs/conf.py",
+                                  "vendor/github.com/x/y.go"])
+def test_performance_tests_scope_leaves_out_what_is_not_served(tmp_path: Path, path: str) -> None:
+    from bot.core.rules import performance_tests
+
+    big = "".join(f"x{n} = {n}\n" for n in range(60))
+    result = performance_tests.evaluate(git_change(tmp_path, {path: big}),
+                                        performance_tests.Settings())
+    assert result.outcome is Outcome.SKIPPED, result.reason

@@ -293,8 +293,9 @@ RUST = Language(
     ),
     decorator="#[",
     entry_params=_entries(
-        # tonic service implementations.
-        (Kind.SERVICE, r"\btonic::Request<|:\s*Request<|\bStreaming<"),
+        # tonic service implementations (also `Request<…>` returning `Result<Response<…>,
+        # Status>`, below).
+        (Kind.SERVICE, r"\btonic::(?:Request|Streaming)<"),
         # axum's extractors and actix-web's.
         (Kind.HANDLER, r"\b(?:Json|Path|Query|State|Extension|Form|TypedHeader|ConnectInfo"
                        r"|web::Json|web::Path|web::Query|web::Data|web::Form)\s*[<(]"
@@ -305,6 +306,18 @@ RUST = Language(
 
 LANGUAGES = (PYTHON, GO, JAVASCRIPT, JAVA, RUST)
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
+# Source languages perfbot does not read yet, by extension: the instrumentation rule names
+# them when they change, rather than pass over them.
+NOT_READ: dict[str, str] = {
+    ".c": "C", ".h": "C/C++", ".cc": "C++", ".cpp": "C++", ".cxx": "C++", ".hpp": "C++",
+    ".hh": "C++", ".cs": "C#", ".kt": "Kotlin", ".kts": "Kotlin", ".scala": "Scala",
+    ".rb": "Ruby", ".php": "PHP", ".swift": "Swift", ".m": "Objective-C",
+    ".mm": "Objective-C", ".ex": "Elixir", ".exs": "Elixir", ".erl": "Erlang",
+    ".hs": "Haskell", ".clj": "Clojure", ".dart": "Dart", ".lua": "Lua", ".zig": "Zig",
+    ".fs": "F#", ".ml": "OCaml", ".cr": "Crystal", ".groovy": "Groovy", ".pl": "Perl",
+}
+READ_PATHS = tuple(f"**/*{ext}" for lang in LANGUAGES for ext in lang.extensions)
+NOT_READ_PATHS = tuple(f"**/*{ext}" for ext in NOT_READ)
 
 
 def language_of(path: str) -> Language | None:
@@ -341,7 +354,8 @@ def _definition(language: Language, m: re.Match[str], line: int, text: str) -> D
     decorators = _decorators_above(text, m.start(), language.decorator)
     params = _params(m, text)
     own = (*decorators, m.group(0))
-    kind = _kind(language, groups, own, params, name, indent)
+    signature = text[m.start("params"):m.start("params") + _MAX_PARAMS] if language is RUST else ""
+    kind = _kind(language, groups, own, params, name, indent, signature)
     first = ""
     inner = False
     if language is PYTHON:
@@ -376,7 +390,7 @@ def _definition(language: Language, m: re.Match[str], line: int, text: str) -> D
 
 def _kind(
     language: Language, groups: dict[str, str], own: tuple[str, ...], params: str, name: str,
-    indent: int,
+    indent: int, signature: str = "",
 ) -> Kind:
     """Entry points first: by route, decorator or signature; then method or function."""
     if groups.get("route") is not None or (language.endpoint_decorator is not None and any(
@@ -399,6 +413,8 @@ def _kind(
         return Kind.METHOD if groups.get("recv") else Kind.FUNCTION
     if language is PYTHON and _PY_GRPC.match(params):
         return Kind.SERVICE
+    if language is RUST and _RUST_GRPC.search(signature):
+        return Kind.SERVICE
     if indent and language in (JAVASCRIPT, JAVA, RUST):
         return Kind.METHOD
     return Kind.FUNCTION
@@ -407,6 +423,9 @@ def _kind(
 # gRPC servicers: Python's (self, request, context); Go's (ctx context.Context, req *pb.XRequest)
 # or a streaming (req *pb.X, stream pb.Svc_MethodServer).
 _PY_GRPC = re.compile(r"\s*self\s*,\s*request\b[^,]*,\s*context\b")
+_RUST_GRPC = re.compile(
+    r"&self\s*,\s*\w+\s*:\s*Request<[^)]*\)\s*->\s*Result<\s*Response<[^{;]*Status\s*>"
+)
 _GO_GRPC = re.compile(
     r"^\s*\w+\s+context\.Context\s*,\s*\w+\s+\*[\w.]*(?:Request|Req)\b"
     r"|\b\w+\s+[\w.]+_\w+Server\s*$"

@@ -57,17 +57,9 @@ TITLE = "Instrumentation"
 STAGE = Stage.IMPLEMENTATION
 MAX_FINDINGS = 50
 
-# Source languages perfbot does not read yet, by extension: named in the row when changed.
-UNSUPPORTED: dict[str, str] = {
-    ".c": "C", ".h": "C/C++", ".cc": "C++", ".cpp": "C++", ".cxx": "C++", ".hpp": "C++",
-    ".hh": "C++", ".cs": "C#", ".kt": "Kotlin", ".kts": "Kotlin", ".scala": "Scala",
-    ".rb": "Ruby", ".php": "PHP", ".swift": "Swift", ".m": "Objective-C",
-    ".mm": "Objective-C", ".ex": "Elixir", ".exs": "Elixir", ".erl": "Erlang",
-    ".hs": "Haskell", ".clj": "Clojure", ".dart": "Dart", ".lua": "Lua", ".zig": "Zig",
-    ".fs": "F#", ".ml": "OCaml", ".cr": "Crystal", ".groovy": "Groovy", ".pl": "Perl",
-}
-SOURCE_PATHS = tuple(f"**/*{ext}" for lang in languages.LANGUAGES for ext in lang.extensions)
-UNSUPPORTED_PATHS = tuple(f"**/*{ext}" for ext in UNSUPPORTED)
+UNSUPPORTED = languages.NOT_READ
+SOURCE_PATHS = languages.READ_PATHS
+UNSUPPORTED_PATHS = languages.NOT_READ_PATHS
 
 
 class Functions(StrEnum):

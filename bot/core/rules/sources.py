@@ -72,7 +72,8 @@ GENERATED = (
 TESTS_AND_GENERATED = TESTS + GENERATED
 # Code that runs on a developer's machine, in CI or in the docs, never in production:
 # examples, scripts, docs (Sphinx's ``docs/conf.py``), benchmarks, build and packaging
-# files, a repository's own GitHub Action, database migrations.
+# files, a repository's own GitHub Action (and, in ``NOT_PRODUCTION``, database
+# migrations: significant for a design record, but nothing to put a span on).
 NOT_SERVED = (
     "**/examples/**",
     "**/example/**",
@@ -87,7 +88,6 @@ NOT_SERVED = (
     "**/bench/**",
     "action/**",
     ".github/**",
-    "**/migrations/**",
     "**/setup.py",
     "**/noxfile.py",
     "**/build.rs",
@@ -96,7 +96,7 @@ NOT_SERVED = (
     "**/*.config.mjs",
     "**/*.stories.*",
 )
-NOT_PRODUCTION = TESTS_AND_GENERATED + NOT_SERVED
+NOT_PRODUCTION = (*TESTS_AND_GENERATED, *NOT_SERVED, "**/migrations/**")
 # CI pipeline definitions: their timeout, retry and parallelism keys tune the build, not
 # the service, so they are not tuning knobs a team documents.
 CI_FILES = (
