@@ -2,8 +2,9 @@
 
 The same readers and the same ``compare`` as the check run, so a developer sees
 before pushing what the App will say. Exit 0 when nothing regressed, 1 when
-something did, 2 when an input cannot be read (the message names the file) or the two
-sides are different tools' results with no benchmark in common.
+something did, 2 when an input cannot be read (the message names the file), the two
+sides are different tools' results with no benchmark in common, or ``--threshold`` is
+no relative change (``30`` would be 3000 %: it takes ``30%`` or ``0.3``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from bot.core.bench import table
 from bot.core.bench.compare import compare, geometric_mean
 from bot.core.bench.model import BenchFileError, Change, Results, Verdict
-from bot.core.bench.policy import Policy, Statistic
+from bot.core.bench.policy import Policy, Statistic, parse_threshold
 from bot.core.bench.readers import FORMATS, MAX_BYTES, NOT_RESULTS, read_all
 
 EXIT_PASS, EXIT_REGRESSED, EXIT_UNREADABLE = 0, 1, 2
@@ -53,8 +54,9 @@ def register(commands: Any) -> None:
     cmp.add_argument("--json", action="store_true", help="print JSON instead of a table")
     cmp.add_argument(
         "--threshold",
-        type=float,
-        help=f"relative change that counts (default {Policy().threshold})",
+        metavar="CHANGE",
+        help="relative change that counts, as 10%% or 0.1 "
+        f"(default {Policy().threshold * 100:g}%%)",
     )
     cmp.add_argument(
         "--statistic",
@@ -66,7 +68,12 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     policy = Policy()
     if args.threshold is not None:
-        policy = replace(policy, threshold=args.threshold)
+        try:
+            threshold = parse_threshold(args.threshold)
+        except ValueError as exc:
+            print(f"perfbot: --threshold {exc}", file=sys.stderr)
+            return EXIT_UNREADABLE
+        policy = replace(policy, threshold=threshold)
     if args.statistic is not None:
         policy = replace(policy, statistic=Statistic(args.statistic))
     base, base_problems = load(args.base, args.format)

@@ -124,3 +124,45 @@ def test_results_of_two_different_tools_are_refused_not_passed(capsys) -> None:
     code, _, err = compare(capsys, PYTEST_BASE, PYPERF_BASE)
     assert code == 2
     assert "pytest-benchmark" in err and "pyperf" in err
+
+
+@pytest.mark.parametrize("written", ["30%", "30 %", "0.3", " 0.30 "])
+def test_the_threshold_is_a_fraction_or_a_percentage(capsys, written) -> None:
+    # Every workload got slower, by 18 % to 44 %: four of the eight by more than 30 %.
+    code, out, err = compare(capsys, PYTEST_BASE, PYTEST_SLOWER, "--json", "--threshold", written)
+    assert (code, err) == (1, "")
+    assert json.loads(out)["counts"]["regressed"] == 4
+
+
+@pytest.mark.parametrize(
+    ("written", "says"),
+    [
+        ("30", "--threshold 30 would be 3000 %; write 30% for 30 %, or 0.3"),
+        ("1", "--threshold 1 would be 100 %"),
+        ("-1", "--threshold -1 is no threshold: it must be more than 0"),
+        ("0", "--threshold 0 is no threshold: it must be more than 0"),
+        ("=-5%", "--threshold -5% is no threshold"),
+        ("0%", "--threshold 0% is no threshold"),
+        ("ten", "--threshold 'ten' is not a number; write a relative change as a fraction or a "
+         "percentage: 0.1 or 10%"),
+        ("nan", "--threshold 'nan' is not a number"),
+        ("inf%", "--threshold 'inf%' is not a number"),
+    ],
+)
+def test_a_threshold_that_is_no_relative_change_is_refused_in_one_line(
+    capsys, written, says
+) -> None:
+    args = [f"--threshold{written}"] if written.startswith("=") else ["--threshold", written]
+    code, out, err = compare(capsys, PYTEST_BASE, PYTEST_SAME, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"perfbot: {says}")
+    assert err.count("\n") == 1
+
+
+def test_a_negative_threshold_no_longer_calls_unchanged_benchmarks_improved(capsys) -> None:
+    # `--threshold -1` used to compare every change against -100 %: the same file against
+    # itself came out with every `+0.0 %` row "improved".
+    code, out, err = compare(capsys, PYTEST_BASE, PYTEST_BASE, "--json", "--threshold", "-1")
+    assert code == 2 and out == "" and "must be more than 0" in err
+    code, out, _ = compare(capsys, PYTEST_BASE, PYTEST_BASE, "--json", "--threshold", "1%")
+    assert code == 0 and json.loads(out)["counts"]["improved"] == 0

@@ -86,7 +86,7 @@ def test_a_file_too_large_to_read_fails_on_that_file():
 
 
 def test_a_budget_from_settings_is_held_regardless_of_baseline():
-    settings = Settings(budgets=(Budget(("*::test_b",), "time <= 3ms"),))
+    settings = Settings(budgets=(Budget(benchmarks=("*::test_b",), limit="time <= 3ms"),))
     result = benchmarks.evaluate(change(SLOW, base=None), settings)
     assert result.outcome is Outcome.FAILED
     [variance] = result.variances
@@ -96,7 +96,7 @@ def test_a_budget_from_settings_is_held_regardless_of_baseline():
 
 
 def test_an_unreadable_budget_limit_is_reported_not_ignored():
-    settings = Settings(budgets=(Budget(("**",), "fast please"),))
+    settings = Settings(budgets=(Budget(benchmarks=("**",), limit="fast please"),))
     result = benchmarks.evaluate(change(BASE), settings)
     assert "cannot read the limit 'fast please'" in result.details
 

@@ -28,8 +28,79 @@ class Regex:
     """Marker: a Python regular expression."""
 
 
+class BudgetLimit:
+    """Marker: a benchmark budget's limit, ``[metric] [statistic] op value`` (``p95 <= 250ms``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """Marker: the bounds a number must lie within.
+
+    Written into the JSON Schema (so editors flag a value out of range as it is typed)
+    and read back from it by validation to say the range in the error.
+    """
+
+    minimum: float | None = None
+    exclusive_minimum: float | None = None
+    maximum: float | None = None
+    exclusive_maximum: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """Marker: a string that must match ``pattern`` (a JSON Schema ``pattern``, so ECMA-262
+    syntax that Python reads alike); ``expected`` says it in words, for the error."""
+
+    pattern: str
+    expected: str
+
+    def __post_init__(self) -> None:
+        SHAPES[self.pattern] = self.expected
+
+
+# What each ``Shape`` pattern in the schema means, for validation's messages.
+SHAPES: dict[str, str] = {}
+
+
+def captures(*groups: str) -> Shape:
+    """Regexes that must name what they find with one of ``groups`` (``(?P<knob>...)``, or
+    ``(?<knob>...)`` as the ``regex`` module also takes it): without the group a pattern
+    would report its whole match instead."""
+    named = " or ".join(f"(?P<{g}>…)" for g in groups)
+    return Shape(r"\(\?P?<(?:" + "|".join(groups) + ")>", f"a pattern with the group {named}")
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """Marker: a string that must be one of ``choices`` (names another module defines)."""
+
+    choices: tuple[str, ...]
+
+
 Globs = Annotated[tuple[str, ...], Glob]
 Regexes = Annotated[tuple[str, ...], Regex]
+# Numbers whose meaningful range the schema states: a relative change or a probability
+# strictly between 0 and 1; a positive amount; a margin that 0 turns off; a count or
+# duration of at least one; an amount where 0 means "any".
+Fraction = Annotated[float, Range(exclusive_minimum=0, exclusive_maximum=1)]
+Positive = Annotated[float, Range(exclusive_minimum=0)]
+Margin = Annotated[float, Range(minimum=0)]
+Count = Annotated[int, Range(minimum=1)]
+Amount = Annotated[int, Range(minimum=0)]
+# Text that must say something (an empty marker would match every line), and a path
+# inside the repository.
+Text = Annotated[str, Shape(r"\S", "text that is not blank")]
+RepoPath = Annotated[str, Shape(
+    r"^(?![/\\])(?!(?:.*/)?\.\.(?:/|$))\s*\S",
+    "a path inside the repository (not blank, no leading `/`, no `..`)",
+)]
+Login = Annotated[str, Shape(
+    r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$", "a GitHub login such as `alice` or `@alice`"
+)]
+Team = Annotated[str, Shape(
+    r"^@?[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$",
+    "a team written `org/team` or `@org/team`",
+)]
 
 
 _SCALARS: dict[Any, str] = {
@@ -66,6 +137,11 @@ def unwrap(hint: Any) -> tuple[Any, Any]:
         hint, *extras = get_args(hint)
         return hint, (extras[0] if extras else None)
     return hint, None
+
+
+def markers(hint: Any) -> tuple[Any, ...]:
+    """Every marker of a possibly ``Annotated`` hint (a pattern list may carry several)."""
+    return tuple(get_args(hint)[1:]) if get_origin(hint) is Annotated else ()
 
 
 def optional_of(hint: Any) -> Any | None:

@@ -7,7 +7,7 @@ from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
-from bot.core import layers, validation, yamldoc
+from bot.core import config_references, layers, validation, yamldoc
 from bot.core.binding import Globs, Problem, bind
 from bot.core.layers import Reference
 from bot.core.review.settings import ReviewSettings
@@ -142,8 +142,9 @@ def load(
         merged, problems = _extended(doc, data["extends"], parent, owner, here, missing_hint)
         doc = merged or doc
     problems += validation.problems(doc) + _meaning(doc)
+    problems += config_references.problems(doc)
     if problems:
-        raise ConfigError(source, problems)
+        raise ConfigError(source, tuple(sorted(problems, key=_in_file_order)))
     config, problems = bind(Config, doc)
     if problems:
         raise ConfigError(source, problems)
@@ -163,6 +164,10 @@ def _meaning(doc: yamldoc.Document) -> tuple[Problem, ...]:
     if isinstance(name, str) and not name.strip():
         problems += (_problem(doc, ("check_name",), "check_name: must not be empty"),)
     return problems
+
+
+def _in_file_order(problem: Problem) -> tuple[str, int, int]:
+    return problem.file, problem.position.line, problem.position.column
 
 
 def _problem(doc: yamldoc.Document, path: yamldoc.Path, message: str) -> Problem:

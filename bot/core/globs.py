@@ -99,3 +99,64 @@ def matching(patterns: tuple[str, ...], paths: Iterable[str]) -> list[str]:
         return []
     selected = _matcher(patterns)
     return [p for p in paths if selected(p)]
+
+
+UNCLOSED_CLASS = "`[` opens a character class that is never closed (write `\\[` for a bracket)"
+BRACES = (
+    "braces are not expanded in gitignore-style patterns: write one pattern per "
+    "alternative (`deploy/{a,b}/**` is `deploy/a/**` and `deploy/b/**`)"
+)
+STARS = "`***` is no pattern: `*` matches within a path segment, `**` across segments"
+NOTHING = "`!` alone excludes nothing: write the pattern to exclude after it"
+DANGLING_ESCAPE = "a trailing `\\` escapes nothing"
+
+
+def syntax_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not the glob its author meant, or None.
+
+    pathspec quietly turns ``src/[abc`` into a pattern that matches nothing, and reads
+    ``deploy/{a,b}`` literally and ``**/***`` as ``*``: the config would validate and select
+    nothing (or everything) without a word, so these are refused where they are written.
+    """
+    text = pattern[1:] if pattern.startswith("!") else pattern
+    if not text.strip():
+        return NOTHING if pattern.startswith("!") else None
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            if i + 1 == len(text):
+                return DANGLING_ESCAPE
+            i += 2
+            continue
+        if char == "[":
+            end = _class_end(text, i)
+            if end is None:
+                return UNCLOSED_CLASS
+            i = end + 1
+            continue
+        if char in "{}":
+            return BRACES
+        if text.startswith("***", i):
+            return STARS
+        i += 1
+    return None
+
+
+def _class_end(text: str, start: int) -> int | None:
+    """The index of the ``]`` closing the class opened at ``start`` (``[]a]``, ``[!]a]``)."""
+    i = start + 1
+    if i < len(text) and text[i] in "!^":
+        i += 1
+    if i < len(text) and text[i] == "]":
+        i += 1  # a leading ] is a member, as in fnmatch
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == "]":
+            return i
+        if text[i] == "/":
+            return None  # a class never spans segments
+        i += 1
+    return None

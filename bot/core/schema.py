@@ -27,11 +27,16 @@ from pathlib import Path
 from typing import Any, get_origin, get_type_hints
 
 from bot.core.binding import (
+    BudgetLimit,
     Glob,
+    OneOf,
+    Range,
     Regex,
+    Shape,
     field_default,
     is_settings,
     item_type,
+    markers,
     optional_of,
     unwrap,
 )
@@ -97,7 +102,8 @@ def _object(cls: type[Any], default: Any, path: tuple[str, ...]) -> Json:
 
 
 def _schema_of(hint: Any, default: Any, path: tuple[str, ...]) -> Json:
-    hint, marker = unwrap(hint)
+    marks = markers(hint)
+    hint, _ = unwrap(hint)
     inner = optional_of(hint)
     if inner is not None:
         return _nullable(_schema_of(inner, None if default is None else default, path))
@@ -110,20 +116,51 @@ def _schema_of(hint: Any, default: Any, path: tuple[str, ...]) -> Json:
         return {"enum": [m.value for m in hint]}
     simple = {bool: "boolean", int: "integer", float: "number", str: "string"}
     if hint in simple:
-        return {"type": simple[hint]}
+        return _marked({"type": simple[hint]}, marks)
     if get_origin(hint) is tuple:
-        item, item_marker = unwrap(item_type(hint))
-        marker = marker or item_marker
+        item = item_type(hint)
+        marks += markers(item)
+        item, _ = unwrap(item)
         if item is str:
-            string: Json = {"type": "string", "minLength": 1}
-            if marker is Glob:
-                string["format"] = "glob"
-            if marker is Regex:
-                string["format"] = "regex"
+            string = _marked({"type": "string", "minLength": 1}, marks)
+            if "enum" in string:
+                # ``enum`` holds whatever the type, so the one-string form is checked apart.
+                return {"type": ["array", "string"], "items": string,
+                        "if": {"type": "string"}, "then": string}
             # A single string is taken as a one-item list.
             return {"type": ["array", "string"], "items": string, **_without_type(string)}
         return {"type": "array", "items": _schema_of(item, dataclasses.MISSING, path)}
     raise TypeError(f"unsupported settings type {hint!r} at {'.'.join(path)}")
+
+
+_BOUNDS = {
+    "minimum": "minimum",
+    "exclusive_minimum": "exclusiveMinimum",
+    "maximum": "maximum",
+    "exclusive_maximum": "exclusiveMaximum",
+}
+
+
+def _marked(schema: Json, marks: tuple[Any, ...]) -> Json:
+    """``schema`` narrowed by the markers of its field: formats, bounds, choices, groups."""
+    out = dict(schema)
+    for mark in marks:
+        if mark is Glob:
+            out["format"] = "glob"
+        elif mark is Regex:
+            out["format"] = "regex"
+        elif mark is BudgetLimit:
+            out["format"] = "limit"
+        elif isinstance(mark, Range):
+            for name, keyword in _BOUNDS.items():
+                bound = getattr(mark, name)
+                if bound is not None:
+                    out[keyword] = bound
+        elif isinstance(mark, OneOf):
+            out = {"enum": list(mark.choices)}
+        elif isinstance(mark, Shape):
+            out["pattern"] = mark.pattern
+    return out
 
 
 def _without_type(schema: Json) -> Json:
@@ -228,10 +265,32 @@ def type_name(prop: Json) -> str:
     kinds = kinds if isinstance(kinds, list) else [kinds]
     items = prop.get("items", {})
     if "array" in kinds:
-        what = items.get("format") or items.get("type", "")
-        named = "list of " + _PLURALS.get(what, f"{what}s")
+        if "enum" in items:
+            named = "list of " + " \\| ".join(map(str, items["enum"]))
+        else:
+            what = items.get("format") or items.get("type", "")
+            named = "list of " + _PLURALS.get(what, f"{what}s")
         return named + (" (or one)" if "string" in kinds else "")
-    return " or ".join(str(k) for k in kinds)
+    name = " or ".join(str(k) for k in kinds)
+    bounds = range_words(prop)
+    return f"{name}, {bounds}" if bounds else name
+
+
+def range_words(prop: Json) -> str:
+    """A schema's bounds as people write them: ``> 0 and < 1``, ``≥ 1``."""
+    words = [
+        f"{sign} {_number(prop[keyword])}"
+        for keyword, sign in (
+            ("exclusiveMinimum", ">"), ("minimum", "≥"),
+            ("exclusiveMaximum", "<"), ("maximum", "≤"),
+        )
+        if keyword in prop
+    ]
+    return " and ".join(words)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def reference_table(schema_doc: Json | None = None) -> str:

@@ -21,7 +21,9 @@ import pathspec
 import regex
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
-from bot.core.binding import Problem, dotted
+from bot.core import globs
+from bot.core.bench import budgets
+from bot.core.binding import SHAPES, Problem, dotted
 from bot.core.yamldoc import Document, Path
 
 UNKNOWN_KEY = "{key}: unknown key{suggestion}; known keys: {known}"
@@ -29,6 +31,8 @@ WRONG_TYPE = "{key}: must be {expected}, not {value!r}"
 NOT_A_CHOICE = "{key}: must be one of {choices}, not {value!r}"
 BAD_REGEX = "{key}: invalid regular expression {value!r}: {why}"
 BAD_GLOB = "{key}: invalid path pattern {value!r}: {why}"
+BAD_LIMIT = "{key}: {why}"
+OUT_OF_RANGE = "{key}: must be {expected}, not {value!r}"
 EMPTY = "{key}: must be a non-empty string"
 MISSING = "{key}: missing required key {name!r}"
 
@@ -55,7 +59,17 @@ def _is_regex(value: object) -> bool:
 @_formats.checks("glob", raises=(ValueError, TypeError, re.error))
 def _is_glob(value: object) -> bool:
     if isinstance(value, str):
+        problem = globs.syntax_problem(value)
+        if problem:
+            raise ValueError(problem)
         pathspec.GitIgnoreSpec.from_lines([value])
+    return True
+
+
+@_formats.checks("limit", raises=budgets.LimitError)
+def _is_limit(value: object) -> bool:
+    if isinstance(value, str):
+        budgets.parse_limit(value)
     return True
 
 
@@ -91,7 +105,14 @@ def problems(doc: Document, schema: dict[str, Any] | None = None) -> tuple[Probl
     """Every way ``doc`` breaks the schema, in file order."""
     validator = _validator() if schema is None else _Validator(schema, format_checker=_formats)
     data = doc.data if doc.data is not None else {}
-    found = [p for error in validator.iter_errors(data) for p in _explain(doc, error)]
+    errors = list(validator.iter_errors(data))
+    # A regex that does not compile cannot be asked for its groups as well.
+    unreadable = {tuple(e.absolute_path) for e in errors if e.validator == "format"}
+    errors = [
+        e for e in errors
+        if not (e.validator == "pattern" and tuple(e.absolute_path) in unreadable)
+    ]
+    found = [p for error in errors for p in _explain(doc, error)]
     unique = dict.fromkeys(found)
     return tuple(sorted(unique, key=lambda p: (p.file, p.position.line, p.position.column)))
 
@@ -124,8 +145,15 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Problem]:
         yield at(path, NOT_A_CHOICE.format(key=key, choices=choices, value=value))
     elif error.validator == "format":
         why = str(error.cause) if error.cause else "not valid"
-        template = BAD_REGEX if schema.get("format") == "regex" else BAD_GLOB
+        template = {"regex": BAD_REGEX, "limit": BAD_LIMIT}.get(str(schema.get("format")),
+                                                                BAD_GLOB)
         yield at(path, template.format(key=key, value=value, why=why))
+    elif error.validator in _BOUNDS:
+        yield at(path, OUT_OF_RANGE.format(key=key, expected=_in_range(schema), value=value))
+    elif error.validator == "pattern":
+        pattern = str(schema.get("pattern"))
+        expected = SHAPES.get(pattern, f"text matching the pattern {pattern}")
+        yield at(path, WRONG_TYPE.format(key=key, expected=expected, value=value))
     elif error.validator == "minLength":
         yield at(path, EMPTY.format(key=key))
     elif error.validator == "required":
@@ -134,6 +162,32 @@ def _explain(doc: Document, error: ValidationError) -> Iterator[Problem]:
                 yield at(path, MISSING.format(key=key, name=name))
     else:
         yield at(path, f"{key}: {error.message}")
+
+
+_BOUNDS = {
+    "exclusiveMinimum": "greater than",
+    "minimum": "at least",
+    "exclusiveMaximum": "less than",
+    "maximum": "at most",
+}
+
+
+def _in_range(schema: dict[str, Any]) -> str:
+    """The whole range, whichever bound was broken: ``a number greater than 0 and less than 1``."""
+    kinds = schema.get("type")
+    whole = "integer" in (kinds if isinstance(kinds, list) else [kinds])
+    kind = "a whole number" if whole else "a number"
+    bounds = " and ".join(
+        f"{words} {_number(schema[keyword])}" for keyword, words in _BOUNDS.items()
+        if keyword in schema
+    )
+    bounds = f"of {bounds}" if bounds.startswith("at ") else bounds
+    fraction = schema.get("exclusiveMinimum") == 0 and schema.get("exclusiveMaximum") == 1
+    return f"{kind} {bounds}" + (" (a fraction: 0.1 is 10 %)" if fraction else "")
+
+
+def _number(value: Any) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _expected(schema: dict[str, Any]) -> str:

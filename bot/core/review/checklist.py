@@ -81,7 +81,7 @@ def manual_items(settings: ChecklistSettings) -> tuple[ManualItem, ...]:
     items = []
     for stage, name in STAGE_FIELDS.items():
         for entry in getattr(settings, name):
-            item_id, text = _split(entry)
+            item_id, text = split_item(entry)
             items.append(
                 ManualItem(item_id, stage, text, item_id in required,
                            tuple(scoped.get(item_id, ())))
@@ -131,7 +131,9 @@ def render_items(items: Iterable[Item]) -> str:
     return "\n".join(lines)
 
 
-def _split(entry: str) -> tuple[str, str]:
+def split_item(entry: str) -> tuple[str, str]:
+    """``(id, text)`` of a manual item as written, `"<id>: <text>"`; an entry without an id
+    gets one made of its words, so config validation and the checklist agree on ids."""
     key, sep, text = entry.partition(":")
     key = key.strip()
     if sep and _ID.match(key) and text.strip():

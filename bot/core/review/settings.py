@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core.binding import Globs
+from bot.core.binding import Count, Globs, Login, Team, Text
 
 
 class Permission(StrEnum):
@@ -59,9 +59,9 @@ class ChecklistSettings:
 
 @dataclass(frozen=True, slots=True)
 class SignoffSettings:
-    users: tuple[str, ...] = ()
+    users: tuple[Login, ...] = ()
     """Logins who may sign off variances and tick required items."""
-    teams: tuple[str, ...] = ()  # "org/team" or "@org/team"
+    teams: tuple[Team, ...] = ()
     """Teams whose members may, as `org/team` or `@org/team`."""
     permission: Permission = Permission.MAINTAIN
     """Anyone with at least this repository permission may, too."""
@@ -79,9 +79,9 @@ class MitigationSettings:
     """One issue per signed-off variance, or one per merged PR."""
     labels: tuple[str, ...] = ("performance-mitigation",)
     """Labels of mitigation issues; perfbot also finds its issues by them."""
-    assignees: tuple[str, ...] = ()
+    assignees: tuple[Login, ...] = ()
     """Assignees when a sign-off names no owner."""
-    milestone: int | None = None
+    milestone: Count | None = None
     """Milestone number for mitigation issues."""
     close_on_recovery: bool = True
     """Close the issue, with the evidence, once a later merged PR recovers the variance."""
@@ -89,9 +89,9 @@ class MitigationSettings:
 
 @dataclass(frozen=True, slots=True)
 class SweepSettings:
-    reminder_days: int = 7
+    reminder_days: Count = 7
     """Remind an overdue mitigation issue at most once per this many days."""
-    temporary_marker: str = "perf-temp: remove by"
+    temporary_marker: Text = "perf-temp: remove by"
     """Marks temporary instrumentation in code, followed by a date (YYYY-MM-DD)."""
     temporary_paths: Globs = ()
     """Where the sweep looks for markers (empty: source-like files)."""

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
 
 from bot.core import objectives as objectives_doc
 from bot.core import units
@@ -24,7 +25,7 @@ from bot.core.bench import readers, table
 from bot.core.bench.compare import compare, geometric_mean
 from bot.core.bench.model import Change, Results, Verdict
 from bot.core.bench.policy import Policy
-from bot.core.binding import Globs
+from bot.core.binding import BudgetLimit, Count, Globs, OneOf, RepoPath, Shape, Text
 from bot.core.facts import (
     ArtifactEvidence,
     ChangedFile,
@@ -99,23 +100,39 @@ class Baseline(StrEnum):
     NONE = "none"  # head only: budgets, every benchmark new
 
 
+# GitHub finds a workflow by its file name (or numeric id), never by its path.
+Workflow = Annotated[str, Shape(
+    r"^(?:[^/\\\s]+\.ya?ml|\d+)$",
+    "a workflow's file name such as `benchmark.yml` (without `.github/workflows/`)",
+)]
+
+
 @dataclass(frozen=True, slots=True)
 class Artifacts:
     """Where CI uploads results: an artifact of a GitHub Actions workflow run."""
 
-    workflows: tuple[str, ...] = ()  # workflow file names, e.g. benchmark.yml; empty: off
-    artifact: str = "benchmark-results"
-    files: Globs = ("**",)  # which files inside the artifact are result files
+    workflows: tuple[Workflow, ...] = ()
+    """Workflow file names (`benchmark.yml`) whose runs upload results; empty: none."""
+    artifact: Text = "benchmark-results"
+    """The artifact's name in those runs."""
+    files: Globs = ("**",)
+    """Which files inside the artifact are result files."""
     baseline: Baseline = Baseline.MERGE_BASE
-    timeout_minutes: int = 60
+    """The base branch's run compared against: at or before the merge base, the newest, or none."""
+    timeout_minutes: Count = 60
+    """How long after the push to wait for the workflow's results."""
     on_timeout: OnTimeout = OnTimeout.NEUTRAL
-    max_bytes: int = 50 * 1024 * 1024  # compressed and uncompressed, each
+    """The rule's outcome when no results arrived in time."""
+    max_bytes: Count = 50 * 1024 * 1024
+    """The most an artifact may take, compressed and unpacked in all."""
 
 
 @dataclass(frozen=True, slots=True)
 class Budget:
+    limit: Annotated[str, BudgetLimit]
+    """`[metric] [statistic] op value`: `p95 <= 250ms`, `time <= 2ms`, `throughput >= 1200 rps`."""
     benchmarks: Globs = ("**",)
-    limit: str = ""  # "p95 <= 250ms", "time <= 2ms", "throughput >= 1200 rps"
+    """Globs over benchmark names the limit holds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +141,19 @@ class Settings:
     severity: Severity = Severity.FAILURE
     when: Scope = Scope(paths=("**",))
     results: Globs = RESULT_PATHS
-    format: str = "auto"
+    """Committed result files, read at the head and at the merge base."""
+    format: Annotated[str, OneOf(("auto", *readers.FORMATS))] = "auto"
+    """The tool that wrote the results; `auto` tells by their content."""
     policy: Policy = Policy()
+    """How a change is judged a regression, an improvement or noise."""
     budgets: tuple[Budget, ...] = ()
+    """Absolute limits the head's results must hold, baseline or not."""
     objectives: bool = True
-    objectives_file: str = objectives_doc.DEFAULT_PATH
+    """Also hold the targets of journeys that list `benchmarks` in the objectives file."""
+    objectives_file: RepoPath = objectives_doc.DEFAULT_PATH
+    """Where the objectives file is."""
     artifacts: Artifacts = Artifacts()
+    """Results uploaded by a GitHub Actions workflow instead of committed."""
 
 
 def wants(pr: PullRequest, settings: Settings) -> Wants:

@@ -38,11 +38,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Annotated
 
 from bot.core import bodies, languages, patterns
 from bot.core import objectives as objectives_doc
 from bot.core.addedtext import Changed
-from bot.core.binding import Globs, Regexes
+from bot.core.binding import Count, Globs, OneOf, Regexes
 from bot.core.corpus import Corpus, build
 from bot.core.facts import FileStatus, PullRequest, Wants
 from bot.core.globs import matches
@@ -169,11 +170,11 @@ class Settings:
     """Where `functions: exported` reads the journeys' paths."""
     exclude: Globs = NOT_PRODUCTION
     """Files not checked: tests, examples, scripts, docs, vendored and generated code."""
-    presets: tuple[str, ...] = tuple(PRESETS)
+    presets: tuple[Annotated[str, OneOf(tuple(PRESETS))], ...] = tuple(PRESETS)
     """Instrumentation pattern sets: `opentelemetry`, `prometheus`, `micrometer`, `statsd`, `profiling`, `tracing`, `metrics`, `timing`."""  # noqa: E501
     patterns: Regexes = ()
     """Your own regexes that count as instrumentation, besides the presets."""
-    min_function_lines: int = 5
+    min_function_lines: Count = 5
     """Plain functions shorter than this are not checked (entry points always are)."""
     ignore_names: Regexes = (
         r"^__\w+__$",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 # ``rules`` is still importing its rules when this module loads: use it at call time only.
 from bot.core import objectives as objectives_file
+from bot.core.binding import RepoPath
 from bot.core.facts import FileStatus, PullRequest, Wants
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
 from bot.core.rules.common import DISABLED, Reporter
@@ -43,7 +44,7 @@ class Settings:
     enabled: bool = False
     severity: Severity = Severity.FAILURE
     when: Scope = Scope(paths=("**",))
-    file: str = objectives_file.DEFAULT_PATH
+    file: RepoPath = objectives_file.DEFAULT_PATH
     """Where the objectives live: journeys, SLIs, targets, paths and owners."""
     required: bool = False
     """`true`: a missing objectives file fails the rule (a malformed one always does)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.core.binding import Globs
+from bot.core.binding import Amount, Globs
 from bot.core.diff import first_changed_line
 from bot.core.facts import FileStatus, PullRequest
 from bot.core.globs import matching
@@ -28,7 +28,7 @@ class Scope:
     paths: Globs = ()
     labels: tuple[str, ...] = ()
     base_branches: Globs = ()
-    min_changed_lines: int = 0
+    min_changed_lines: Amount = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,12 +21,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Annotated
 
 import regex
 
 from bot.core import patterns
 from bot.core.addedtext import Changed, changed
-from bot.core.binding import Globs, Regexes
+from bot.core.binding import Globs, Regex, Regexes, captures
 from bot.core.corpus import build
 from bot.core.facts import ChangedFile, FileStatus, PullRequest, Wants
 from bot.core.globs import matches
@@ -110,6 +111,11 @@ FINDING = (
 WORD = re.compile(r"[\w.-]+")
 
 
+# A knob pattern names what it finds: without the group it would report its whole match
+# (`os.getenv("POOL`) as the knob.
+KnobPatterns = Annotated[tuple[str, ...], Regex, captures("knob", "name")]
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     enabled: bool = True
@@ -117,12 +123,12 @@ class Settings:
     when: Scope = Scope(paths=SOURCE_PATHS)
     exclude: Globs = (*sources.TESTS_AND_GENERATED, *sources.CI_FILES)
     """Files whose knobs are not checked."""
-    patterns: Regexes = DEFAULT_PATTERNS
-    """Regexes finding knob candidates in code; the group `name` is the knob's name."""
+    patterns: KnobPatterns = DEFAULT_PATTERNS
+    """Regexes finding knob candidates in code; the group `(?P<knob>…)` (or `(?P<name>…)`) captures the knob's name."""  # noqa: E501
     config_files: Globs = CONFIG_FILES
     """Config files whose numeric keys are knob candidates."""
-    config_patterns: Regexes = CONFIG_PATTERNS
-    """Regexes finding knob candidates in those config files (group `name`)."""
+    config_patterns: KnobPatterns = CONFIG_PATTERNS
+    """Regexes finding knob candidates in those config files (group `(?P<knob>…)` or `(?P<name>…)`)."""  # noqa: E501
     knob_words: Regexes = KNOB_WORDS
     """A candidate is a knob only if its name contains one of these words."""
     docs: Globs = DOC_PATHS
