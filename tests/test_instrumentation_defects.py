@@ -369,3 +369,50 @@ def test_performance_tests_scope_leaves_out_what_is_not_served(tmp_path: Path, p
     result = performance_tests.evaluate(git_change(tmp_path, {path: big}),
                                         performance_tests.Settings())
     assert result.outcome is Outcome.SKIPPED, result.reason
+
+
+@pytest.mark.parametrize(
+    ("path", "code", "expected"),
+    [
+        # utoipa documents an axum handler's operation over several lines.
+        ("src/controllers/session.rs",
+         '#[utoipa::path(\n    get,\n    path = "/api/private/session/signup",\n'
+         '    responses((status = 200, description = "Successful Response")),\n)]\n'
+         "pub async fn get_pending_signup(app: AppState, session: SessionExtension)"
+         " -> AppResult<Json<Signup>> {\n    let state = session.get();\n    Ok(Json(state))\n}\n",
+         ["Instrument endpoint `get_pending_signup`"]),
+        # gin handlers return nothing; a binder taking the context and returning an error is
+        # a helper the handler calls.
+        ("articles/validators.go",
+         "package articles\n\nfunc (v *ArticleValidator) Bind(c *gin.Context) error {\n"
+         "\terr := common.Bind(c, v)\n\tif err != nil {\n\t\treturn err\n\t}\n\treturn nil\n}\n\n"
+         "func ArticleCreate(c *gin.Context) {\n\tv := NewArticleValidator()\n"
+         "\tc.JSON(http.StatusCreated, v)\n}\n",
+         ["Instrument handler `ArticleCreate`"]),
+        # A click group whose body is a docstring runs nothing; `init` is a command however
+        # Go's `init` is ignored by name.
+        ("app/cli.py",
+         "import click\n\n\n@app.cli.group()\ndef translate():\n"
+         '    """Translation and localization commands."""\n    pass\n\n\n'
+         "@translate.command()\n@click.argument('lang')\ndef init(lang):\n"
+         "    run_babel(lang)\n",
+         ["Instrument CLI command `init`"]),
+        # RQ jobs have no decorator: the module calling get_current_job() holds them.
+        ("app/tasks.py",
+         "from rq import get_current_job\n\n\ndef _set_progress(p):\n"
+         "    job = get_current_job()\n    job.meta['p'] = p\n    job.save_meta()\n"
+         "    job.refresh()\n\n\ndef export_posts(user_id):\n    _set_progress(0)\n"
+         "    user = load(user_id)\n    send(user)\n    _set_progress(100)\n",
+         ["Instrument message consumer `export_posts`"]),
+        # A FastAPI dependency taking the request is no endpoint; an aiohttp handler is.
+        ("app/api/utils/db.py",
+         "def get_db(request: Request):\n    return request.state.db\n\n\n"
+         "async def create(request: web.Request) -> web.Response:\n"
+         "    return web.json_response(await request.json())\n",
+         ["Instrument endpoint `create`"]),
+    ],
+)
+def test_entry_points_found_in_the_precision_corpus(
+    tmp_path: Path, path: str, code: str, expected: list[str]
+) -> None:
+    assert [f.title for f in run(git_change(tmp_path, {path: code})).findings] == expected

@@ -97,7 +97,7 @@ class Language:
 
 _M = re.MULTILINE
 _MAX_PARAMS = 500  # characters of a wrapped parameter list read for its kind
-_MAX_DECORATOR_LINES = 20  # lines one wrapped decorator may take
+_MAX_DECORATOR_LINES = 40  # lines one wrapped decorator may take (utoipa's run long)
 _NOT_NAMES = frozenset(
     {
         "if", "for", "while", "switch", "catch", "with", "function", "return", "else", "do",
@@ -282,10 +282,11 @@ RUST = Language(
             _M,
         ),
     ),
-    # actix-web and Rocket route attributes; poem's and salvo's #[handler].
+    # actix-web and Rocket route attributes; poem's and salvo's #[handler]; an OpenAPI
+    # operation documented with utoipa's #[utoipa::path(get, path = "/x")].
     endpoint_decorator=re.compile(
         r"^[ \t]*#\[(?:actix_web::|rocket::)?(?:get|post|put|patch|delete|head|options|route"
-        r"|handler)\b"
+        r"|handler)\b|^[ \t]*#\[utoipa::path\b"
     ),
     example=(
         "annotate it `#[tracing::instrument]`, or enter a span first thing: "
@@ -354,7 +355,8 @@ def _definition(language: Language, m: re.Match[str], line: int, text: str) -> D
     decorators = _decorators_above(text, m.start(), language.decorator)
     params = _params(m, text)
     own = (*decorators, m.group(0))
-    signature = text[m.start("params"):m.start("params") + _MAX_PARAMS] if language is RUST else ""
+    signature = (text[m.start("params"):m.start("params") + _MAX_PARAMS]
+                 if language in (RUST, GO) and groups.get("params") is not None else "")
     kind = _kind(language, groups, own, params, name, indent, signature)
     first = ""
     inner = False
@@ -403,7 +405,7 @@ def _kind(
         if any(pattern.match(d) for d in own):
             return kind
     for kind, pattern in language.entry_params:
-        if pattern.search(params):
+        if pattern.search(params) and not (language is GO and _go_helper(kind, params, signature)):
             return kind
     if language is GO:
         if name == "ServeHTTP":
@@ -413,6 +415,8 @@ def _kind(
         return Kind.METHOD if groups.get("recv") else Kind.FUNCTION
     if language is PYTHON and _PY_GRPC.match(params):
         return Kind.SERVICE
+    if language is PYTHON and _PY_REQUEST.match(params):
+        return Kind.ENDPOINT
     if language is RUST and _RUST_GRPC.search(signature):
         return Kind.SERVICE
     if indent and language in (JAVASCRIPT, JAVA, RUST):
@@ -423,6 +427,8 @@ def _kind(
 # gRPC servicers: Python's (self, request, context); Go's (ctx context.Context, req *pb.XRequest)
 # or a streaming (req *pb.X, stream pb.Svc_MethodServer).
 _PY_GRPC = re.compile(r"\s*self\s*,\s*request\b[^,]*,\s*context\b")
+# aiohttp and Django handlers by the request they take.
+_PY_REQUEST = re.compile(r"\s*(?:self\s*,\s*)?\w+\s*:\s*(?:web\.Request|HttpRequest)\b")
 _RUST_GRPC = re.compile(
     r"&self\s*,\s*\w+\s*:\s*Request<[^)]*\)\s*->\s*Result<\s*Response<[^{;]*Status\s*>"
 )
@@ -430,6 +436,20 @@ _GO_GRPC = re.compile(
     r"^\s*\w+\s+context\.Context\s*,\s*\w+\s+\*[\w.]*(?:Request|Req)\b"
     r"|\b\w+\s+[\w.]+_\w+Server\s*$"
 )
+
+
+_GO_VOID_HANDLER = re.compile(r"http\.ResponseWriter|\*gin\.Context|\*fasthttp\.RequestCtx")
+_GO_RESULTS = re.compile(r"^[^)]*\)[ \t]*([^{\n]*)\{")
+
+
+def _go_helper(kind: Kind, params: str, signature: str) -> bool:
+    """A Go function taking a net/http, gin or fasthttp request that returns something is
+    a helper a handler calls (``Bind(c *gin.Context) error``), not a handler: those
+    frameworks' handlers return nothing."""
+    if kind is not Kind.HANDLER or not _GO_VOID_HANDLER.search(params):
+        return False
+    results = _GO_RESULTS.match(signature)
+    return results is not None and bool(results.group(1).strip())
 
 
 def _public(language: Language, groups: dict[str, str], name: str) -> bool:

@@ -22,17 +22,19 @@ elapsed time; a name alone (``Counter`` from ``collections``) is not instrumenta
 Never checked: tests, examples, scripts, docs, vendored and generated code (``exclude``),
 definitions marked as tests by their signature (``*testing.T``, ``#[test]``,
 ``@pytest.fixture``) or inside a Rust ``#[cfg(test)]`` module, a definition nested in
-one already checked (the outer one covers it), names matching ``ignore_names`` (option
-builders such as Go's ``WithX``, dunders), a definition whose name the same file's patch
+one already checked (the outer one covers it), a definition whose name the same file's patch
 also removes (a changed signature or a move, not a new function). Besides entry points,
-also closures inside unchanged functions and functions under ``min_function_lines``
-non-blank lines (getters, one-line delegations).
+also names matching ``ignore_names`` (option builders such as Go's ``WithX``, dunders,
+``init``), closures inside unchanged functions and functions under
+``min_function_lines`` non-blank lines (getters, one-line delegations). An entry point
+whose body does nothing (a click group holding only a docstring) is not asked for.
 
 Files in languages perfbot cannot read are named in the row, never passed over.
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -327,10 +329,14 @@ def _inspect(
         changed_names = _removed_names(language, group)
         found_definitions = languages.definitions(language, corpus.text)
         test_from = _test_modules(corpus) if language is languages.RUST else {}
-        for definition, start, end in _regions(corpus, found_definitions, language):
+        regions = _regions(corpus, found_definitions, language)
+        jobs = _rq_jobs(corpus, regions) if language is languages.PYTHON else set()
+        for definition, start, end in regions:
             owner = corpus.owners[definition.line]
             path = corpus.paths[owner]
             definition = _promoted(definition, path, language)
+            if definition.line in jobs and not definition.entry_point:
+                definition = replace(definition, kind=Kind.CONSUMER)
             name = definition.name
             if definition.test or definition.line > test_from.get(owner, len(corpus.lines)):
                 continue
@@ -338,7 +344,7 @@ def _inspect(
                 continue
             if name not in ignored:
                 ignored[name] = patterns.first(settings.ignore_names, name) is not None
-            if ignored[name]:
+            if ignored[name] and not definition.entry_point:
                 continue
             required = _required(definition, path, corpus, end, settings, journeys, on_journey)
             if required is not True:
@@ -360,7 +366,7 @@ def _required(
     """Whether this definition must be instrumented: True; False when it is trivial (a
     closure in unchanged code, too short); None when only ``functions`` leaves it out."""
     if definition.entry_point:
-        return True
+        return not _empty(corpus, definition, end)
     if definition.inner or _too_small(corpus, definition, end, settings.min_function_lines):
         return False
     if settings.functions is Functions.ALL:
@@ -373,7 +379,7 @@ def _required(
 
 
 # Django views by where they live; class-based views and DRF viewsets by their methods.
-_VIEW_FILES = ("**/views.py", "**/views/**", "**/viewsets.py", "**/api/**/*.py")
+_VIEW_FILES = ("**/views.py", "**/views/**", "**/viewsets.py")
 _VIEW_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "dispatch", "list",
      "create", "retrieve", "update", "partial_update", "destroy"}
@@ -394,6 +400,43 @@ def _promoted(definition: Definition, path: str, language: Language) -> Definiti
     if definition.name == "handle" and "/management/commands/" in f"/{path}":
         return replace(definition, kind=Kind.COMMAND)
     return definition
+
+
+def _rq_jobs(corpus: Corpus, regions: list[tuple[Definition, int, int]]) -> set[int]:
+    """Lines of the public top-level Python functions of a module that calls RQ's
+    ``get_current_job()``: background jobs a queue runs, with no decorator to tell them by."""
+    modules = {corpus.owners[i] for i, line in enumerate(corpus.lines)
+               if "get_current_job(" in line}
+    return {
+        definition.line for definition, _, _ in regions
+        if corpus.owners[definition.line] in modules and definition.indent == 0
+        and definition.public
+    }
+
+
+_PLACEHOLDER = re.compile(r"""^(?:pass|\.\.\.|#.*|"[^"]*"|'[^']*')$""")
+
+
+def _empty(corpus: Corpus, definition: Definition, end: int) -> bool:
+    """A Python command whose body is only ``pass``, ``...``, a docstring or comments (a
+    click group whose subcommands do the work): nothing runs there to measure."""
+    if definition.kind is not Kind.COMMAND:
+        return False
+    fence = ""
+    for line in corpus.lines[definition.line + 1:end]:
+        text = line.strip()
+        if fence:
+            fence = "" if text.endswith(fence) else fence
+            continue
+        if not text or (text.startswith(")") and text.endswith(":")):
+            continue
+        if text.startswith(('"""', "'''")):
+            if len(text) < 6 or not text.endswith(text[:3]):
+                fence = text[:3]
+            continue
+        if not _PLACEHOLDER.match(text):
+            return False
+    return True
 
 
 def _test_modules(corpus: Corpus) -> dict[int, int]:
