@@ -77,6 +77,7 @@ class Score:
     corpus: str
     language: str
     functions: int
+    title: str = ""
     flagged: list[tuple[Flag, Label | None]] = field(default_factory=list)
     entry_points: list[Label] = field(default_factory=list)
     missed: list[Label] = field(default_factory=list)
@@ -209,7 +210,9 @@ def match(flag: Flag, labels: Sequence[Label]) -> Label | None:
 
 
 def score(name: str, doc: dict[str, Any], labels: list[Label], found: Iterable[Flag]) -> Score:
-    result = Score(name, doc.get("languages", ""), len(labels))
+    repository = doc.get("repository", "").removeprefix("https://github.com/")
+    result = Score(name, doc.get("languages", ""), len(labels),
+                   f"{repository} {doc.get('range', '')}".strip())
     seen: set[int] = set()
     for flag in found:
         label = match(flag, labels)
@@ -308,6 +311,32 @@ def table(scores: Sequence[Score], baseline: Sequence[Score] | None) -> str:
     return "\n".join(lines)
 
 
+def markdown(scores: Sequence[Score], baseline: Sequence[Score] | None) -> str:
+    """The table as the README shows it, with the baseline's precision and recall."""
+    before = {s.corpus: s for s in baseline or ()}
+    head = "| range | language | new functions | flagged | precision | entry points | recall |"
+    rule = "|---|---|---:|---:|---:|---:|---:|"
+    if baseline is not None:
+        head += " before: flagged | precision | recall |"
+        rule += "---:|---:|---:|"
+    lines = [head, rule]
+
+    def cells(s: Sequence[Score]) -> str:
+        fn, fl, tp, ep, found = totals(s)
+        text = (f" {fn:,} | {fl:,} | {percent(tp, fl).strip()} | {ep:,} |"
+                f" {percent(found, ep).strip()} |")
+        if baseline is not None:
+            b = [before[x.corpus] for x in s if x.corpus in before]
+            _, bfl, btp, bep, bfound = totals(b)
+            text += f" {bfl:,} | {percent(btp, bfl).strip()} | {percent(bfound, bep).strip()} |"
+        return text
+
+    for s in scores:
+        lines.append(f"| {s.title} | {s.language} |" + cells([s]))
+    lines.append(f"| **total** ({len(scores)} ranges) | |" + cells(scores))
+    return "\n".join(lines)
+
+
 def details(scores: Sequence[Score]) -> str:
     out = []
     for s in scores:
@@ -326,6 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"git revision to compare with (default {BASELINE}); 'none' skips")
     parser.add_argument("--list", action="store_true",
                         help="list every false positive and missed entry point")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the table as Markdown (the README's)")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help=argparse.SUPPRESS)
     parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--flags-only", action="store_true", help=argparse.SUPPRESS)
@@ -345,7 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     repos = {labels_of(d)[0]["repository"] for d in corpora(args.corpus)}
     print(f"default config, {len(scores)} ranges of {len(repos)} repositories"
           + (f"; 'base' = the rule at {args.baseline}" if baseline is not None else ""))
-    print(table(scores, baseline))
+    print(markdown(scores, baseline) if args.markdown else table(scores, baseline))
     if args.list:
         print()
         print(details(scores))

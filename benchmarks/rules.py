@@ -9,21 +9,29 @@ removed lines, at 30 to 40 changed lines a file; the largest is 3,000 files and
 ``--runs`` evaluations with the patch cache emptied before each (the cost a new
 delivery pays), and the median CPU time of the same runs, which a busy shared machine
 disturbs less; peak RSS is the process's high-water mark after each size.
+
+A second table measures the same evaluations side by side with the two speed-ups
+switched off and on, alternating run by run: globs on the stdlib ``re`` where their
+translation is linear (``bot.core.globs.linearised``; off, every glob runs under the
+``regex`` timeout), and the literal test before a configured pattern's timed search
+(``bot.core.patterns.required``; off, every search runs).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-from bot.core import addedtext  # noqa: E402
+from bot.core import addedtext, globs, patterns  # noqa: E402
 from bot.core.config import Config  # noqa: E402
 from bot.core.evaluate import evaluate  # noqa: E402
 from bot.core.facts import ChangedFile, FileStatus, PullRequest  # noqa: E402
@@ -119,6 +127,46 @@ def synthetic_pr(files: int, lines: int) -> PullRequest:
                        labels=frozenset({"performance"}))
 
 
+@contextlib.contextmanager
+def speedups(on: bool) -> Iterator[None]:
+    """The glob and pattern speed-ups as they are (``on``) or switched off, caches cleared."""
+    saved = globs.linearised, patterns.required
+    if not on:
+        globs.linearised = lambda source: None
+        patterns.required = lambda pattern: ""
+    globs._matcher.cache_clear()
+    try:
+        yield
+    finally:
+        globs.linearised, patterns.required = saved
+        globs._matcher.cache_clear()
+
+
+def side_by_side(runs: int) -> None:
+    print(f"\n{'files':>6} {'changed lines':>14} {'CPU before':>11} {'CPU after':>10} "
+          f"{'after/before':>13}   (median of {runs} alternating runs each)")
+    config = Config()
+    for files, lines in SIZES:
+        pr = synthetic_pr(files, lines)
+        total = sum(f.additions + f.deletions for f in pr.files)
+        cpu: dict[bool, list[float]] = {False: [], True: []}
+        verdicts = set()
+        for _ in range(runs):
+            for on in (False, True):
+                with speedups(on):
+                    evaluate(pr, config)  # warm the compiled-glob cache, as a process is
+                    addedtext.changed.cache_clear()
+                    start = time.process_time()
+                    evaluation = evaluate(pr, config)
+                    cpu[on].append(time.process_time() - start)
+                verdicts.add(tuple((r.rule, r.outcome, r.reason) for r in evaluation.results))
+        if len(verdicts) != 1:
+            raise SystemExit("the speed-ups changed a verdict")
+        before, after = statistics.median(cpu[False]), statistics.median(cpu[True])
+        print(f"{len(pr.files):>6} {total:>14,} {before * 1000:>9.0f}ms {after * 1000:>8.0f}ms "
+              f"{after / before:>12.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -143,6 +191,7 @@ def main() -> None:
         print(f"{len(pr.files):>6} {total:>14,} {median * 1000:>7.0f}ms "
               f"{min(times) * 1000:>7.0f}ms {median_cpu * 1000:>7.0f}ms "
               f"{median_cpu / total * 1e6:>12.2f} {rss:>7.0f}MB  {outcomes}")
+    side_by_side(args.runs)
 
 
 if __name__ == "__main__":

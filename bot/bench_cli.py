@@ -1,5 +1,8 @@
 """``perfbot bench compare BASE HEAD``: the App's benchmark comparison, run on local files.
 
+``perfbot bench compare PAIRED`` reads one paired result file (``perfbot bench run
+--output``) as the whole comparison and prints its paired table.
+
 The same readers and the same ``compare`` as the check run, so a developer sees
 before pushing what the App will say. Exit 0 when nothing regressed, 1 when
 something did, 2 when an input cannot be read (the message names the file), the two
@@ -18,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.core.bench import table
+from bot.core.bench import paired, paired_file, paired_report, table
 from bot.core.bench.compare import compare, geometric_mean
 from bot.core.bench.model import BenchFileError, Change, Results, Verdict
 from bot.core.bench.policy import Policy, Statistic, parse_threshold
@@ -31,6 +34,14 @@ NO_FILES = "the folder holds no result files"
 TOO_LARGE = "{size:,} bytes is more than the {cap:,} perfbot reads"
 UNREADABLE = "cannot be read ({detail})"
 TOOL_ERRORS = "perfbot: {path}: the tool reports benchmark {name} failed"
+ONE_FILE = "a paired comparison is one file: the paired result file bench run --output wrote"
+ONE_FILE_HINT = (
+    "with one argument, bench compare reads a paired result file (perfbot bench run "
+    "--output FILE); to compare two result files give both: perfbot bench compare BASE HEAD"
+)
+PAIRED_ALONE = (
+    "is a paired result file, a whole comparison by itself: perfbot bench compare {path}"
+)
 OTHER_TOOLS = (
     "perfbot: nothing to compare: the base is {base} output and the head {head} output, and "
     "no benchmark appears in both; compare results of the same tool"
@@ -48,8 +59,11 @@ def register(commands: Any) -> None:
         "rule the App applies. Exit 0 when nothing regressed, 1 on a regression, 2 when an "
         "input cannot be read.",
     )
-    cmp.add_argument("base", type=Path, help="baseline result file or folder")
-    cmp.add_argument("head", type=Path, help="result file or folder to judge")
+    cmp.add_argument(
+        "base", type=Path,
+        help="baseline result file or folder, or alone a paired result file (bench run --output)",
+    )
+    cmp.add_argument("head", type=Path, nargs="?", help="result file or folder to judge")
     cmp.add_argument("--format", default="auto", choices=("auto", *FORMATS), help="result format")
     cmp.add_argument("--json", action="store_true", help="print JSON instead of a table")
     cmp.add_argument(
@@ -63,10 +77,18 @@ def register(commands: Any) -> None:
         choices=[s.value for s in Statistic],
         help=f"statistic compared (default {Policy().statistic.value})",
     )
+    from bot import bench_run_cli
+
+    bench_run_cli.register(actions)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.bench_command == "run":
+        from bot import bench_run_cli
+
+        return bench_run_cli.run(args)
     policy = Policy()
+    threshold = None
     if args.threshold is not None:
         try:
             threshold = parse_threshold(args.threshold)
@@ -76,6 +98,12 @@ def run(args: argparse.Namespace) -> int:
         policy = replace(policy, threshold=threshold)
     if args.statistic is not None:
         policy = replace(policy, statistic=Statistic(args.statistic))
+    if args.head is None:
+        return compare_paired(args.base, policy, threshold, args.json)
+    for side in (args.base, args.head):
+        if side.is_file() and _is_paired_file(side):
+            print(f"perfbot: {side}: {PAIRED_ALONE.format(path=side)}", file=sys.stderr)
+            return EXIT_UNREADABLE
     base, base_problems = load(args.base, args.format)
     head, head_problems = load(args.head, args.format)
     if base_problems or head_problems:
@@ -100,6 +128,49 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(table.render(changes, limit=10_000_000))
     regressed = any(c.verdict is Verdict.REGRESSED for c in changes)
     return EXIT_REGRESSED if regressed else EXIT_PASS
+
+
+def compare_paired(path: Path, policy: Policy, threshold: float | None, as_json: bool) -> int:
+    """One paired result file in (``bench run --output``), its paired table out."""
+    if threshold is not None:
+        policy = replace(policy, paired_threshold=threshold)
+    if not path.is_file():
+        problem = NOT_FOUND if not path.exists() else ONE_FILE
+        print(f"perfbot: {path}: {problem}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise BenchFileError(str(path), TOO_LARGE.format(size=size, cap=MAX_BYTES))
+        paired_run = paired_file.loads(str(path), path.read_bytes())
+    except OSError as exc:
+        print(f"perfbot: {path}: {UNREADABLE.format(detail=exc.strerror)}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except BenchFileError as exc:
+        print(f"perfbot: {exc}", file=sys.stderr)
+        if exc.problem == paired_file.NOT_PAIRED:
+            print(f"perfbot: {ONE_FILE_HINT}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    analysis = paired.analyse(paired_run.rounds, policy, paired_run.planned)
+    return show_paired(analysis, paired_run, as_json)
+
+
+def show_paired(analysis: paired.Analysis, paired_run: paired_file.PairedRun, as_json: bool) -> int:
+    """Print a paired comparison as ``bench run`` and ``bench compare FILE`` do; its exit code."""
+    if as_json:
+        sys.stdout.write(json.dumps(paired_report.as_json(analysis, paired_run), indent=2) + "\n")
+    else:
+        sys.stdout.write(paired_report.render(analysis, paired_run, limit=10_000_000))
+    regressed = any(c.verdict is Verdict.REGRESSED for c in analysis.verdicts)
+    return EXIT_REGRESSED if regressed else EXIT_PASS
+
+
+def _is_paired_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return paired_file.looks_paired(handle.read(200))
+    except OSError:
+        return False
 
 
 def load(root: Path, format: str) -> tuple[list[Results], list[BenchFileError]]:

@@ -4,19 +4,43 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__, bench_cli, sweep_cli
 from bot.core import config as config_model
 from bot.core.config_report import with_proposed_config
 from bot.core.evaluate import config_failure, evaluate, wanted
 from bot.core.render import json_report, markdown_report
-from bot.core.results import Conclusion
+from bot.core.reports.github import step_summary, workflow_commands
+from bot.core.reports.sarif import sarif_report
+from bot.core.reports.text import text_report
+from bot.core.results import Conclusion, Evaluation, Outcome
 from bot.local import validate
 
+if TYPE_CHECKING:
+    from bot.local.git import Checkout
+
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "markdown", "json", "github", "sarif")
+UNCOMMITTED = (
+    "perfbot: warning: {count:,} uncommitted change{s} ({shown}) {verb} not checked: perfbot "
+    "check reads commits; commit them, or pass --worktree to check the work tree as it stands"
+)
+SAME_COMMIT = (
+    "`{head}` and `{base}` are the same commit ({sha}), so there is no change to check. "
+    "Pass the branch the change would merge into (e.g. `--base origin/main`), or "
+    "`--base HEAD~1` to check the last commit."
+)
+ALREADY_MERGED = (
+    "`{head}` ({sha}) is already part of `{base}`, so there is no change to check. "
+    "Pass the branch the change would merge into (e.g. `--base origin/main`), or "
+    "`--base HEAD~1` to check the last commit."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,10 +60,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--repo", type=Path, default=Path.cwd(), help="checkout (default: .)")
     check.add_argument("--base", help="base branch (default: origin/HEAD, main or master)")
     check.add_argument("--head", default="HEAD", help="head ref (default: HEAD)")
-    check.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    check.add_argument(
+        "--worktree", action="store_true",
+        help="check the work tree as it stands (uncommitted and untracked files included) "
+        "instead of the HEAD commit",
+    )
+    check.add_argument(
+        "--format", choices=FORMATS, default=None,
+        help="text (colour on a terminal), markdown (the check run's text), json (every "
+        "finding), github (Actions annotations and job summary) or sarif (code scanning); "
+        "default: text when stdout is a terminal, else markdown",
+    )
+    check.add_argument(
+        "--strict", action="store_true",
+        help="exit 1 when any rule fails, warnings and notices included",
+    )
     check.add_argument("--label", action="append", default=[], help="a PR label (repeatable)")
-    check.add_argument("--body", help="PR description (default: the commit messages)")
-    check.add_argument("--body-file", type=Path, help="read the PR description from a file")
+    body = check.add_mutually_exclusive_group()
+    body.add_argument("--body", help="PR description (default: the commit messages)")
+    body.add_argument("--body-file", type=Path, help="read the PR description from a file")
 
     check.add_argument(
         "--extends", type=Path, dest="extends_file", metavar="FILE",
@@ -70,13 +109,23 @@ def run_check(args: argparse.Namespace) -> int:
     from bot.local.git import Checkout, GitError
 
     checkout = Checkout(args.repo)
+    if args.worktree and args.head != "HEAD":
+        print("perfbot: --worktree checks the work tree, so it takes no --head", file=sys.stderr)
+        return EXIT_USAGE
+    notes: list[str] = []
     try:
         body = args.body
         if args.body_file is not None:
-            body = args.body_file.read_text(encoding="utf-8")
+            body = _read_body(args.body_file)
         base = args.base or checkout.default_base()
         checkout.resolve(base)
-        pr = checkout.pull_request(base, args.head, body=body, labels=frozenset(args.label))
+        if args.head == "HEAD" and not args.worktree:
+            _warn_uncommitted(checkout.uncommitted())
+        pr = checkout.pull_request(
+            base, args.head, body=body, labels=frozenset(args.label), worktree=args.worktree
+        )
+        if not args.worktree or not pr.files:
+            notes += _same_commit(checkout, base, args.head)
         files = checkout.config_files(base, args.extends_file)
         source = files.source if files else config_model.builtin_source()
     except (GitError, OSError, UnicodeDecodeError) as exc:
@@ -84,18 +133,82 @@ def run_check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         config = files.load() if files else config_model.load(source)
-        pr = checkout.with_contents(pr, wanted(pr, config), base)
+        pr = checkout.with_contents(pr, wanted(pr, config), base, args.head)
         evaluation = evaluate(pr, config, origin=source.origin)
         proposed = checkout.proposed_config_error(pr, args.extends_file)
         if proposed is not None:
             evaluation = with_proposed_config(evaluation, proposed)
-        code = EXIT_FAIL if evaluation.conclusion is Conclusion.FAILURE else EXIT_PASS
+        code = _exit_code(evaluation, strict=args.strict)
     except config_model.ConfigError as exc:
         evaluation = config_failure(exc)
         code = EXIT_USAGE
-    render = json_report if args.format == "json" else markdown_report
-    sys.stdout.write(render(evaluation).rstrip("\n") + "\n")
+    if notes:
+        evaluation = replace(evaluation, notes=(*notes, *evaluation.notes))
+    _write(evaluation, args.format)
     return code
+
+
+def _exit_code(evaluation: Evaluation, *, strict: bool) -> int:
+    if evaluation.conclusion is Conclusion.FAILURE:
+        return EXIT_FAIL
+    if strict and any(r.outcome is Outcome.FAILED for r in evaluation.results):
+        return EXIT_FAIL
+    return EXIT_PASS
+
+
+def _write(evaluation: Evaluation, chosen: str | None) -> None:
+    """Print the report in the format asked for; the default suits where stdout goes."""
+    terminal = sys.stdout.isatty()
+    form = chosen or ("text" if terminal else "markdown")
+    if form == "text":
+        colour = terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+        out = text_report(evaluation, colour=colour)
+    elif form == "json":
+        out = json_report(evaluation)
+    elif form == "sarif":
+        out = sarif_report(evaluation, __version__)
+    elif form == "github":
+        out = workflow_commands(evaluation)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            try:
+                with open(summary, "a", encoding="utf-8") as handle:
+                    handle.write(step_summary(evaluation).rstrip("\n") + "\n")
+            except OSError as exc:
+                print(f"perfbot: cannot write the job summary to {summary}: {exc.strerror}",
+                      file=sys.stderr)
+    else:
+        out = markdown_report(evaluation)
+    sys.stdout.write(out.rstrip("\n") + "\n")
+
+
+def _read_body(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise OSError(f"cannot read --body-file {path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise OSError(f"cannot read --body-file {path}: {exc.strerror}") from None
+
+
+def _warn_uncommitted(paths: tuple[str, ...]) -> None:
+    if not paths:
+        return
+    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3:,} more" if len(paths) > 3 else "")
+    plural = len(paths) != 1
+    print(UNCOMMITTED.format(count=len(paths), s="s" if plural else "", shown=shown,
+                             verb="are" if plural else "is"), file=sys.stderr)
+
+
+def _same_commit(checkout: Checkout, base: str, head: str) -> list[str]:
+    """Say so when there is nothing to check because head is already on base."""
+    head_sha = checkout.resolve(head)
+    if checkout.merge_base(base, head_sha) != head_sha:
+        return []
+    sha = head_sha[:12]
+    if checkout.resolve(base) == head_sha:
+        return [SAME_COMMIT.format(head=head, base=base, sha=sha)]
+    return [ALREADY_MERGED.format(head=head, base=base, sha=sha)]
 
 
 def serve() -> int:

@@ -65,6 +65,10 @@ def local(path: Path, today: date) -> int:
         except GitError:
             continue
         found += sweep.expired(sweep.temporaries(name, text, settings.temporary_marker), today)
+        for bad in sweep.undated(name, text, settings.temporary_marker):
+            print(sweep.UNDATED.format(path=bad.path, line=bad.line, text=bad.text,
+                                       marker=settings.temporary_marker.strip()),
+                  file=sys.stderr)
     for item in found:
         print(f"{item.path}:{item.line}: expired {item.due}: {item.text}")
     return EXIT_FOUND if found else EXIT_CLEAN

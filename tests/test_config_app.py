@@ -165,3 +165,38 @@ async def test_a_pr_converted_to_draft_is_skipped_when_drafts_are(bot: Bot, worl
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.conclusion == "success"
     assert "draft" in run.output.title.lower()
+
+
+async def test_a_range_or_reference_error_in_the_org_file_is_reported_against_the_org_file(
+    bot: Bot, world: World
+):
+    org_repo(world, ORG_CONFIG + "  benchmarks:\n    policy:\n      threshold: 30\n")
+    text = "version: 1\nextends: org\nreview:\n  checklist:\n    required: [load]\n"
+    world.repo.commit("main", {".github/performance.yml": text})
+    pr = open_pr(world, {"src/a.py": "a = 1\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "failure"
+    # The repository's own mistake is annotated on its file...
+    [note] = run.annotations
+    assert (note["path"], note["start_line"], note["start_column"]) == (
+        ".github/performance.yml", 5, 16,
+    )
+    assert "no manual checklist item has the id 'load'" in note["message"]
+    # ...the org file's is named with that file, line and column.
+    assert (f"`{ORG_FILE}` line 11, column 18: rules.benchmarks.policy.threshold: must be a "
+            "number greater than 0 and less than 1") in run.output.summary
+
+
+async def test_a_broken_org_default_of_a_repo_without_a_config_names_the_org_file(
+    bot: Bot, world: World
+):
+    org_repo(world, ORG_CONFIG.replace('paths: ["api/**"]', 'paths: ["api/{v1,v2}/**"]'))
+    pr = open_pr(world, {"api/routes.py": "def get():\n    return 1\n"})
+    await bot.send("pull_request", "opened", pr=pr)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.conclusion == "failure"
+    assert run.annotations == []
+    assert f"`{ORG_FILE}` line 7, column 15: rules.design_record.when.paths[0]: invalid path" \
+        in run.output.summary
+    assert "braces are not expanded" in run.output.summary

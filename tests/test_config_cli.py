@@ -122,3 +122,15 @@ def test_check_reads_an_extends_target_from_a_file(repo, tmp_path, capsys) -> No
     org = tmp_path / "org.yml"
     org.write_text(TEAM_CONFIG)
     assert main([*args, "--extends", str(org)]) == 1  # the org's rules apply: src/** needs a record
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_check_names_each_config_problem_as_file_line_col_in_its_report(
+    case: Case, repo, capsys
+) -> None:
+    repo.commit({".github/performance.yml": case.text}, "config")
+    repo.branch("feature")
+    repo.commit({"src/a.py": "a\n"}, "change")
+    assert main(["check", "--repo", str(repo.path), "--base", "main"]) == 2
+    out = capsys.readouterr().out
+    assert f"`.github/performance.yml:{case.line}:{case.column}`: " in out

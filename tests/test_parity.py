@@ -37,6 +37,10 @@ groups:
 """
 INCOMPLETE_ALERT = "      - alert: Down\n        expr: up == 0\n"
 OBJECTIVES_CONFIG = "version: 1\nrules:\n  objectives:\n    enabled: true\n    required: true\n"
+DASHBOARDS_CONFIG = "version: 1\nrules:\n  dashboards: {enabled: true}\n"
+CHARTED = OBJECTIVES + "    metric: store_get_seconds\n"
+BOARD = json.dumps({"title": "Store", "panels": [
+    {"type": "timeseries", "targets": [{"expr": "rate(store_get_seconds_sum[5m])"}]}]})
 SECTIONS_CONFIG = TEAM_CONFIG + "    required_sections: [Performance]\n"
 CASES = {
     "fails without a record": (
@@ -58,6 +62,9 @@ CASES = {
                            {"body": "## Rollout\nCanary 5% for a day.\n"}),
     "objectives at stake": (OBJECTIVES_CONFIG, {"src/store.py": "k0 = 1\n"}),
     "objectives malformed": (OBJECTIVES_CONFIG, {OBJECTIVES_FILE: "journeys:\n  - name: x\n"}),
+    "journey not on a dashboard": (DASHBOARDS_CONFIG, {OBJECTIVES_FILE: CHARTED}),
+    "journey on a dashboard": (DASHBOARDS_CONFIG, {OBJECTIVES_FILE: CHARTED,
+                                                   "ops/dashboards/store.json": BOARD}),
     "record lacks sections": (SECTIONS_CONFIG, {"src/a.py": "a\n", "docs/adr/3.md": "# Cache\n"}),
     "record linked by path": (SECTIONS_CONFIG, {"src/a.py": "a\n"},
                               {"body": "Design: docs/adr/0001-store.md"}),
@@ -153,9 +160,11 @@ EXPECTED = {
     "rollout by label": "success", "rollout by section": "success",
     "objectives at stake": "success", "objectives malformed": "failure",
     "record lacks sections": "failure", "record linked by path": "success",
+    "journey not on a dashboard": "failure", "journey on a dashboard": "success",
 }
 SUMMARY = {
     "objectives at stake": "**store** (owners @octo-org/storage)",
+    "journey on a dashboard": "**store** (`ops/dashboards/store.json`)",
     "rollout by label": "labelled `rollout:canary`",
     "rollout by section": "has a `Rollout` section",
     "record linked by path": "`docs/adr/0001-store.md` has every required section",
@@ -166,4 +175,5 @@ LINES = {
     "rollout undeclared": [("deploy/api.yaml", 1)],
     "objectives malformed": [(OBJECTIVES_FILE, 2)],
     "record lacks sections": [("docs/adr/3.md", 1)],
+    "journey not on a dashboard": [(OBJECTIVES_FILE, 6)],
 }

@@ -28,7 +28,22 @@ def test_change_without_perf_test_fails_with_annotation_on_the_first_changed_lin
     [finding] = result.findings
     assert (finding.path, finding.start_line) == ("src/engine.py", 4)
     assert "(60 changed lines)" in result.reason
-    assert "`benchmarks/**`" in result.fix and "func BenchmarkX" in result.fix
+    assert "`benchmarks/**`" in result.fix and "def test_x(benchmark):" in result.fix
+    assert "func BenchmarkX" not in result.fix  # a Python change is not told to write Go
+
+
+@pytest.mark.parametrize(("path", "suggested", "not_suggested"), [
+    ("src/engine.go", "func BenchmarkX(b *testing.B)", "pytest-benchmark"),
+    ("src/Engine.java", "JMH `@Benchmark`", "func BenchmarkX"),
+    ("src/engine.ts", "`*.bench.ts`", "func BenchmarkX"),
+    ("src/engine.txt", "a benchmark function in a test file", "func BenchmarkX"),
+])
+def test_the_hint_is_a_benchmark_in_the_changed_codes_language(
+    tmp_path: Path, path: str, suggested: str, not_suggested: str
+) -> None:
+    result = run(git_change(tmp_path, {path: BIG}))
+    assert result.outcome is Outcome.FAILED
+    assert suggested in result.fix and not_suggested not in result.fix
 
 
 @pytest.mark.parametrize(

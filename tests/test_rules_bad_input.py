@@ -12,6 +12,7 @@ from bot.cli import main
 from bot.core.config import Config
 from bot.core.evaluate import evaluate
 from bot.core.facts import ChangedFile, FileStatus, PullRequest
+from bot.core.render import check_output
 from bot.core.results import Outcome
 from bot.core.rules import RULES
 from bot.core.rules.instrumentation import Functions
@@ -126,8 +127,12 @@ def test_the_100000_line_pr_is_evaluated_with_capped_annotations() -> None:
     assert instrumented.outcome is Outcome.FAILED
     # Four definitions a file; the last, four lines long, is under min_function_lines.
     assert instrumented.reason.startswith("9,000 new functions in this PR have no instr")
-    assert instrumented.reason.endswith("and 8,997 more (annotating the first 50).")
-    assert len(instrumented.findings) == 50
+    assert instrumented.reason.endswith("and 8,997 more.")
+    assert len(instrumented.findings) == 9000
+    output = check_output(evaluate(pr, Config()))
+    shown = [a for a in output.annotations if (a.title or "").startswith("Instrument ")]
+    assert len(shown) == 50
+    assert "annotated the first 50 of 9,000 findings" in output.text
     assert got["performance_tests"].outcome is Outcome.FAILED
 
 

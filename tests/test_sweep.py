@@ -62,3 +62,15 @@ def test_local_sweep_lists_expired_markers(tmp_path: Path, capsys):
     assert code == 1
     assert "src/timing.py:3: expired 2026-01-31" in capsys.readouterr().out
     assert main(["sweep", "--repo", str(repo.path), "--today", "2026-01-01"]) == 0
+
+
+def test_a_marker_with_an_unreadable_date_is_warned_about(tmp_path: Path, capsys):
+    repo = GitRepo(tmp_path)
+    repo.commit({"src/timing.py": "t0 = now()  # perf-temp: remove by someday\n",
+                 "src/ok.py": "t1 = now()  # perf-temp: remove by 2026-02-30\n"}, "measure")
+    code = main(["sweep", "--repo", str(repo.path), "--today", "2026-11-27"])
+    err = capsys.readouterr().err
+    assert code == 0  # nothing expired, but neither marker passes in silence
+    assert "src/timing.py:1: warning:" in err and "never expires" in err
+    assert "perf-temp: remove by YYYY-MM-DD" in err
+    assert "src/ok.py:1: warning:" in err  # 30 February is no real day

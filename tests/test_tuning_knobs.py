@@ -46,7 +46,10 @@ def test_documenting_each_knob_in_a_changed_doc_passes(tmp_path: Path) -> None:
            "- DB_POOL_SIZE (env): connections kept open.\n")
     result = run(git_change(tmp_path, {"svc/settings.py": PY, "docs/tuning.md": doc}))
     assert result.outcome is Outcome.PASSED, result.reason
-    assert result.reason == tuning_knobs.DOCUMENTED.format(count=2)
+    # The passing row names the knobs it found, so a reader can tell what was checked.
+    assert result.reason == (
+        "Every new tuning knob (2) is mentioned in the documentation this PR changes: "
+        "`REQUEST_TIMEOUT`, `DB_POOL_SIZE`.")
 
 
 def test_a_partly_documented_change_names_the_changed_doc(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from gidgethub import HTTPException
 
+from bot.core.bench import paired_file
 from bot.core.bench.archive import Limits
 from bot.core.config import Config
 from bot.core.facts import ArtifactEvidence, EvidenceState, PullRequest
@@ -157,6 +158,9 @@ async def _with_baseline(
     base_ref = pull["base"]["ref"]
     if settings.baseline is Baseline.NONE:
         return replace(ready, problem="the config asks for none (`baseline: none`).")
+    if any(paired_file.looks_paired(data) for data in ready.head.values()):
+        # A paired result (perfbot bench run) is a whole comparison: no baseline to find.
+        return replace(ready, problem="the artifact holds paired results, which need none.")
     compared = await gh.getitem(
         f"/repos/{repo}/compare/{quote(pull['base']['sha'])}...{quote(pull['head']['sha'])}"
         "?per_page=1"

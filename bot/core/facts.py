@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.core.globs import matching
+
 
 class FileStatus(StrEnum):
     ADDED = "added"
@@ -41,6 +43,8 @@ class Tree:
     sha: str = ""
     texts: Mapping[str, str] = field(default_factory=dict)
     unreadable: Mapping[str, str] = field(default_factory=dict)
+    # Why a listing the rules asked for (``Wants.listed``) may miss files; "" when whole.
+    unlisted: str = ""
 
     def text(self, path: str) -> str | None:
         return self.texts.get(path)
@@ -107,14 +111,31 @@ class Wants:
 
     Rules name them in ``wants``; each front reads them into ``PullRequest.head`` and
     ``PullRequest.base`` before evaluation, so rules stay pure.
+
+    ``listed`` holds glob sets (gitignore-style, as configured) for files a rule needs
+    whether or not the change touches them, such as dashboard definitions: the front
+    lists the head's tree once and reads every file one of them selects, after the
+    files named in ``head``, which come first whatever a read limit leaves out.
     """
 
     head: frozenset[str] = frozenset()
     base: frozenset[str] = frozenset()
+    listed: frozenset[tuple[str, ...]] = frozenset()
 
     def __or__(self, other: Wants) -> Wants:
-        return Wants(self.head | other.head, self.base | other.base)
+        return Wants(self.head | other.head, self.base | other.base, self.listed | other.listed)
+
+    def selected(self, paths: Iterable[str]) -> list[str]:
+        """Which of the head's ``paths`` (a tree listing) ``listed`` selects, in order,
+        less those named in ``head`` already."""
+        picked: set[str] = set()
+        listing = [p for p in paths if p not in self.head]
+        for patterns in self.listed:
+            picked.update(matching(patterns, listing))
+        return [p for p in listing if p in picked]
 
     @staticmethod
-    def of(head: Iterable[str] = (), base: Iterable[str] = ()) -> Wants:
-        return Wants(frozenset(head), frozenset(base))
+    def of(
+        head: Iterable[str] = (), base: Iterable[str] = (), listed: Iterable[tuple[str, ...]] = ()
+    ) -> Wants:
+        return Wants(frozenset(head), frozenset(base), frozenset(listed))

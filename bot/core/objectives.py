@@ -16,6 +16,7 @@ value, so a mistake is reported where it was made::
         paths: ["services/checkout/**", "!services/checkout/docs/**"]
         owners: ["@octo-org/payments", "alice"]
         benchmarks: ["benchmarks/bench_checkout.py::*"]   # optional
+        metric: http_server_request_duration_seconds      # optional
 
 ``benchmarks`` are shell-style patterns (``*``, ``?``, ``[...]``) over benchmark names as
 their tool reports them; they say which benchmarks a journey's targets bind as budgets.
@@ -45,7 +46,7 @@ DEFAULT_PATH = "docs/performance/objectives.yml"
 # An objectives file is a page of YAML; anything far larger is a mistake, not objectives.
 MAX_BYTES = 1024 * 1024
 
-_JOURNEY_KEYS = ("name", "sli", "targets", "paths", "owners", "benchmarks")
+_JOURNEY_KEYS = ("name", "sli", "targets", "paths", "owners", "benchmarks", "metric")
 _TOP_KEYS = ("version", "journeys")
 _TARGET = re.compile(
     r"^\s*(?:(?P<statistic>p\d{1,2}(?:\.\d+)?|p100|mean|avg|average|median|min|max)\s+)?"
@@ -56,6 +57,8 @@ _TARGET = re.compile(
     re.IGNORECASE,
 )
 _STATISTIC = re.compile(r"^(?:p\d{1,3}(?:\.\d+)?|mean|avg|average|median|min|max)$", re.I)
+# Prometheus names (``[a-zA-Z_:][a-zA-Z0-9_:]*``) and Datadog's dotted ones, both.
+METRIC_NAME = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:.]*$")
 _OWNER = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$")
 _STATISTIC_ALIASES = {"avg": "mean", "average": "mean"}
 TARGET_FORMAT = "write targets as `[statistic] metric op value`, e.g. `p95 latency <= 250ms`"
@@ -118,6 +121,10 @@ class Journey:
     paths: tuple[str, ...] = ()  # gitignore-style globs of the code the journey runs through
     owners: tuple[str, ...] = ()  # GitHub users or "@org/team"
     benchmarks: tuple[str, ...] = ()  # shell-style patterns over benchmark names
+    metrics: tuple[str, ...] = ()  # what dashboards query to show the SLI
+    # Where ``metric:`` and ``sli:`` stood (None when absent), for annotations.
+    metric_position: Position | None = None
+    sli_position: Position | None = None
 
     def covers(self, paths: Iterable[str]) -> tuple[str, ...]:
         """Which of ``paths`` this journey runs through."""
@@ -247,7 +254,25 @@ class _Reader:
             paths=self.globs(value, (*path, "paths")),
             owners=self.owners(value, (*path, "owners")),
             benchmarks=tuple(text for _, text in self.strings(value, (*path, "benchmarks"))),
+            metrics=self.metrics(value, (*path, "metric")),
+            metric_position=self.at(value, path, "metric"),
+            sli_position=self.at(value, path, "sli"),
         )
+
+    def at(self, journey: dict[str, Any], path: Path, key: str) -> Position | None:
+        return self.doc.position((*path, key)) if key in journey else None
+
+    def metrics(self, journey: dict[str, Any], path: Path) -> tuple[str, ...]:
+        out = []
+        for i, item in self.strings(journey, path):
+            if not METRIC_NAME.match(item):
+                where = path if isinstance(journey.get("metric"), str) else (*path, i)
+                self.fail(where, f"{item!r} is not a metric name; write it as dashboards "
+                          "query it, e.g. `http_server_request_duration_seconds` or "
+                          "`trace.http.request.duration`, without labels")
+                continue
+            out.append(item)
+        return tuple(out)
 
     def strings(
         self, journey: dict[str, Any], path: Path, *, required: bool = False

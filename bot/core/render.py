@@ -12,6 +12,13 @@ from bot.core.results import Conclusion, Evaluation, Finding, Outcome
 OUTPUT_LIMIT = 65_535
 _MESSAGE_LIMIT = 4_000
 _TITLE_LIMIT = 255
+# A check run shows at most this many annotations per rule (one request's worth, as GitHub
+# takes 50 per request); the local report lists every finding.
+ANNOTATIONS_PER_RULE = 50
+ANNOTATED_FIRST = (
+    "_{title}: annotated the first {limit} of {count:,} findings; "
+    "`perfbot check --format json` lists every one._"
+)
 
 ICONS = {Outcome.PASSED: "✅", Outcome.FAILED: "❌", Outcome.SKIPPED: "⏭️"}
 WARNING_ICON = "⚠️"
@@ -35,7 +42,18 @@ def check_output(evaluation: Evaluation) -> CheckOutput:
         title=_clip(evaluation.title, _TITLE_LIMIT),
         summary=fit(_summary(evaluation)),
         text=fit(_details(evaluation)),
-        annotations=_all_findings(evaluation),
+        annotations=_annotated(evaluation),
+    )
+
+
+def all_findings(evaluation: Evaluation) -> tuple[Finding, ...]:
+    """Every finding: config problems first, then each rule's, in the rules' order."""
+    return evaluation.findings + tuple(f for r in evaluation.results for f in r.findings)
+
+
+def _annotated(evaluation: Evaluation) -> tuple[Finding, ...]:
+    return evaluation.findings + tuple(
+        f for r in evaluation.results for f in r.findings[:ANNOTATIONS_PER_RULE]
     )
 
 
@@ -69,6 +87,8 @@ def markdown_report(evaluation: Evaluation) -> str:
 
 
 def json_report(evaluation: Evaluation) -> str:
+    """Every finding, not only those a check run would show: the annotation limits are
+    GitHub's, not the CLI's."""
     output = check_output(evaluation)
     return json.dumps(
         {
@@ -79,7 +99,7 @@ def json_report(evaluation: Evaluation) -> str:
             "config": evaluation.config_origin,
             "notes": list(evaluation.notes),
             "rules": [asdict(r) for r in evaluation.results],
-            "annotations": [annotation(f) for f in output.annotations],
+            "annotations": [annotation(f) for f in all_findings(evaluation)],
         },
         indent=2,
         ensure_ascii=False,
@@ -96,10 +116,6 @@ def fit(text: str, limit: int = OUTPUT_LIMIT) -> str:
     )
     cut = text.rfind("\n", 0, limit - len(note))
     return text[: cut if cut > 0 else limit - len(note)] + note
-
-
-def _all_findings(evaluation: Evaluation) -> tuple[Finding, ...]:
-    return evaluation.findings + tuple(f for r in evaluation.results for f in r.findings)
 
 
 def _summary(evaluation: Evaluation) -> str:
@@ -132,12 +148,20 @@ def _summary(evaluation: Evaluation) -> str:
 
 def _details(evaluation: Evaluation) -> str:
     lines = [f"### {r.title}\n\n{r.details}\n" for r in evaluation.results if r.details]
-    findings = _all_findings(evaluation)
+    findings = _annotated(evaluation)
     if not findings:
         return "\n".join(lines).rstrip("\n")
     lines += ["### Findings", ""]
+    lines += [
+        ANNOTATED_FIRST.format(title=r.title, limit=ANNOTATIONS_PER_RULE, count=len(r.findings))
+        + "\n"
+        for r in evaluation.results
+        if len(r.findings) > ANNOTATIONS_PER_RULE
+    ]
     for f in findings:
-        lines.append(f"- **{f.severity.value}** `{f.path}:{f.start_line}`: {_cell(f.message)}")
+        column = f":{f.start_column}" if f.start_column is not None else ""
+        where = f"{f.path}:{f.start_line}{column}"
+        lines.append(f"- **{f.severity.value}** `{where}`: {_cell(f.message)}")
     return "\n".join(lines)
 
 

@@ -181,9 +181,11 @@ async def with_contents(
 
     The merge base costs one compare request, made only when a rule wants the baseline.
     """
-    if not wants.head and not wants.base:
+    if not wants.head and not wants.base and not wants.listed:
         return pr
-    head = await _tree(gh, repo, pr.head_sha, wants.head)
+    listed, unlisted = await _listing(gh, repo, pr.head_sha, wants)
+    head = await _tree(gh, repo, pr.head_sha, wants.head, listed)
+    head = replace(head, unlisted=unlisted)
     base = Tree()
     if wants.base:
         compared = await gh.getitem(
@@ -194,10 +196,25 @@ async def with_contents(
     return replace(pr, head=head, base=base)
 
 
-async def _tree(gh: GitHub, repo: str, sha: str, paths: frozenset[str]) -> Tree:
+async def _listing(gh: GitHub, repo: str, sha: str, wants: Wants) -> tuple[list[str], str]:
+    """The head's files ``wants.listed`` selects (one request for the whole tree), and why
+    the listing may be incomplete ("" when GitHub listed everything)."""
+    if not wants.listed:
+        return [], ""
+    tree = await gh.getitem(f"/repos/{repo}/git/trees/{quote(sha)}?recursive=1")
+    files = [item["path"] for item in tree.get("tree") or () if item.get("type") == "blob"]
+    unlisted = ("GitHub listed only part of this repository's tree (it truncates very "
+                "large ones)") if tree.get("truncated") else ""
+    return wants.selected(files), unlisted
+
+
+async def _tree(
+    gh: GitHub, repo: str, sha: str, paths: frozenset[str], listed: list[str] | None = None
+) -> Tree:
     texts: dict[str, str] = {}
     unreadable: dict[str, str] = {}
-    for i, path in enumerate(sorted(paths)):
+    # Named paths first: a limit must never crowd out a file a rule asked for by name.
+    for i, path in enumerate([*sorted(paths), *(listed or ())]):
         if i >= MAX_READS:
             unreadable[path] = f"perfbot reads at most {MAX_READS} whole files per commit"
             continue

@@ -6,7 +6,9 @@ The merge base is the baseline, as on GitHub, and patches come in GitHub's form
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -16,6 +18,9 @@ from bot.core.facts import ChangedFile, FileStatus, PullRequest, Tree, Wants
 from bot.core.yamldoc import MAX_BYTES, Position, too_large
 
 MAX_READ_BYTES = 50 * 1024 * 1024
+# Files a rule wants by glob (dashboards), not by name: a repository with thousands
+# matching must not make one check read them all.
+MAX_LISTED_READS = 500
 
 _STATUS = {
     "A": FileStatus.ADDED,
@@ -45,36 +50,81 @@ def read_config_file(path: Path, *, in_repo: bool = False) -> ConfigSource:
 
 
 class GitError(RuntimeError):
-    """git refused: not a repository, an unknown ref, no common history."""
+    """git refused: not a repository, an unknown ref, no common history.
+
+    The message names what is wrong and how to fix it, since it is all a CI log shows.
+    """
+
+
+NOT_A_REPOSITORY = "{path} is not a git repository; pass --repo with the path of a git checkout"
+NO_SUCH_PATH = "{path} does not exist; pass --repo with the path of a git checkout"
+UNKNOWN_REF = (
+    "unknown ref `{ref}`: no branch, tag or commit of that name in {path}"
+    "{hint}"
+)
+UNKNOWN_REF_HINT = "; pass an existing one (`git branch -a` lists them)"
+SHALLOW_HINT = (
+    "; this is a shallow clone: fetch the full history with `git fetch --unshallow` "
+    "(in GitHub Actions, give actions/checkout `fetch-depth: 0`)"
+)
+NO_DEFAULT_BASE = (
+    "cannot tell the base branch: {path} has no origin/HEAD, main or master; "
+    "pass --base with the branch the change would merge into"
+)
+NO_COMMON_HISTORY = "`{base}` and `{head}` share no history"
+NO_COMMON_HISTORY_HINT = "; pass the --base the change would merge into"
 
 
 @dataclass(frozen=True, slots=True)
 class Checkout:
     path: Path
 
-    def git(self, *args: str) -> str:
-        return self.git_bytes(*args).decode("utf-8", "surrogateescape")
+    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
+        return self.git_bytes(*args, env=env).decode("utf-8", "surrogateescape")
 
-    def git_bytes(self, *args: str) -> bytes:
+    def git_bytes(self, *args: str, env: dict[str, str] | None = None,
+                  stdin: bytes | None = None) -> bytes:
+        if not self.path.is_dir():
+            raise GitError(NO_SUCH_PATH.format(path=self.path))
         try:
             done = subprocess.run(  # noqa: S603 - fixed executable, arguments are refs we pass
                 ["git", "-c", "core.quotePath=false", *args],  # noqa: S607
                 cwd=self.path,
                 capture_output=True,
                 check=False,
+                input=stdin,
+                env=None if env is None else {**os.environ, **env},
             )
         except FileNotFoundError:
             raise GitError("git is not installed") from None
         if done.returncode != 0:
             message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            if any(line.startswith("fatal: not a git repository") for line in message):
+                raise GitError(NOT_A_REPOSITORY.format(path=self.path))
             raise GitError(message[-1] if message else f"git {args[0]} failed")
         return done.stdout
 
+    def check_repository(self) -> None:
+        """Raise a GitError naming the path when it is not a git checkout."""
+        self.git("rev-parse", "--git-dir")
+
+    def is_shallow(self) -> bool:
+        try:
+            return self.git("rev-parse", "--is-shallow-repository").strip() == "true"
+        except GitError:
+            return False
+
     def resolve(self, ref: str) -> str:
-        return self.git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+        try:
+            return self.git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+        except GitError:
+            self.check_repository()
+            hint = SHALLOW_HINT if self.is_shallow() else UNKNOWN_REF_HINT
+            raise GitError(UNKNOWN_REF.format(ref=ref, path=self.path, hint=hint)) from None
 
     def default_base(self) -> str:
         """The branch a pull request would most likely target."""
+        self.check_repository()
         try:
             return self.git("symbolic-ref", "--short", "refs/remotes/origin/HEAD").strip()
         except GitError:
@@ -85,13 +135,39 @@ class Checkout:
             except GitError:
                 continue
             return candidate
-        raise GitError("cannot tell the base branch; pass --base")
+        raise GitError(NO_DEFAULT_BASE.format(path=self.path))
 
     def merge_base(self, base: str, head: str) -> str:
         try:
             return self.git("merge-base", base, head).strip()
         except GitError:
-            raise GitError(f"{base} and {head} share no history") from None
+            hint = SHALLOW_HINT if self.is_shallow() else NO_COMMON_HISTORY_HINT
+            shown = head if head == "HEAD" or len(head) != 40 else head[:12]
+            raise GitError(NO_COMMON_HISTORY.format(base=base, head=shown) + hint) from None
+
+    def uncommitted(self) -> tuple[str, ...]:
+        """Paths with changes not committed (staged, unstaged or untracked, not ignored)."""
+        try:
+            out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=all")
+        except GitError:  # a bare repository has no work tree to differ
+            return ()
+        fields = out.split("\0")
+        paths: list[str] = []
+        i = 0
+        while i < len(fields) and fields[i]:
+            entry = fields[i]
+            paths.append(entry[3:])
+            i += 2 if entry[0] in "RC" else 1  # a rename is followed by its old path
+        return tuple(paths)
+
+    def worktree_tree(self) -> str:
+        """A tree object of the work tree as it is, untracked files included (not ignored
+        ones), written through a scratch index so the user's index is left untouched."""
+        with tempfile.TemporaryDirectory(prefix="perfbot-index-") as scratch:
+            env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+            self.git("read-tree", "HEAD", env=env)
+            self.git("add", "-A", "--", ".", env=env)
+            return self.git("write-tree", env=env).strip()
 
     def config_source(self, ref: str) -> ConfigSource | None:
         """The config as committed on ``ref``; never the working tree, like the App."""
@@ -135,41 +211,84 @@ class Checkout:
         title: str | None = None,
         body: str | None = None,
         labels: frozenset[str] = frozenset(),
+        worktree: bool = False,
     ) -> PullRequest:
+        """The change from the merge base of ``base`` and ``head`` to ``head``, or to the
+        work tree as it stands with ``worktree`` (``head_sha`` is then a tree's id)."""
         head_sha = self.resolve(head)
         base_sha = self.merge_base(base, head_sha)
         messages = self.git("log", "--format=%B", f"{base_sha}..{head_sha}")
-        subject = self.git("log", "-1", "--format=%s", head_sha).strip()
+        subject, author = self.git("log", "-1", "--format=%s%x00%an", head_sha).split("\0")
+        after = self.worktree_tree() if worktree else head_sha
         return PullRequest(
-            head_sha=head_sha,
+            head_sha=after,
             base_ref=base,
-            title=subject if title is None else title,
+            title=subject.strip() if title is None else title,
             body=messages.strip() if body is None else body,
-            author=self.git("log", "-1", "--format=%an", head_sha).strip(),
+            author=author.strip(),
             labels=labels,
-            files=self.changed_files(base_sha, head_sha),
+            files=self.changed_files(base_sha, after),
         )
 
-    def with_contents(self, pr: PullRequest, wants: Wants, base: str) -> PullRequest:
-        """``pr`` with the files rules want, read from git at the head and the merge base."""
-        if not wants.head and not wants.base:
-            return pr
-        head = self.tree(pr.head_sha, wants.head)
-        merge_base = self.merge_base(base, pr.head_sha) if wants.base else ""
-        return replace(pr, head=head, base=self.tree(merge_base, wants.base))
+    def with_contents(
+        self, pr: PullRequest, wants: Wants, base: str, head: str | None = None
+    ) -> PullRequest:
+        """``pr`` with the files rules want, read from git at the head and the merge base.
 
-    def tree(self, sha: str, paths: frozenset[str]) -> Tree:
+        ``head`` is the commit the merge base is taken with, when ``pr.head_sha`` is not
+        one (the work tree's tree object under ``--worktree``).
+        """
+        if not wants.head and not wants.base and not wants.listed:
+            return pr
+        listed = self.listing(pr.head_sha, wants)
+        unlisted = ""
+        if len(listed) > MAX_LISTED_READS:
+            unlisted = (f"perfbot reads at most {MAX_LISTED_READS} listed files per commit; "
+                        f"{len(listed) - MAX_LISTED_READS} more were left unread")
+            listed = listed[:MAX_LISTED_READS]
+        tree = replace(self.tree(pr.head_sha, wants.head, listed), unlisted=unlisted)
+        merge_base = self.merge_base(base, head or pr.head_sha) if wants.base else ""
+        return replace(pr, head=tree, base=self.tree(merge_base, wants.base))
+
+    def listing(self, sha: str, wants: Wants) -> list[str]:
+        """The files at ``sha`` that ``wants.listed`` selects."""
+        if not wants.listed:
+            return []
+        names = self.git("ls-tree", "-r", "-z", "--name-only", sha).split("\0")
+        return wants.selected(n for n in names if n)
+
+    def tree(self, sha: str, paths: frozenset[str], listed: list[str] | None = None) -> Tree:
+        """The texts of ``paths`` (and ``listed``) at ``sha``, read by one
+        ``git cat-file --batch``."""
         texts: dict[str, str] = {}
         unreadable: dict[str, str] = {}
-        for path in sorted(paths):
-            try:
-                size = int(self.git("cat-file", "-s", f"{sha}:{path}"))
-            except (GitError, ValueError):
+        named = [*sorted(paths), *(p for p in listed or () if p not in paths)]
+        wanted = [p for p in named if "\n" not in p]
+        if not wanted:
+            return Tree(sha=sha, texts=texts, unreadable=unreadable)
+        # Sizes first (cheap), so a file too large to read is never sent through the pipe.
+        request = "".join(f"{sha}:{p}\n" for p in wanted).encode("utf-8", "surrogateescape")
+        checks = self.git_bytes("cat-file", "--batch-check=%(objecttype) %(objectsize)",
+                                stdin=request).split(b"\n")
+        readable: list[str] = []
+        for path, line in zip(wanted, checks, strict=False):
+            kind, _, size = line.decode("ascii", "replace").partition(" ")
+            if kind != "blob":
                 continue  # not at this commit
-            if size > MAX_READ_BYTES:
+            if int(size) > MAX_READ_BYTES:
                 unreadable[path] = f"larger than {MAX_READ_BYTES // 2**20} MB"
                 continue
-            data = self.git_bytes("cat-file", "blob", f"{sha}:{path}")
+            readable.append(path)
+        if not readable:
+            return Tree(sha=sha, texts=texts, unreadable=unreadable)
+        request = "".join(f"{sha}:{p}\n" for p in readable).encode("utf-8", "surrogateescape")
+        out = self.git_bytes("cat-file", "--batch", stdin=request)
+        offset = 0
+        for path in readable:
+            end = out.index(b"\n", offset)
+            length = int(out[offset:end].split(b" ")[2])
+            data = out[end + 1 : end + 1 + length]
+            offset = end + 1 + length + 1  # the content is followed by a newline
             try:
                 texts[path] = data.decode("utf-8")
             except UnicodeDecodeError:
@@ -177,13 +296,16 @@ class Checkout:
         return Tree(sha=sha, texts=texts, unreadable=unreadable)
 
     def changed_files(self, base_sha: str, head_sha: str) -> tuple[ChangedFile, ...]:
-        # Three views of one diff, with the same options so git lists files in one order.
-        diff = ("diff", "-M", "--no-color", "--no-ext-diff", base_sha, head_sha)
-        entries = _name_status(self.git(*diff, "--name-status", "-z").split("\0"))
-        numbers = _numstat(self.git(*diff, "--numstat", "-z"))
-        patches = _split_patches(self.git(*diff, "-U3"))
+        """The files of the diff, from one ``git diff --raw --numstat -p -z`` pass: its NUL-
+        separated raw and numstat records come first, then the patches in the same order."""
+        diff = ("diff", "-M", "--no-color", "--no-ext-diff", "--no-textconv", "-U3")
+        out = self.git_bytes(*diff, "--raw", "--numstat", "-p", "-z", base_sha, head_sha)
+        entries, numbers, rest = _records(out)
+        text = rest.decode("utf-8", "surrogateescape")
+        patches = _split_patches(text)
         if len(patches) != len(entries):  # should not happen; be exact rather than misalign
-            patches = [_hunks(self.git(*diff, "-U3", "--", *_paths(e))) for e in entries]
+            one = (*diff, base_sha, head_sha, "--")
+            patches = [_hunks(self.git(*one, *_paths(e))) for e in entries]
         files = []
         for (status, path, old), patch, (added, deleted) in zip(
             entries, patches, numbers, strict=True
@@ -203,30 +325,39 @@ class Checkout:
         return tuple(files)
 
 
-def _name_status(fields: list[str]) -> list[tuple[FileStatus, str, str | None]]:
+def _records(
+    out: bytes,
+) -> tuple[list[tuple[FileStatus, str, str | None]], list[tuple[int | None, int | None]], bytes]:
+    """Split ``--raw --numstat -p -z`` output: raw records (``:modes shas STATUS\0path\0``,
+    two paths for a rename or copy), numstat records (``added\tdeleted\tpath\0``, or
+    ``added\tdeleted\t\0old\0new\0``), an empty field, then the patch text."""
     entries: list[tuple[FileStatus, str, str | None]] = []
-    i = 0
-    while i < len(fields) and fields[i]:
-        code = fields[i][0]
+    numbers: list[tuple[int | None, int | None]] = []
+    offset = 0
+
+    def field() -> str:
+        nonlocal offset
+        end = out.index(b"\0", offset)
+        value = out[offset:end].decode("utf-8", "surrogateescape")
+        offset = end + 1
+        return value
+
+    while out.startswith(b":", offset):
+        code = field().rsplit(" ", 1)[-1][:1]
         if code in "RC":
-            entries.append((_STATUS[code], fields[i + 2], fields[i + 1]))
-            i += 3
+            old = field()
+            entries.append((_STATUS[code], field(), old))
         else:
-            entries.append((_STATUS.get(code, FileStatus.CHANGED), fields[i + 1], None))
-            i += 2
-    return entries
-
-
-def _numstat(text: str) -> list[tuple[int | None, int | None]]:
-    """Line counts per file; None for binary files. Renames use three NUL fields."""
-    out: list[tuple[int | None, int | None]] = []
-    fields = text.split("\0")
-    i = 0
-    while i < len(fields) and fields[i]:
-        added, deleted, path = fields[i].split("\t", 2)
-        out.append((None, None) if added == "-" else (int(added), int(deleted)))
-        i += 3 if path == "" else 1
-    return out
+            entries.append((_STATUS.get(code, FileStatus.CHANGED), field(), None))
+    for _ in entries:
+        added, deleted, path = field().split("\t", 2)
+        if path == "":  # a rename: the two paths follow as fields of their own
+            field()
+            field()
+        numbers.append((None, None) if added == "-" else (int(added), int(deleted)))
+    if out.startswith(b"\0", offset):
+        offset += 1
+    return entries, numbers, out[offset:]
 
 
 def _split_patches(text: str) -> list[str]:

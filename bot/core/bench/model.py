@@ -95,6 +95,8 @@ class Change:
     reason: str = ""  # why this verdict, in a sentence a PR author can act on
     path: str = ""  # the head result file (base file for MISSING)
     line: int | None = None
+    # Paired results only (``bot.core.bench.paired``): the rounds the verdict rests on.
+    rounds: int | None = None
 
     @property
     def worse(self) -> float | None:

@@ -76,6 +76,8 @@ class Override:
     """As `policy.spread_margin`, for these benchmarks."""
     drift_control: bool | None = None
     """As `policy.drift_control`, for these benchmarks."""
+    paired_threshold: Fraction | None = None
+    """As `policy.paired_threshold`, for these benchmarks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class Knobs:
     spread_margin: float
     drift_control: bool
     confidence: float
+    paired_threshold: float = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,12 @@ class Policy:
     # Of the bootstrap interval shown beside each change (and required by "confident").
     confidence: Fraction = 0.95
     """Of the bootstrap interval shown beside each change (and required by `confident`)."""
+    # For paired results (``perfbot bench run``, ``bot.core.bench.paired``): a change counts
+    # when its confidence interval lies wholly beyond this. Lower than ``threshold``
+    # because pairing removes the drift between runs that the single-run threshold must
+    # absorb; a +10 % change needs an interval that clears 5 % to be caught.
+    paired_threshold: Fraction = 0.05
+    """Paired results (`perfbot bench run`): a change counts when its interval clears this."""
     overrides: tuple[Override, ...] = ()
     """Settings for benchmarks matching globs; later overrides win for the fields they set."""
 
@@ -145,6 +154,7 @@ class Policy:
             spread_margin=self.spread_margin,
             drift_control=self.drift_control,
             confidence=self.confidence,
+            paired_threshold=self.paired_threshold,
         )
         for override in self.overrides:
             if not matches(override.benchmarks, benchmark):
@@ -160,6 +170,7 @@ class Policy:
                     "noise_margin",
                     "spread_margin",
                     "drift_control",
+                    "paired_threshold",
                 )
                 if getattr(override, name) is not None
             }

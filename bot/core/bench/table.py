@@ -23,6 +23,11 @@ MARK = {
     Verdict.UNCHANGED: "unchanged",
 }
 HEADER = "| Benchmark | Metric | Base | Head | Change (CI) | Verdict |\n|---|---|--:|--:|--:|---|\n"
+# Paired results (``perfbot bench run``) also say how many rounds each verdict rests on.
+PAIRED_HEADER = (
+    "| Benchmark | Metric | Base | Head | Change (CI) | Rounds | Verdict |\n"
+    "|---|---|--:|--:|--:|--:|---|\n"
+)
 TRUNCATED = "\n_{count} more rows not shown: the table is limited to {limit} characters._\n"
 GITHUB_LIMIT = 65_535
 # Longer benchmark names are shortened in the middle; annotations and ids keep them whole.
@@ -116,11 +121,13 @@ def shortened(name: str, limit: int = NAME_LIMIT) -> str:
     return name[:keep] + "…" + name[-keep:]
 
 
-def row(change: Change) -> str:
+def row(change: Change, paired: bool = False) -> str:
     name = code(cell(shortened(change.benchmark)))
+    rounds = f" {change.rounds if change.rounds is not None else '—'} |" if paired else ""
     return (
         f"| {name} | {cell(change.metric)} | {value(change.base, change.unit)} | "
-        f"{value(change.head, change.unit)} | {change_text(change)} | {MARK[change.verdict]} |\n"
+        f"{value(change.head, change.unit)} | {change_text(change)} |{rounds} "
+        f"{MARK[change.verdict]} |\n"
     )
 
 
@@ -160,18 +167,21 @@ def render(changes: Sequence[Change], limit: int = GITHUB_LIMIT) -> str:
     mean = geometric_mean(ordered)
     if mean is not None:
         head += f" · geometric mean of changes {percent(mean)} (positive is worse)"
-    head += "\n\n" + shift_notes(ordered)
-    notable = [row(c) for c in ordered if c.verdict is not Verdict.UNCHANGED]
-    quiet = [row(c) for c in ordered if c.verdict is Verdict.UNCHANGED]
+    paired = any(c.rounds is not None for c in ordered)
+    # Paired rounds already cancel a machine's drift; the shift warning is for single runs.
+    head += "\n\n" + ("" if paired else shift_notes(ordered))
+    header = PAIRED_HEADER if paired else HEADER
+    notable = [row(c, paired) for c in ordered if c.verdict is not Verdict.UNCHANGED]
+    quiet = [row(c, paired) for c in ordered if c.verdict is Verdict.UNCHANGED]
 
     def assemble(n_notable: int, n_quiet: int) -> str:
         text = head
         if n_notable:
-            text += HEADER + "".join(notable[:n_notable])
+            text += header + "".join(notable[:n_notable])
         if n_quiet:
             text += (
                 f"\n<details><summary>{len(quiet)} unchanged</summary>\n\n"
-                + HEADER
+                + header
                 + "".join(quiet[:n_quiet])
                 + "\n</details>\n"
             )

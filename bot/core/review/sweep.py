@@ -43,6 +43,31 @@ def temporaries(path: str, text: str, marker: str) -> list[Temporary]:
     return found
 
 
+UNDATED = (
+    "{path}:{line}: warning: temporary-instrumentation marker without a date the sweep "
+    "can read, so it never expires: write `{marker} YYYY-MM-DD`: {text}"
+)
+
+
+def undated(path: str, text: str, marker: str) -> list[Temporary]:
+    """Markers whose date is missing or no real day (``remove by someday``), which the
+    sweep would otherwise pass over in silence; ``due`` is ``date.min`` for them."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        at = line.find(marker)
+        if at < 0:
+            continue
+        matched = _DATE.match(line, at + len(marker))
+        try:
+            if matched is not None:
+                date.fromisoformat(matched.group(1))
+                continue
+        except ValueError:
+            pass
+        found.append(Temporary(path, number, date.min, line.strip()[:200]))
+    return found
+
+
 # How the sweep finds markers without reading a whole monorepo: text files only, each at
 # most MAX_FILE_BYTES, and at most MAX_FILES of them (the first by path), per sweep.
 MAX_FILES = 300

@@ -20,6 +20,7 @@ from bot.core.results import RuleResult
 from bot.core.rules import (
     alerts,
     benchmarks,
+    dashboards,
     design_record,
     instrumentation,
     objectives,
@@ -42,6 +43,7 @@ class RuleSettings:
     performance_tests: performance_tests.Settings = performance_tests.Settings()
     benchmarks: benchmarks.Settings = benchmarks.Settings()
     alerts: alerts.Settings = alerts.Settings()
+    dashboards: dashboards.Settings = dashboards.Settings()
     rollout: rollout.Settings = rollout.Settings()
 
 
@@ -60,5 +62,6 @@ RULES: tuple[Rule, ...] = (
     Rule(performance_tests.ID, performance_tests.evaluate),
     Rule(benchmarks.ID, benchmarks.evaluate, benchmarks.wants),
     Rule(alerts.ID, alerts.evaluate, alerts.wants),
+    Rule(dashboards.ID, dashboards.evaluate, dashboards.wants),
     Rule(rollout.ID, rollout.evaluate),
 )

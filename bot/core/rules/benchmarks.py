@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Annotated
 
 from bot.core import objectives as objectives_doc
 from bot.core import units
 from bot.core.bench import budgets as budget_check
-from bot.core.bench import readers, table
+from bot.core.bench import paired, paired_file, paired_report, readers, table
 from bot.core.bench.compare import compare, geometric_mean
 from bot.core.bench.model import Change, Results, Verdict
 from bot.core.bench.policy import Policy
@@ -86,6 +86,15 @@ STALE = (
 )
 TIMED_OUT = "No `{artifact}` results for {sha} from {workflows} within {minutes} minutes."
 NO_BASELINE = "No baseline: {problem} Every benchmark is new; budgets are still checked."
+PAIRED_FROM = (
+    "Paired results (`perfbot bench run`): `{path}` measured the head `{head}` against the "
+    "merge base `{base}` side by side in one job; no baseline artifact is needed."
+)
+PAIRED_OTHER_HEAD = (
+    "`{path}` measured `{measured}`, not the head `{head}`: run `perfbot bench run` with "
+    "`--head` the pull request's head commit (`github.event.pull_request.head.sha`), not the "
+    "merge commit the workflow checks out by default."
+)
 
 
 class OnTimeout(StrEnum):
@@ -184,7 +193,9 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
 
     head, base, findings, notes, errors = _gather(pr, settings, files, evidence)
     changes = compare(base, head, settings.policy)
-    held, budget_notes = _budgets(pr, settings, head)
+    pairs = _paired(pr, settings, evidence, notes, errors)
+    changes = (*changes, *pairs.changes)
+    held, budget_notes = _budgets(pr, settings, [*head, *pairs.head])
     notes += budget_notes
     regressions = [c for c in changes if c.verdict is Verdict.REGRESSED]
     committed = {f.path for f in files}
@@ -300,7 +311,10 @@ def _artifact_results(
         return {f"{ARTIFACT_PREFIX}{evidence.artifact}/{name}": data
                 for name, data in files.items() if matches(settings.artifacts.files, name)}
 
-    head_files = named(evidence.head)
+    head_files = {name: data for name, data in named(evidence.head).items()
+                  if not paired_file.looks_paired(data)}
+    if not head_files and any(paired_file.looks_paired(d) for d in evidence.head.values()):
+        return [], []  # a paired result is a whole comparison: ``_paired`` reads it
     head, bad = readers.read_all(head_files, settings.format)
     if not head and not bad:  # nothing matched, or only reports and pages
         errors.append(f"The artifact `{evidence.artifact}` for `{evidence.head_sha[:7]}` holds "
@@ -314,6 +328,43 @@ def _artifact_results(
     base, bad_base = readers.read_all(named(evidence.base), settings.format)
     notes += [f"Baseline file unreadable, its benchmarks are new: {error}." for error in bad_base]
     return list(head), list(base)
+
+
+@dataclass(frozen=True, slots=True)
+class _Paired:
+    changes: tuple[Change, ...] = ()
+    head: tuple[Results, ...] = ()  # every round's head results, for the budgets
+
+
+def _paired(
+    pr: PullRequest, settings: Settings, evidence: ArtifactEvidence | None,
+    notes: list[str], errors: list[str],
+) -> _Paired:
+    """The paired result files in the artifact, each a whole comparison with no baseline."""
+    if evidence is None or evidence.state is not EvidenceState.READY:
+        return _Paired()
+    changes: list[Change] = []
+    head: list[Results] = []
+    for name, data in sorted(evidence.head.items()):
+        if not matches(settings.artifacts.files, name) or not paired_file.looks_paired(data):
+            continue
+        path = f"{ARTIFACT_PREFIX}{evidence.artifact}/{name}"
+        try:
+            run = paired_file.loads(path, data)
+        except readers.BenchFileError as exc:
+            errors.append(f"{exc}.")
+            continue
+        if run.head.sha != pr.head_sha:
+            errors.append(PAIRED_OTHER_HEAD.format(
+                path=path, measured=run.head.sha[:7], head=pr.head_sha[:7]
+            ))
+            continue
+        analysis = paired.analyse(run.rounds, settings.policy, run.planned)
+        notes.append(PAIRED_FROM.format(path=path, head=run.head.sha[:7], base=run.base.sha[:7]))
+        notes += [n for n in paired_report.notes(analysis, run).strip().split("\n\n") if n]
+        changes += [replace(c, path=path) for c in analysis.verdicts]
+        head += [replace(r, path=path) for round_ in run.rounds for r in round_.head]
+    return _Paired(tuple(changes), tuple(head))
 
 
 def _budgets(
@@ -402,9 +453,11 @@ def variance_id(benchmark: str, metric: str, suffix: str = "") -> str:
 
 def _regression_variance(c: Change, policy: Policy) -> Variance:
     summary = f"{c.benchmark} ({c.metric}) regressed {_regressed_by(c)}"
+    knobs = policy.resolve(c.benchmark)
+    threshold = knobs.paired_threshold if c.rounds is not None else knobs.threshold
     return Variance(variance_id(c.benchmark, c.metric), summary, c.worse, baseline=c.base,
                     value=c.head, unit=c.unit, direction=c.direction.value,
-                    threshold=policy.resolve(c.benchmark).threshold)
+                    threshold=threshold)
 
 
 def _ids(variances: Sequence[Variance]) -> str:

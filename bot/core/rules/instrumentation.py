@@ -58,7 +58,6 @@ from bot.core.rules.sources import NOT_PRODUCTION, select
 ID = "instrumentation"
 TITLE = "Instrumentation"
 STAGE = Stage.IMPLEMENTATION
-MAX_FINDINGS = 50
 
 UNSUPPORTED = languages.NOT_READ
 SOURCE_PATHS = languages.READ_PATHS
@@ -152,7 +151,6 @@ FINDING = (
     "New {kind} `{name}` is not instrumented. To instrument it, {example}; "
     "a metric or profiling hook matching the configured patterns counts too."
 )
-SHOWN_FIRST = " (annotating the first {limit})"
 NOT_READ = " Not checked: {files} (languages perfbot does not read yet)."
 ONLY_UNREAD = "No changed file is in a language perfbot reads; not checked: {files}."
 NO_OBJECTIVES = (
@@ -262,15 +260,13 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     verb = "has" if len(missing) == 1 else "have"
     reason = MISSING.format(count=len(missing), noun=_noun(settings.functions, len(missing)),
                             verb=verb, shown=shown)
-    if len(missing) > MAX_FINDINGS:
-        reason += SHOWN_FIRST.format(limit=MAX_FINDINGS)
     reason += "."
     own = " and your own `patterns`" if settings.patterns else ""
     presets = ", ".join(f"`{p}`" for p in settings.presets) or "none"
     least = (f", nor functions under {settings.min_function_lines} lines"
              if settings.functions is not Functions.ENTRY_POINTS else "")
     fix = FIX.format(presets=presets, own=own, least=least)
-    findings = tuple(_finding(m, settings.severity) for m in missing[:MAX_FINDINGS])
+    findings = tuple(_finding(m, settings.severity) for m in missing)
     return result(Outcome.FAILED, reason + note, fix, *findings)
 
 

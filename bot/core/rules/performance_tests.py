@@ -62,8 +62,23 @@ ADDED_BENCHMARK = "{path} adds the benchmark `{name}` (line {line})."
 MISSING = "This PR {scope} but adds or changes no performance test."
 FIX = (
     "Add or update a benchmark or load test that exercises the changed code: a file matching "
-    "{paths}, or a Go `func BenchmarkX(b *testing.B)` in a `_test.go` file."
+    "{paths}, or {example}."
 )
+# A benchmark in the language of the changed code (by file extension), which
+# ``benchmark_patterns`` or ``test_paths`` would count by default.
+EXAMPLES = {
+    ".py": "a pytest-benchmark test (`def test_x(benchmark):`) in a `test_*.py` file",
+    ".go": "a Go `func BenchmarkX(b *testing.B)` in a `_test.go` file",
+    ".java": "a JMH `@Benchmark` method",
+    ".kt": "a JMH `@Benchmark` method",
+    ".js": "a `*.bench.js` file or a k6 script",
+    ".mjs": "a `*.bench.js` file or a k6 script",
+    ".cjs": "a `*.bench.js` file or a k6 script",
+    ".jsx": "a `*.bench.js` file or a k6 script",
+    ".ts": "a `*.bench.ts` file or a k6 script",
+    ".tsx": "a `*.bench.ts` file or a k6 script",
+}
+NO_EXAMPLE = "a benchmark function in a test file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +122,7 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     reason = MISSING.format(scope=scope.describe())
     reason += candidates.note()
     shown = [p for p in settings.test_paths if not p.startswith("!")][:6]
-    fix = FIX.format(paths=", ".join(f"`{p}`" for p in shown))
+    fix = FIX.format(paths=", ".join(f"`{p}`" for p in shown), example=_example(scope.paths))
     findings = on_first_change(
         pr, scope, settings.severity, "Performance test required", f"{reason}\n{fix}"
     )
@@ -124,3 +139,16 @@ def _first_benchmark(
             path, line = corpus.where(corpus.line_at(found.start()))
             return path, line, found.group(0).strip()
     return None
+
+
+def _example(paths: Sequence[str]) -> str:
+    """The benchmarks to suggest for the languages of ``paths``, most files first (two at
+    most), so a Python change is not told to write a Go benchmark."""
+    counts: dict[str, int] = {}
+    for path in paths:
+        dot = path.rfind(".")
+        example = EXAMPLES.get(path[dot:].lower()) if dot > path.rfind("/") else None
+        if example is not None:
+            counts[example] = counts.get(example, 0) + 1
+    ranked = sorted(counts, key=lambda e: -counts[e])[:2]
+    return " or ".join(ranked) if ranked else NO_EXAMPLE

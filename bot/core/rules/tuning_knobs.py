@@ -39,7 +39,6 @@ from bot.core.rules.scope import Scope
 ID = "tuning_knobs"
 TITLE = "Tuning knobs documented"
 STAGE = Stage.IMPLEMENTATION
-MAX_FINDINGS = 50
 
 # A name the patterns find is a knob when it contains one of these (case-insensitively):
 # DB_POOL_SIZE, cache.ttl, batch-size, maxConnections; PORT or NAME_PREFIX are not.
@@ -98,8 +97,11 @@ SOURCE_PATHS = (
 )
 
 NONE_FOUND = "No new tuning knob in the changed code."
-DOCUMENTED = "Every new tuning knob ({count:,}) is mentioned in the documentation this PR changes."
-UNDOCUMENTED = "{count:,} new tuning knob{s} {verb} not documented: {shown}{first}."
+DOCUMENTED = (
+    "Every new tuning knob ({count:,}) is mentioned in the documentation this PR changes: "
+    "{shown}."
+)
+UNDOCUMENTED = "{count:,} new tuning knob{s} {verb} not documented: {shown}."
 FIX = (
     "Describe each knob (its name, default, unit and what raising or lowering it trades off) "
     "in {docs}, in this PR."
@@ -180,7 +182,8 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     words, unread = _documented_words(pr, docs)
     missing = [k for k in knobs if k.name.lower() not in words]
     if not missing:
-        return result(Outcome.PASSED, DOCUMENTED.format(count=len(knobs)) + note)
+        reason = DOCUMENTED.format(count=len(knobs), shown=_named(knobs))
+        return result(Outcome.PASSED, reason + note)
 
     where = _where(tuple(d.path for d in docs if d.path not in unread), settings.docs)
     if unread:
@@ -188,17 +191,23 @@ def evaluate(pr: PullRequest, settings: Settings) -> RuleResult:
     shown = ", ".join(f"`{k.name}` ({k.path}:{k.line})" for k in missing[:3])
     if len(missing) > 3:
         shown += f" and {len(missing) - 3:,} more"
-    first = f" (annotating the first {MAX_FINDINGS})" if len(missing) > MAX_FINDINGS else ""
     plural = len(missing) != 1
     reason = UNDOCUMENTED.format(count=len(missing), s="s" if plural else "",
-                                 verb="are" if plural else "is", shown=shown, first=first)
+                                 verb="are" if plural else "is", shown=shown)
     findings = tuple(
         Finding(path=k.path, start_line=k.line, severity=settings.severity,
                 title=f"Document tuning knob `{k.name}`",
                 message=FINDING.format(knob=k.name, docs=where))
-        for k in missing[:MAX_FINDINGS]
+        for k in missing
     )
     return result(Outcome.FAILED, reason + note, FIX.format(docs=where), *findings)
+
+
+def _named(knobs: Sequence[Knob], limit: int = 10) -> str:
+    """The knobs by name, each once, so a passing row says which knobs it found."""
+    names = list(dict.fromkeys(k.name for k in knobs))
+    shown = ", ".join(f"`{n}`" for n in names[:limit])
+    return shown + (f" and {len(names) - limit:,} more" if len(names) > limit else "")
 
 
 def _when(settings: Settings) -> Scope:
