@@ -129,7 +129,7 @@ def test_the_100000_line_pr_is_evaluated_with_capped_annotations() -> None:
     assert instrumented.reason.startswith("9,000 new functions in this PR have no instr")
     assert instrumented.reason.endswith("and 8,997 more.")
     assert len(instrumented.findings) == 9000
-    output = check_output(evaluate(pr, Config()))
+    output = check_output(evaluate(pr, EVERY_FUNCTION))
     shown = [a for a in output.annotations if (a.title or "").startswith("Instrument ")]
     assert len(shown) == 50
     assert "annotated the first 50 of 9,000 findings" in output.text
