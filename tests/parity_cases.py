@@ -70,12 +70,15 @@ CASES = {
 }
 # Implementation and testing stages: instrumentation, tuning knobs, performance tests.
 V1 = "version: 1\n"
+# Entry points, which the default `functions: entry-points` asks to be instrumented.
 FUNCTIONS = (
-    "def traced(a):\n    with tracer.start_as_current_span('traced'):\n        a += 1\n"
-    "        return a\n\n\ndef plain(a):\n    a += 1\n    a += 2\n    a += 3\n    return a\n"
+    "@app.get('/traced')\ndef traced(a):\n    with tracer.start_as_current_span('traced'):\n"
+    "        a += 1\n        return a\n\n\n@app.get('/plain')\ndef plain(a):\n    a += 1\n"
+    "    a += 2\n    a += 3\n    return a\n"
 )
 GO_FUNCTIONS = (
-    "package s\n\nfunc (s *S) Put(k string) error {\n\ts.n++\n\ts.m[k] = 1\n\treturn nil\n}\n"
+    "package s\n\nfunc (s *S) Put(w http.ResponseWriter, r *http.Request) {\n\ts.n++\n"
+    "\ts.m[r.URL.Path] = 1\n\tw.WriteHeader(204)\n}\n"
 )
 BIG = "".join(f"row_{n} = {n}\n" for n in range(60))
 CASES |= {

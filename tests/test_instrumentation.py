@@ -35,6 +35,9 @@ def tiny(x):
 
 
 def run(pr, **settings):
+    """The rule over every new function (``functions: all``) unless a test says otherwise:
+    most tests here are about boundaries and evidence, which every mode shares."""
+    settings.setdefault("functions", instrumentation.Functions.ALL)
     return instrumentation.evaluate(pr, replace(instrumentation.Settings(), **settings))
 
 

@@ -421,7 +421,7 @@ async def test_a_feature_is_fixed_push_by_push_until_the_check_passes(bot: Bot, 
     }
     assert seen.annotations == {
         ("services/checkout/api/orders.py", 1, "Design record required"),
-        ("services/checkout/api/orders.py", 4, "Instrument function `create_order`"),
+        ("services/checkout/api/orders.py", 4, "Instrument endpoint `create_order`"),
         ("services/checkout/settings.py", 2, "Document tuning knob `CHECKOUT_POOL_SIZE`"),
         ("services/checkout/api/orders.py", 1, "Performance test required"),
         ("ops/alerts/checkout.yml", 4, "Alert without runbook"),
@@ -450,7 +450,7 @@ async def test_a_feature_is_fixed_push_by_push_until_the_check_passes(bot: Bot, 
     await team.step(push={"services/checkout/api/orders.py": TRACED_HANDLER},
                     rows={"Instrumentation": "✅ passed"},
                     gone={("services/checkout/api/orders.py", 4,
-                           "Instrument function `create_order`")})
+                           "Instrument endpoint `create_order`")})
     await team.step(push={DOC: DOC_TEXT}, rows={"Tuning knobs documented": "✅ passed"},
                     gone={("services/checkout/settings.py", 2,
                            "Document tuning knob `CHECKOUT_POOL_SIZE`")})

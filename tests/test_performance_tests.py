@@ -36,7 +36,7 @@ def test_change_without_perf_test_fails_with_annotation_on_the_first_changed_lin
     ("src/engine.go", "func BenchmarkX(b *testing.B)", "pytest-benchmark"),
     ("src/Engine.java", "JMH `@Benchmark`", "func BenchmarkX"),
     ("src/engine.ts", "`*.bench.ts`", "func BenchmarkX"),
-    ("src/engine.txt", "a benchmark function in a test file", "func BenchmarkX"),
+    ("src/engine.rb", "a benchmark function in a test file", "func BenchmarkX"),
 ])
 def test_the_hint_is_a_benchmark_in_the_changed_codes_language(
     tmp_path: Path, path: str, suggested: str, not_suggested: str

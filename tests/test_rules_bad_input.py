@@ -15,13 +15,21 @@ from bot.core.facts import ChangedFile, FileStatus, PullRequest
 from bot.core.render import check_output
 from bot.core.results import Outcome
 from bot.core.rules import RULES
+from bot.core.rules.instrumentation import Functions
 
 FUNCTION = "def handle(request):\n    a = 1\n    b = 2\n    c = 3\n    return a + b + c\n"
 OURS = ("instrumentation", "tuning_knobs", "performance_tests")
 
 
+# Every new function is read (``functions: all``): these inputs are about reading a
+# change, which every mode shares, not about which functions a mode asks for.
+EVERY_FUNCTION = replace(Config(), rules=replace(Config().rules, instrumentation=replace(
+    Config().rules.instrumentation, functions=Functions.ALL)))
+EVERY_FUNCTION_YML = "version: 1\nrules:\n  instrumentation:\n    functions: all\n"
+
+
 def results(pr: PullRequest) -> dict:
-    return {r.rule: r for r in evaluate(pr, Config()).results}
+    return {r.rule: r for r in evaluate(pr, EVERY_FUNCTION).results}
 
 
 def test_binary_files_are_skipped(tmp_path: Path) -> None:
@@ -79,6 +87,7 @@ def test_non_utf8_patches_are_read_and_reported(tmp_path: Path) -> None:
 
 def test_non_utf8_change_through_the_cli(tmp_path: Path, capsys) -> None:
     repo = GitRepo(tmp_path)
+    repo.commit({".github/performance.yml": EVERY_FUNCTION_YML}, "config")
     repo.branch("feature")
     repo.commit({"src/legacy.py": ("# caf\xe9\n" + FUNCTION).encode("latin-1")}, "change")
     main(["check", "--repo", str(tmp_path), "--base", "main", "--body", "", "--format", "json"])
@@ -120,7 +129,7 @@ def test_the_100000_line_pr_is_evaluated_with_capped_annotations() -> None:
     assert instrumented.reason.startswith("9,000 new functions in this PR have no instr")
     assert instrumented.reason.endswith("and 8,997 more.")
     assert len(instrumented.findings) == 9000
-    output = check_output(evaluate(pr, Config()))
+    output = check_output(evaluate(pr, EVERY_FUNCTION))
     shown = [a for a in output.annotations if (a.title or "").startswith("Instrument ")]
     assert len(shown) == 50
     assert "annotated the first 50 of 9,000 findings" in output.text

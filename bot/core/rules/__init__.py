@@ -57,7 +57,7 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule(objectives.ID, objectives.evaluate, objectives.wants),
     Rule(design_record.ID, design_record.evaluate, design_record.wants),
-    Rule(instrumentation.ID, instrumentation.evaluate),
+    Rule(instrumentation.ID, instrumentation.evaluate, instrumentation.wants),
     Rule(tuning_knobs.ID, tuning_knobs.evaluate, tuning_knobs.wants),
     Rule(performance_tests.ID, performance_tests.evaluate),
     Rule(benchmarks.ID, benchmarks.evaluate, benchmarks.wants),

@@ -18,6 +18,7 @@ from bot.core.binding import Globs, Regexes
 from bot.core.facts import FileStatus, PullRequest, Wants
 from bot.core.globs import matching
 from bot.core.results import Finding, Outcome, RuleResult, Severity, Stage
+from bot.core.rules import sources
 from bot.core.rules.common import Reporter, scoped
 from bot.core.rules.scope import Scope, match, on_first_change
 
@@ -61,6 +62,8 @@ SIGNIFICANT_PATHS = (
     "**/db/**",
     "**/queue/**",
     "**/*.sql",
+    # A test, example or doc under `api/` changes no interface: `api/client_test.go`.
+    *(f"!{glob}" for glob in sources.TESTS + sources.NOT_SERVED),
 )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.core import patterns
+from bot.core import languages, patterns
 from bot.core.addedtext import Changed
 from bot.core.binding import Globs, Regexes
 from bot.core.corpus import build
@@ -27,20 +27,13 @@ ID = "performance_tests"
 TITLE = "Performance tests"
 STAGE = Stage.TESTING
 
+# Source files wherever a layout puts them (a package at the root like httpx, Go at the
+# root like zap, Cargo and npm workspaces' member crates and packages), minus tests,
+# examples, scripts, docs, vendored and generated code, and Markdown.
 CODE_PATHS = (
-    "src/**",
-    "lib/**",
-    "pkg/**",
-    "internal/**",
-    "app/**",
-    "server/**",
-    "services/**",
-    "!**/tests/**",
-    "!**/test/**",
-    "!**/__tests__/**",
-    "!**/test_*.py",
-    "!**/*_test.py",
-    "!**/*_test.go",
+    *languages.READ_PATHS,
+    *languages.NOT_READ_PATHS,
+    *(f"!{glob}" for glob in sources.NOT_PRODUCTION),
     "!**/*.test.*",
     "!**/*.spec.*",
     "!**/*.md",

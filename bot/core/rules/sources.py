@@ -1,7 +1,8 @@
 """Which changed files the code-reading rules read, and what they could not read.
 
 Tests and generated code are nobody's production code: the instrumentation and tuning
-knob rules skip them by default (``TESTS_AND_GENERATED``), and also any file whose
+knob rules skip them by default (``TESTS_AND_GENERATED``; instrumentation also skips
+examples, scripts and docs, ``NOT_PRODUCTION``), and also any file whose
 first added lines say a tool wrote it ("Code generated ... DO NOT EDIT", ``@generated``).
 A file GitHub sent without a diff (it does so for large diffs) cannot be read; rules
 say so rather than guess.
@@ -19,6 +20,7 @@ from bot.core.globs import matches
 TESTS = (
     "**/test_*.py",
     "**/*_test.py",
+    "**/*_tests.py",
     "**/conftest.py",
     "**/tests/**",
     "**/test/**",
@@ -38,12 +40,21 @@ TESTS = (
     "**/__tests__/**",
     "**/__mocks__/**",
     "**/src/test/**",
+    "**/testutil/**",
+    "**/testutils/**",
+    "**/testhelpers/**",
+    "**/testing/**",
+    "**/mocks/**",
+    "**/e2e/**",
 )
 GENERATED = (
     "**/*_pb2.py",
     "**/*_pb2_grpc.py",
     "**/*.pb.go",
     "**/*.pb.gw.go",
+    "**/genproto/**",
+    "**/*_pb.js",
+    "**/*_pb.ts",
     "**/*_gen.go",
     "**/zz_generated*",
     "**/generated/**",
@@ -51,8 +62,41 @@ GENERATED = (
     "**/*.min.js",
     "**/vendor/**",
     "**/node_modules/**",
+    "**/third_party/**",
+    "**/third-party/**",
+    # Go modules copied in by import path (``exp/internal/github.com/…``).
+    "**/github.com/**",
+    "**/golang.org/x/**",
+    "**/gopkg.in/**",
 )
 TESTS_AND_GENERATED = TESTS + GENERATED
+# Code that runs on a developer's machine, in CI or in the docs, never in production:
+# examples, scripts, docs (Sphinx's ``docs/conf.py``), benchmarks, build and packaging
+# files, a repository's own GitHub Action (and, in ``NOT_PRODUCTION``, database
+# migrations: significant for a design record, but nothing to put a span on).
+NOT_SERVED = (
+    "**/examples/**",
+    "**/example/**",
+    "**/_examples/**",
+    "**/scripts/**",
+    "**/script/**",
+    "hack/**",
+    "**/docs/**",
+    "**/doc/**",
+    "**/benchmarks/**",
+    "**/benches/**",
+    "**/bench/**",
+    "action/**",
+    ".github/**",
+    "**/setup.py",
+    "**/noxfile.py",
+    "**/build.rs",
+    "**/*.config.js",
+    "**/*.config.ts",
+    "**/*.config.mjs",
+    "**/*.stories.*",
+)
+NOT_PRODUCTION = (*TESTS_AND_GENERATED, *NOT_SERVED, "**/migrations/**")
 # CI pipeline definitions: their timeout, retry and parallelism keys tune the build, not
 # the service, so they are not tuning knobs a team documents.
 CI_FILES = (
