@@ -13,7 +13,8 @@ from bot.cli import main
 
 TEAM_CONFIG = "version: 1\nrules:\n  design_record:\n    when:\n      paths: ['src/**']\n"
 UNINSTRUMENTED = "".join(  # routes: entry points, which the default asks to be instrumented
-    f"@app.get('/h{n}')\ndef handler_{n}(a):\n    a += 1\n    a += 2\n    a += 3\n    return a\n\n" for n in range(60)
+    f"@app.get('/h{n}')\ndef handler_{n}(a):\n    a += 1\n    a += 2\n    a += 3\n    return a\n\n"
+    for n in range(60)
 )
 
 
