@@ -43,7 +43,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from bot.core import bodies, languages, patterns
-from bot.core import objectives as objectives_doc
+from bot.core import objectives_file as objectives_doc
 from bot.core.addedtext import Changed
 from bot.core.binding import Count, Globs, OneOf, Regexes
 from bot.core.corpus import Corpus, build
