@@ -61,7 +61,7 @@ def register(actions: Any) -> None:
     run.add_argument("--json", action="store_true", help="print JSON instead of a table")
     run.add_argument(
         "--threshold", metavar="CHANGE",
-        help="change the paired interval must clear, as 5%% or 0.05 "
+        help="change that counts, as 5%% or 0.05, once the interval excludes no change "
         f"(default {Policy().paired_threshold * 100:g}%%)",
     )
     run.add_argument(

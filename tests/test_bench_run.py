@@ -226,7 +226,7 @@ def test_a_dirty_work_tree_is_refused_unless_head_is_named(tmp_path) -> None:
                     "--rounds", "1", "--", sys.executable, "bench.py")
     assert named.returncode == 0, named.stderr
     # One round decides nothing, and says so.
-    assert "**Undecided:** 1 benchmark could not be told" in named.stdout
+    assert "**Undecided:** 1 benchmark could not be decided" in named.stdout
 
 
 def test_results_that_do_not_parse_are_an_error(tmp_path) -> None:

@@ -28,11 +28,11 @@ ROUNDS_NOTE = (
     "**Paired rounds:** {rounds} of {planned} (base {base}, head {head}, alternating "
     "{orders}){stopped}. Intervals at {confidence} confidence: the {family} false-alarm "
     "budget of this comparison split over {benchmarks} benchmark{s} and {looks} planned "
-    "look{ls} (Bonferroni), so a change counts only when its interval clears the "
-    "threshold."
+    "look{ls} (Bonferroni), so a change counts only when it is beyond the threshold and "
+    "its interval excludes no change."
 )
 UNDECIDED_NOTE = (
-    "**Undecided:** {count} benchmark{s} could not be told from the threshold in {rounds} "
+    "**Undecided:** {count} benchmark{s} could not be decided in {rounds} "
     "round{rs} and {are} reported unchanged: {names}."
 )
 NOISE_NOTE = (

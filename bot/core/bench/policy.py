@@ -139,7 +139,7 @@ class Policy:
     # because pairing removes the drift between runs that the single-run threshold must
     # absorb; a +10 % change needs an interval that clears 5 % to be caught.
     paired_threshold: Fraction = 0.05
-    """Paired results (`perfbot bench run`): a change counts when its interval clears this."""
+    """Paired results (`perfbot bench run`): a change beyond this counts once its interval excludes no change."""  # noqa: E501
     overrides: tuple[Override, ...] = ()
     """Settings for benchmarks matching globs; later overrides win for the fields they set."""
 
