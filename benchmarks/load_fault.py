@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import os
 import sys
@@ -40,14 +39,16 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
             size[name] = getattr(args, name)
     if args.outage is not None:
         size["outage_seconds"] = args.outage
-    env = dict(item.split("=", 1) for item in args.env)
+    size["env"] = dict(item.split("=", 1) for item in args.env)
+    if args.checkout:
+        size["checkout"] = str(args.checkout)
     chosen = []
     if args.store in ("postgres", "both"):
-        chosen.append(Scenario(replicas=args.replicas, store="postgres", env=env, **size))
+        chosen.append(Scenario(replicas=args.replicas, store="postgres", **size))
     if args.store in ("sqlite", "both"):
-        chosen.append(Scenario(replicas=1, store="sqlite", restart_after=2.0, env=env, **size))
+        chosen.append(Scenario(replicas=1, store="sqlite", restart_after=2.0, **size))
     if args.store == "memory":
-        chosen.append(Scenario(replicas=args.replicas, store="memory", env=env, **size))
+        chosen.append(Scenario(replicas=args.replicas, store="memory", **size))
     return chosen
 
 
@@ -133,6 +134,8 @@ def main() -> None:
     parser.add_argument("--outage", type=float, help="seconds GitHub answers 5xx")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="an extra setting for every replica")
+    parser.add_argument("--checkout", type=Path,
+                        help="run the replicas from this checkout (with its .venv): before/after")
     parser.add_argument("--keep", type=Path, help="keep logs and data in this folder")
     parser.add_argument("--json", type=Path, help="also write the reports here")
     args = parser.parse_args()
@@ -144,8 +147,7 @@ def main() -> None:
         show(report)
         reports.append(report)
     if args.json:
-        args.json.write_text(json.dumps([r.as_json() for r in reports], indent=1,
-                                        default=lambda o: dataclasses.asdict(o)))
+        args.json.write_text(json.dumps([r.as_json() for r in reports], indent=1))
     sys.exit(1 if any(r.failures for r in reports) else 0)
 
 

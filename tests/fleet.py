@@ -86,6 +86,7 @@ class Scenario:
     seed: int = 12
     fsync: bool = True
     env: dict[str, str] = field(default_factory=dict)  # extra settings for every replica
+    checkout: str | None = None  # run the replicas from another checkout (and its .venv)
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -94,7 +95,8 @@ class Scenario:
 def plan(s: Scenario) -> list[tuple[str, int]]:
     """The stream, as (action, pull request index): each PR opened first; 40 % of them
     signed off midway and merged near the end (and that merge redelivered), a tenth merged
-    without a sign-off; in between a random mix of pushes, comments, re-runs and redeliveries."""
+    without a sign-off; in between a random mix of pushes, comments, re-runs and redeliveries.
+    A merge waits, when it comes, until branch protection allows it (see ``World.act``)."""
     rng = random.Random(s.seed)
     signed = [i for i in range(s.pulls) if i % 5 < 2]
     merged = signed + [i for i in range(s.pulls) if i % 10 == 9]
@@ -173,6 +175,7 @@ class Replica:
     port: int
     env: dict[str, str] = field(repr=False)
     log: Path
+    checkout: Path = ROOT
     proc: subprocess.Popen[bytes] | None = None
     rss: tuple[float, float] | None = None  # read just before it was killed or stopped
     alive: bool = False
@@ -183,8 +186,11 @@ class Replica:
 
     def start(self) -> None:
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=self.env,
-                                         stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            python = (sys.executable if self.checkout == ROOT
+                      else str(self.checkout / ".venv" / "bin" / "python"))
+            self.proc = subprocess.Popen([python, "-m", "bot", "serve"], env=self.env,
+                                         stdout=log, stderr=subprocess.STDOUT,
+                                         cwd=self.checkout)
         self.alive = True
 
     def kill(self) -> None:
@@ -274,7 +280,8 @@ def processes(s: Scenario, folder: Path | None = None) -> Iterator[Fleet]:
                 env["PERFBOT_DATABASE_URL"] = database_url
             port = free_port()
             env["PORT"] = str(port)
-            replicas.append(Replica(i, port, env, folder / f"replica-{i}.log"))
+            replicas.append(Replica(i, port, env, folder / f"replica-{i}.log",
+                                    Path(s.checkout or ROOT).resolve()))
         for replica in replicas:  # all at once, as a deploy starts them
             replica.start()
         yield Fleet(folder, world["api"], world["control"], replicas, bare, database_url,
@@ -366,6 +373,7 @@ class Report:
     settled_at: float | None = None  # when the world was last seen to become right
     gave_up: str | None = None  # why waiting stopped without the world right
     failures: list[str] = field(default_factory=list)
+    stuck: list[str] = field(default_factory=list)  # what the driver could never do
     stats: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)  # summed over live replicas
     rss: dict[int, tuple[float, float]] = field(default_factory=dict)
@@ -375,7 +383,8 @@ class Report:
     held_finished_at: float | None = None  # when the last of those was finished
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {k: v for k, v in vars(self).items() if k not in ("scenario", "answers")}
+        data["scenario"], data["answers"] = asdict(self.scenario), dict(self.answers)
         data["acks"], data["bare_acks"] = len(self.acks), len(self.bare_acks)
         data["acked"] = len(self.acked)
         return data
@@ -403,7 +412,7 @@ async def metrics(session: aiohttp.ClientSession, replicas: list[Replica]) -> di
             async with session.get(f"{replica.url}/metrics") as response:
                 text = await response.text()
             for line in text.splitlines():
-                if line.startswith("perfbot_") and " " in line:
+                if line.startswith("perfbot_") and " " in line and "_created" not in line:
                     name, value = line.rsplit(" ", 1)
                     with contextlib.suppress(ValueError):
                         total[name] += float(value)
@@ -516,20 +525,36 @@ async def drive(fleet: Fleet, s: Scenario, *, say: Any = print) -> Report:
         report.started = time.time()
         began = time.monotonic()
         batch = max(1, round(s.rate / 10))
-        i = 0
-        while i < len(stream):
-            chunk = stream[i:i + batch]
-            actions = [{"kind": kind, "pr": n} for kind, n in chunk if not
-                       kind.startswith("redeliver")]
+        todo = list(reversed(stream))  # popped from the end
+        deferred: list[tuple[str, int]] = []  # merges waiting for the required check
+        offered = 0
+        give_up = time.monotonic() + s.settle_timeout + len(stream) / s.rate
+        while todo or deferred:
+            if not todo:  # only merges still waiting: try them again now and then
+                if time.monotonic() > give_up:
+                    report.stuck = [f"merge of PR index {n} never allowed: its check never "
+                                    "concluded as required" for _, n in deferred]
+                    break
+                await asyncio.sleep(1.0)
+            chunk = deferred + [todo.pop() for _ in range(min(batch, len(todo)))]
+            deferred = []
+            actions = [{"kind": kind, "pr": n} for kind, n in chunk
+                       if kind == "merge" or not kind.startswith("redeliver")]
             made = iter(await _json(session, "POST", f"{fleet.control}/act", actions)
                         if actions else [])
             for kind, n in chunk:
+                item = None
                 if kind == "redeliver":
                     item = rng.choice(history) if history else None
                 elif kind == "redeliver-merge":
                     item = merges.get(n)
+                    if item is None:
+                        deferred.append((kind, n))
                 else:
                     event = next(made)
+                    if event.get("deferred"):  # GitHub would refuse the merge for now
+                        deferred.append((kind, n))
+                        continue
                     item = sign(event["event"], event["payload"])
                     history.append(item)
                     if kind == "merge":
@@ -539,8 +564,8 @@ async def drive(fleet: Fleet, s: Scenario, *, say: Any = print) -> Report:
                 await faults(report.sent)
                 await queue.put(item)
                 report.sent += 1
-            i += len(chunk)
-            ahead = began + i / s.rate - time.monotonic()
+            offered += len(chunk)
+            ahead = began + offered / s.rate - time.monotonic()
             if ahead > 0:
                 await asyncio.sleep(ahead)
         for _ in senders:
@@ -589,7 +614,7 @@ async def settle(session: aiohttp.ClientSession, fleet: Fleet, s: Scenario, repo
     last_note = 0.0
     while True:
         judged = await _json(session, "GET", f"{fleet.control}/judge")
-        report.failures, report.stats = judged["failures"], judged["stats"]
+        report.failures, report.stats = judged["failures"] + report.stuck, judged["stats"]
         report.metrics = await metrics(session, fleet.replicas)
         left = unfinished(report.metrics)
         rows = await asyncio.to_thread(probe.deliveries)
@@ -607,7 +632,7 @@ async def settle(session: aiohttp.ClientSession, fleet: Fleet, s: Scenario, repo
         else:
             report.settled_at = None
         idle = now - max(judged["stats"]["last_request"], report.last_sent)
-        if left is None and idle > s.idle_timeout:
+        if not left and idle > s.idle_timeout:  # nothing queued, nothing happening
             report.gave_up = f"GitHub saw no request for {idle:.0f} s"
             return
         if time.monotonic() > deadline:
@@ -617,7 +642,7 @@ async def settle(session: aiohttp.ClientSession, fleet: Fleet, s: Scenario, repo
             last_note = time.monotonic()
             say(f"  ... {len(report.failures)} invariant(s) not yet met; store holds "
                 f"{'?' if left is None else int(left)}; {judged['stats']['requests']} "
-                "GitHub requests so far")
+                f"GitHub requests so far; e.g. {report.failures[:2]}")
         await asyncio.sleep(2)
 
 
@@ -683,6 +708,13 @@ class World:
             self.signed.add(pr.number)
             return comment(SIGNOFF, "maria")
         if kind == "merge":
+            # Branch protection: the check is required, so a merge waits until it has
+            # concluded on the head, and for success once a sign-off was given (an admin
+            # may merge a failing pull request without one).
+            runs = [r for r in emu.check_runs(repo, pr.head_sha)
+                    if r.app_id == APP_ID and r.status == "completed"]
+            if not runs or (pr.number in self.signed and runs[0].conclusion != "success"):
+                return {"deferred": True}
             emu.set_state(repo, pr.number, "closed", merged=True)
             self.merged.add(pr.number)
             return {"event": "pull_request",
