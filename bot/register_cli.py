@@ -17,6 +17,7 @@ import os
 import secrets
 import sys
 import tempfile
+import threading
 import webbrowser
 from dataclasses import dataclass
 from importlib import resources
@@ -73,6 +74,7 @@ class _Run:
     state: str
     pending: Path  # the env file's private temporary twin, made before anything is asked
     keep_pending: bool = False  # it holds secrets that found no other home
+    exchanging: bool = False  # one code per run: a second callback is told so
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,7 +104,7 @@ async def _register(flow: _Run) -> int:
     async with aiohttp.ClientSession() as session:
         gh = GitHub(session, base_url=flow.site.api)
         if flow.args.code:
-            return _finish(flow, await _exchange(gh, flow.args.code))
+            return _finish(flow, await _exchange(gh, flow.args.code))[0]
         return await _serve(flow, gh)
 
 
@@ -116,19 +118,21 @@ async def _exchange(gh: GitHub, code: str) -> Registration | str:
         return f"cannot reach GitHub at {gh.base_url} ({exc.__class__.__name__}: {exc})"
 
 
-def _finish(flow: _Run, outcome: Registration | str) -> int:
+def _finish(flow: _Run, outcome: Registration | str) -> tuple[int, str]:
+    """Write the env file and say what happened: the exit code and a line for the browser."""
     if isinstance(outcome, str):
         print(f"perfbot: {outcome}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_FAILED, outcome
     registration = outcome
     try:
         written = _write(flow, env_file(registration, flow.site))
     except (RegistrationError, OSError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        print(f"perfbot: registered the App {registration.slug} (id {registration.app_id}) "
-              f"but cannot write {flow.args.env_file} ({reason}); generate a private key on "
-              f"its settings page, {registration.html_url}", file=sys.stderr)
-        return EXIT_FAILED
+        line = (f"registered the App {registration.slug} (id {registration.app_id}) but cannot "
+                f"write {flow.args.env_file} ({reason}); generate a private key on its "
+                f"settings page, {registration.html_url}")
+        print(f"perfbot: {line}", file=sys.stderr)
+        return EXIT_FAILED, line
     names = ["GITHUB_APP_ID", "GITHUB_PRIVATE_KEY"]
     if registration.webhook_secret:
         names.append("GITHUB_WEBHOOK_SECRET")
@@ -146,14 +150,16 @@ def _finish(flow: _Run, outcome: Registration | str) -> int:
     if not flow.args.webhook_url:
         print("Its webhook is off: on the App's settings page, set the webhook URL to "
               "https://YOUR-HOST/webhooks and tick Active once perfbot runs there.")
-    if registration.html_url:
-        print(f"Next: install it on your repositories at "
-              f"{registration.html_url}/installations/new")
-    return EXIT_OK
+    install = f"{registration.html_url}/installations/new" if registration.html_url else ""
+    if install:
+        print(f"Next: install it on your repositories at {install}")
+    return EXIT_OK, (f"Registered {registration.slug} (id {registration.app_id}); its settings "
+                     f"are in {written}. " + (f"Install it at {install}. " if install else "")
+                     + "You can close this tab.")
 
 
 async def _serve(flow: _Run, gh: GitHub) -> int:
-    done: asyncio.Future[Registration | str] = asyncio.get_running_loop().create_future()
+    done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     address: dict[str, str] = {}
 
     async def start(request: web.Request) -> web.Response:
@@ -173,17 +179,15 @@ async def _serve(flow: _Run, gh: GitHub) -> int:
         code = request.query.get("code", "")
         if not code:
             return _html(400, message_page("No code", "GitHub sent no code back."))
-        if done.done():
-            return _html(409, message_page("Already done", "This run has exchanged its code."))
-        outcome = await _exchange(gh, code)
-        if not done.done():
-            done.set_result(outcome)
-        if isinstance(outcome, str):
-            return _html(502, message_page("Registration failed", outcome))
-        return _html(200, message_page(
-            f"{outcome.slug} is registered",
-            f"perfbot wrote its settings to {flow.args.env_file}. Install the App at "
-            f"{outcome.html_url}/installations/new; you can close this tab."))
+        if flow.exchanging:
+            return _html(409, message_page("Already done", "This run has taken its code; "
+                                           "see the terminal."))
+        flow.exchanging = True
+        exit_code, line = _finish(flow, await _exchange(gh, code))
+        done.set_result(exit_code)
+        if exit_code != EXIT_OK:
+            return _html(502, message_page("Registration failed", line))
+        return _html(200, message_page("perfbot is registered", line))
 
     app = web.Application()
     app.router.add_get("/", start)
@@ -204,12 +208,25 @@ async def _serve(flow: _Run, gh: GitHub) -> int:
               f"perfbot's manifest to GitHub to create the App for {target}.", flush=True)
         print("Waiting for GitHub to send the browser back (Ctrl-C to stop)…", flush=True)
         if not flow.args.no_browser:
-            with contextlib.suppress(Exception):
-                webbrowser.open(f"{address['base']}/")
-        outcome = await done
-        return _finish(flow, outcome)
+            _open_browser(f"{address['base']}/")
+        return await done
     finally:
         await runner.cleanup()
+
+
+def _open_browser(url: str) -> None:
+    """A graphical browser, where there is one: on a terminal without a display Python
+    would start a text browser in the foreground, which cannot run the page's script."""
+    if sys.platform not in ("darwin", "win32") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return
+
+    def attempt() -> None:
+        with contextlib.suppress(Exception):
+            webbrowser.open(url)
+
+    threading.Thread(target=attempt, daemon=True).start()  # a browser may block: never wait
 
 
 def _html(status: int, text: str) -> web.Response:

@@ -190,6 +190,7 @@ async def test_registers_on_enterprise_server_and_writes_the_settings(
 
     said = out + err + text
     assert f"id {app_id}" in out and "perfbot.env" in out
+    assert "perfbot.env" in text  # the browser's last page says where the settings went
     for secret in (done.webhook_secret, done.client_secret, *done.private_pem.splitlines()[1:-1]):
         assert secret not in said
     assert os.listdir(tmp_path) == ["perfbot.env"]  # no temporary file left
