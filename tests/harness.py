@@ -89,12 +89,16 @@ async def running_bot(emulator: Emulator) -> AsyncIterator[Bot]:
     )
     client = TestClient(TestServer(create_app(settings, policy=FAST), host="127.0.0.1"))
     await client.start_server()
-    # The App's webhook points here until another process takes its place.
-    emulator.hook_url, emulator.hook_secret = str(client.make_url("/webhooks")), SECRET
+    # The App's webhook points here while this process runs (a load balancer in front of
+    # whichever one is up); once it stops, at the process that was there before, if any.
+    before, here = emulator.hook_url, str(client.make_url("/webhooks"))
+    emulator.hook_url, emulator.hook_secret = here, SECRET
     try:
         yield Bot(emulator, client)
     finally:
         await client.close()
+        if emulator.hook_url == here:
+            emulator.hook_url = before
 
 
 @pytest_asyncio.fixture
