@@ -29,7 +29,8 @@ from .webhooks import Webhooks
 
 API_VERSIONS = frozenset({"2022-11-28"})
 # Operations GitHub only accepts with the app's JWT; everything else needs an installation token.
-JWT_OPERATIONS = frozenset({"apps/get-authenticated", "apps/create-installation-access-token"})
+JWT_OPERATIONS = frozenset({"apps/get-authenticated", "apps/create-installation-access-token",
+                            "apps/list-webhook-deliveries", "apps/redeliver-webhook-delivery"})
 # Operations GitHub answers without credentials (the manifest code is the credential).
 OPEN_OPERATIONS = frozenset({"apps/create-from-manifest"})
 # GitHub Enterprise Server serves the REST API under this prefix of its host.
@@ -88,6 +89,7 @@ class Emulator(Webhooks, ManifestRoutes):
         return self.api
 
     async def close(self) -> None:
+        await self.close_hooks()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -106,6 +108,14 @@ class Emulator(Webhooks, ManifestRoutes):
                       body, delay, after)
         self.faults.append(fault)
         return fault
+
+    def revoke_tokens(self, installation_id: int) -> int:
+        """Revoke every token of an installation (as an owner or a leaked-token scan does);
+        requests with them are then answered 401. Returns how many were revoked."""
+        gone = [v for v, t in self.tokens.items() if t.installation_id == installation_id]
+        for value in gone:
+            del self.tokens[value]
+        return len(gone)
 
     @contextlib.contextmanager
     def expect_violations(self, *fragments: str) -> Iterator[list[str]]:
