@@ -99,6 +99,14 @@ class Emulator(Webhooks):
         self.faults.append(fault)
         return fault
 
+    def revoke_tokens(self, installation_id: int) -> int:
+        """Revoke every token of an installation (as an owner or a leaked-token scan does);
+        requests with them are then answered 401. Returns how many were revoked."""
+        gone = [v for v, t in self.tokens.items() if t.installation_id == installation_id]
+        for value in gone:
+            del self.tokens[value]
+        return len(gone)
+
     @contextlib.contextmanager
     def expect_violations(self, *fragments: str) -> Iterator[list[str]]:
         """Permit the violations a deliberate misuse causes (the block must cause at least one).
