@@ -101,6 +101,8 @@ def show(report: Report) -> None:
               f"{st['statuses']}; {st['commits_with_run']} of {st['commits']} commits got a "
               f"check run ({st['check_runs']} runs); {st['issues']} mitigation issues for "
               f"{st['signed']} signed-off PRs, {st['merged']} merged")
+        print(f"  GitHub's record of deliveries: {st['attempts_failed']} attempts failed; "
+              f"{st['app_redeliveries']} redeliveries perfbot asked for")
     interesting = {k: v for k, v in report.metrics.items()
                    if "queue" in k or "failed" in k or "recover" in k or "unfinished" in k}
     for name, value in sorted(interesting.items()):

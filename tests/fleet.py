@@ -87,6 +87,9 @@ class Scenario:
     fsync: bool = True
     env: dict[str, str] = field(default_factory=dict)  # extra settings for every replica
     checkout: str | None = None  # run the replicas from another checkout (and its .venv)
+    # A delivery that got no answer is failed in GitHub's record (which perfbot's scan of
+    # recent deliveries reads); True: also press "Redeliver" for it once the stream is sent.
+    operator_redelivers: bool = False
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -191,7 +194,6 @@ class Replica:
             self.proc = subprocess.Popen([python, "-m", "bot", "serve"], env=self.env,
                                          stdout=log, stderr=subprocess.STDOUT,
                                          cwd=self.checkout)
-        self.alive = True
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -448,21 +450,35 @@ async def drive(fleet: Fleet, s: Scenario, *, say: Any = print) -> Report:
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         for url in [r.url for r in fleet.replicas] + ([fleet.bare] if fleet.bare else []):
             await _up(session, url)
+        for replica in fleet.replicas:
+            replica.alive = True
         say(f"  {len(fleet.replicas)} replica(s) up ({s.store} store); sending "
             f"{len(stream)} deliveries at up to {s.rate:g}/s")
-        queue: asyncio.Queue[tuple[dict[str, str], bytes] | None] = asyncio.Queue(
+        queue: asyncio.Queue[tuple[dict[str, str], bytes, bool] | None] = asyncio.Queue(
             maxsize=s.concurrency)
         history: list[tuple[dict[str, str], bytes]] = []
         merges: dict[int, tuple[dict[str, str], bytes]] = {}
         unanswered: list[tuple[dict[str, str], bytes]] = []
+        attempts: list[dict[str, Any]] = []  # for GitHub's record of deliveries
+
+        async def record() -> None:
+            if attempts:
+                done, attempts[:] = list(attempts), []
+                await _json(session, "POST", f"{fleet.control}/record", done)
+
+        async def live_replicas() -> None:
+            await _json(session, "POST", f"{fleet.control}/replicas",
+                        [r.url for r in fleet.replicas if r.alive])
         background: list[asyncio.Task[None]] = []
 
-        async def post(headers: dict[str, str], body: bytes) -> None:
+        async def post(headers: dict[str, str], body: bytes, redelivery: bool = False) -> None:
+            began = time.perf_counter()
             while True:
                 live = [r for r in fleet.replicas if r.alive]
-                if not live:
-                    await asyncio.sleep(0.05)
-                    continue
+                if not live:  # the load balancer has no backend: GitHub sees a 502
+                    status = 502
+                    report.answers["502 (no replica up)"] += 1
+                    break
                 replica = rng.choice(live)
                 began = time.perf_counter()
                 try:
@@ -477,13 +493,18 @@ async def drive(fleet: Fleet, s: Scenario, *, say: Any = print) -> Report:
                 except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                     report.answers[type(exc).__name__] += 1
                     unanswered.append((headers, body))
-                    return
-                elapsed = time.perf_counter() - began
+                    status = 0
+                    break
                 report.answers[str(status)] += 1
                 if 200 <= status < 300:
-                    report.acks.append(elapsed)
+                    report.acks.append(time.perf_counter() - began)
                     report.acked.add(headers["X-GitHub-Delivery"])
                 break
+            attempts.append({"guid": headers["X-GitHub-Delivery"], "status": status,
+                             "redelivery": redelivery,
+                             "duration": round(time.perf_counter() - began, 3)})
+            if status == 0 or not 200 <= status < 300:
+                return
             if fleet.bare:
                 began = time.perf_counter()
                 with contextlib.suppress(aiohttp.ClientError, OSError, TimeoutError):
@@ -505,12 +526,16 @@ async def drive(fleet: Fleet, s: Scenario, *, say: Any = print) -> Report:
                 await asyncio.to_thread(victim.kill)
                 report.killed_at = time.time()
                 report.held_at_kill = await asyncio.to_thread(probe.held_by, pid)
+                await live_replicas()
                 say(f"  SIGKILLed replica {victim.index} after {sent} deliveries")
                 if s.restart_after is not None:
                     async def restart() -> None:
                         await asyncio.sleep(s.restart_after or 0)
                         await asyncio.to_thread(victim.start)
+                        await _up(session, victim.url)
+                        victim.alive = True
                         report.restarted_at = time.time()
+                        await live_replicas()
                         say(f"  restarted replica {victim.index}")
                     background.append(asyncio.create_task(restart()))
             if s.outage_at is not None and report.outage is None and sent >= s.outage_at * len(
@@ -521,6 +546,7 @@ async def drive(fleet: Fleet, s: Scenario, *, say: Any = print) -> Report:
                 say(f"  GitHub answers {s.outage_status} for {s.outage_seconds:g} s "
                     f"after {sent} deliveries")
 
+        await live_replicas()
         senders = [asyncio.create_task(sender()) for _ in range(s.concurrency)]
         report.started = time.time()
         began = time.monotonic()
@@ -544,6 +570,7 @@ async def drive(fleet: Fleet, s: Scenario, *, say: Any = print) -> Report:
                         if actions else [])
             for kind, n in chunk:
                 item = None
+                redelivery = kind.startswith("redeliver")
                 if kind == "redeliver":
                     item = rng.choice(history) if history else None
                 elif kind == "redeliver-merge":
@@ -555,16 +582,17 @@ async def drive(fleet: Fleet, s: Scenario, *, say: Any = print) -> Report:
                     if event.get("deferred"):  # GitHub would refuse the merge for now
                         deferred.append((kind, n))
                         continue
-                    item = sign(event["event"], event["payload"])
+                    item = sign(event["event"], event["payload"], event["guid"])
                     history.append(item)
                     if kind == "merge":
                         merges[n] = item
                 if item is None:
                     continue
                 await faults(report.sent)
-                await queue.put(item)
+                await queue.put((*item, redelivery))
                 report.sent += 1
             offered += len(chunk)
+            await record()
             ahead = began + offered / s.rate - time.monotonic()
             if ahead > 0:
                 await asyncio.sleep(ahead)
@@ -572,11 +600,12 @@ async def drive(fleet: Fleet, s: Scenario, *, say: Any = print) -> Report:
             await queue.put(None)
         await asyncio.gather(*senders, *background)
         report.last_sent = time.time()
-        if unanswered:  # GitHub marks them failed; someone presses "Redeliver"
+        if unanswered and s.operator_redelivers:  # someone presses "Redeliver"
             say(f"  {len(unanswered)} deliveries got no answer; redelivering them")
             report.redelivered_unanswered = len(unanswered)
-            for item in unanswered:
-                await post(*item)
+            for headers, body in unanswered:
+                await post(headers, body, True)
+        await record()
         say(f"  sent {report.sent} in {report.last_sent - report.started:.0f} s; waiting for "
             "the work to finish")
         await settle(session, fleet, s, report, say, probe)
@@ -673,9 +702,30 @@ class World:
         self.signed: set[int] = set()
         self.merged: set[int] = set()
         self.helps: dict[int, int] = {}  # help comment id -> PR number
+        self.sent: dict[str, tuple[str, Any]] = {}  # guid -> (event, payload)
+        self.replicas: list[str] = []  # the load balancer's live backends
+        self.recorded = 0  # attempts the driver made (the rest: redeliveries perfbot asked for)
         self.last_write = 0.0
 
     def act(self, kind: str, i: int) -> dict[str, Any]:
+        """Apply one action to the world; the delivery GitHub sends for it, with its guid."""
+        made = self._act(kind, i)
+        if not made.get("deferred"):
+            made["guid"] = str(uuid.uuid4())
+            self.sent[made["guid"]] = (made["event"], made["payload"])
+        return made
+
+    def record(self, guid: str, status: int, redelivery: bool, duration: float) -> None:
+        """GitHub's record of one attempt the driver made (what ``GET /app/hook/deliveries``
+        lists and perfbot's scan of missed deliveries reads)."""
+        event, payload = self.sent[guid]
+        self.recorded += 1
+        attempt = self.emu._attempt(guid, APP_ID, event, payload, redelivery)
+        attempt.status_code, attempt.duration = status, duration
+        attempt.status = ("OK" if 200 <= status < 300 else "timed out" if status == 0
+                          else f"Invalid HTTP Response: {status}")
+
+    def _act(self, kind: str, i: int) -> dict[str, Any]:
         from emulator.state import Comment
 
         emu, repo, pr = self.emu, self.repo, self.pulls[i]
@@ -773,6 +823,11 @@ class World:
             if replies != 1:
                 failures.append(f"#{n}: {replies} replies to /perf help comment {cid}")
         failures.extend(f"GitHub would reject: {v.splitlines()[0]}" for v in emu.violations)
+        answered = {d.guid for d in emu.deliveries if d.ok}
+        never = [g for g in self.sent if g not in answered]
+        if never:
+            failures.append(f"{len(never)} deliveries never acknowledged, not even when "
+                            f"redelivered, e.g. {never[0]}")
         statuses = Counter(str(r.status) for r in emu.requests)
         stats = {
             "requests": len(emu.requests),
@@ -785,6 +840,8 @@ class World:
             "signed": len(self.signed),
             "merged": len(self.merged),
             "issues": len(emu.issues(repo)),
+            "attempts_failed": sum(not d.ok for d in emu.deliveries),
+            "app_redeliveries": len(emu.deliveries) - self.recorded,
             "last_request": self.last_request,
             "last_write": self.last_write,
         }
@@ -832,15 +889,45 @@ async def serve_emulator(ready: Path, pulls: int) -> None:
     async def judge(request: web.Request) -> web.Response:
         return web.json_response(world.judge())
 
+    async def record(request: web.Request) -> web.Response:
+        for a in await request.json():
+            world.record(a["guid"], int(a["status"]), bool(a["redelivery"]),
+                         float(a["duration"]))
+        return web.json_response({})
+
+    async def replicas(request: web.Request) -> web.Response:
+        world.replicas = list(await request.json())
+        return web.json_response({})
+
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+
+    async def balance(request: web.Request) -> web.Response:
+        """The App's webhook URL: a load balancer in front of the live replicas, which
+        GitHub's redeliveries (asked for by perfbot) go through."""
+        body = await request.read()
+        headers = {k: v for k, v in request.headers.items()
+                   if k.lower().startswith("x-") or k.lower() in ("content-type",
+                                                                  "user-agent")}
+        for url in random.sample(world.replicas, len(world.replicas)):
+            with contextlib.suppress(aiohttp.ClientConnectorError):
+                async with session.post(f"{url}/webhooks", data=body,
+                                        headers=headers) as answer:
+                    return web.Response(status=answer.status, body=await answer.read())
+        return web.Response(status=502, text="no replica up")
+
     control = web.Application(client_max_size=64 * 1024 * 1024)
     control["tasks"] = []
     control.router.add_post("/act", act)
     control.router.add_post("/outage", outage)
     control.router.add_get("/judge", judge)
+    control.router.add_post("/record", record)
+    control.router.add_post("/replicas", replicas)
+    control.router.add_post("/hook", balance)
     runner = web.AppRunner(control, access_log=None)
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
+    emu.hook_url, emu.hook_secret = f"http://127.0.0.1:{port}/hook", SECRET
     partial = ready.with_suffix(".tmp")
     partial.write_text(json.dumps({"api": api, "control": f"http://127.0.0.1:{port}"}))
     partial.rename(ready)
