@@ -26,6 +26,14 @@ class Settings:
     port: int = 8080
     concurrency: int = 8
     queue_size: int = 1_000
+    # The store (bot.store): "" is the embedded SQLite file in data_dir.
+    database_url: str = field(default="", repr=False)  # may carry a password
+    data_dir: str = ".perfbot"
+
+    def store_url(self) -> str:
+        from bot.store import default_url
+
+        return self.database_url or default_url(self.data_dir)
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -39,6 +47,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         port=_integer(env, "PORT", 8080, 1, 65_535),
         concurrency=_integer(env, "PERFBOT_CONCURRENCY", 8, 1, 256),
         queue_size=_integer(env, "PERFBOT_QUEUE_SIZE", 1_000, 1, 1_000_000),
+        database_url=_database_url(env),
+        data_dir=env.get("PERFBOT_DATA_DIR", "").strip() or ".perfbot",
     )
 
 
@@ -89,6 +99,17 @@ def _api_url(env: Mapping[str, str]) -> str:
             "Enterprise Server"
         )
     return value.rstrip("/")
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    value = env.get("PERFBOT_DATABASE_URL", "").strip()
+    scheme = value.split(":", 1)[0].split("+", 1)[0].lower()
+    if value and (":" not in value or scheme not in ("sqlite", "postgresql", "postgres")):
+        raise SettingsError(
+            "PERFBOT_DATABASE_URL must be a postgresql://USER:PASSWORD@HOST/DB or "
+            "sqlite:///PATH URL"
+        )
+    return value
 
 
 def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
