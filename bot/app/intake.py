@@ -35,6 +35,8 @@ LEASE_SECONDS = 30.0
 # leases, retries falling due); new deliveries to this process need no look.
 POLL_SECONDS = 1.0
 PRUNE_SECONDS = 3600.0
+# How often to look for processes on this host that died holding leases.
+RECLAIM_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,11 +170,12 @@ class Intake:
     async def _feed(self) -> None:
         """Take due deliveries from the store while workers would otherwise be idle."""
         last_prune = time.monotonic()
+        last_reclaim = -RECLAIM_SECONDS  # at once: a restart takes up its previous life's work
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
-            self._wake.clear()
             try:
+                if time.monotonic() - last_reclaim >= RECLAIM_SECONDS:
+                    last_reclaim = time.monotonic()
+                    await self.store.reclaim_dead()
                 while not self._stopping and self._held < self._concurrency:
                     self._held += 1  # counted while claimed, before it is queued here
                     try:
@@ -187,6 +190,9 @@ class Intake:
                     await self.store.prune()
             except Exception:
                 log.exception("could not read the delivery queue; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            self._wake.clear()
 
     def _take(self, delivery: Delivery) -> None:
         self._held += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -15,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic's migration context is process-global: within a process, one upgrade at a time.
+_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def config() -> Config:
@@ -32,9 +37,10 @@ def _upgrade(connection: Connection) -> None:
 async def upgrade(engine: AsyncEngine, attempts: int = 5) -> None:
     """Apply every migration not yet applied. Replicas starting together race to create
     the same tables; the loser's transaction fails and it tries again, finding them."""
+    lock = _LOCKS.setdefault(asyncio.get_running_loop(), asyncio.Lock())
     for attempt in range(1, attempts + 1):
         try:
-            async with engine.begin() as connection:
+            async with lock, engine.begin() as connection:
                 await connection.run_sync(_upgrade)
             return
         except DBAPIError:

@@ -50,6 +50,11 @@ QUEUED, LEASED, DONE, FAILED = "queued", "leased", "done", "failed"
 KEEP_DONE = 7 * 24 * 3600.0
 
 
+def _owner() -> str:
+    """Who holds a lease: this host, this process, and a nonce for this life of it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 @dataclass(frozen=True, slots=True)
 class Backoff:
     """Retries of a failed delivery: ``base`` seconds after the first failure, doubling up
@@ -150,9 +155,7 @@ class Store:
     clock: Clock = time.time
     backoff: Backoff = Backoff()
     # Who holds a lease: unique per process, readable in the tables.
-    owner: str = field(
-        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    )
+    owner: str = field(default_factory=_owner)
 
     @classmethod
     async def open(cls, url: str, *, clock: Clock = time.time,
@@ -359,6 +362,30 @@ class Store:
             await conn.execute(sa.delete(leases).where(leases.c.expires < now - keep_done))
             await conn.execute(sa.delete(facts).where(facts.c.expires <= now))
 
+    async def reclaim_dead(self) -> int:
+        """Expire at once the leases of processes on this host that are gone (a crash, a
+        ``SIGKILL``, a container restarted), rather than waiting for them to run out;
+        how many holders were found dead. Owners elsewhere wait for their leases."""
+        async with self.engine.connect() as conn:
+            owners = {str(owner) for owner in (await conn.execute(
+                sa.select(deliveries.c.lease_owner).distinct()
+                .where(deliveries.c.state == LEASED)
+            )).scalars() if owner} | {str(owner) for owner in (await conn.execute(
+                sa.select(leases.c.owner).distinct().where(leases.c.expires > self.clock())
+            )).scalars()}
+        dead = [owner for owner in owners if owner != self.owner and _gone(owner)]
+        if dead:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    sa.update(deliveries)
+                    .where(deliveries.c.lease_owner.in_(dead), deliveries.c.state == LEASED)
+                    .values(lease_expires=0.0))
+                await conn.execute(
+                    sa.update(leases).where(leases.c.owner.in_(dead)).values(expires=0.0))
+            log.info("the processes %s stopped without handing their work back; it is "
+                     "due again now", ", ".join(sorted(dead)))
+        return len(dead)
+
     def _mine(self, delivery_id: str) -> list[sa.ColumnElement[bool]]:
         return [deliveries.c.id == delivery_id, deliveries.c.lease_owner == self.owner,
                 deliveries.c.state == LEASED]
@@ -504,6 +531,27 @@ class Store:
             query = query.where(facts.c.key.startswith(prefix, autoescape=True))
         async with self.engine.connect() as conn:
             return {row.key: orjson.loads(row.value) for row in await conn.execute(query)}
+
+
+def _gone(owner: str) -> bool:
+    """Whether ``owner`` (``host:pid:nonce``) was a process on this host that is gone. A
+    restarted container keeps its hostname and its pid (1): an owner with our own pid but
+    another nonce is a previous life of this process."""
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return False
+    host, pid = parts[0], int(parts[1])
+    if host != socket.gethostname():
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # alive, another user's
+    return False
 
 
 def _due(now: float) -> sa.ColumnElement[bool]:
