@@ -12,12 +12,14 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 from gidgethub import BadRequest, HTTPException
 
 from bot.app import evidence
 from bot.app.deadlines import Deadlines, Review
 from bot.app.steward import Steward
 from bot.core import config as config_model
+from bot.core.evaluate import could_not_evaluate
 from bot.core.evidence import Found
 from bot.core.facts import PullRequest, Wants
 from bot.core.render import check_output
@@ -36,6 +38,11 @@ CHECKLIST_UNWRITABLE = (
     "perfbot could not write the checklist comment (GitHub answered {status}), so "
     "reviewers cannot tick items or sign off variances here. An organisation owner must "
     "accept the App's `pull_requests: write` and `issues: write` permissions."
+)
+STOPPED_TITLE = "perfbot could not finish: {what}"
+STOPPED = (
+    "perfbot stopped before reaching a verdict on this commit ({what}); this says nothing "
+    "about the change."
 )
 CHECKLIST_UNAVAILABLE = (
     "perfbot could not read the checklist comment (GitHub answered {status}), so this "
@@ -113,10 +120,14 @@ class GitHubOutlet:
         self.head_sha: str = pull["head"]["sha"]
         self.number = int(pull["number"])
         self._run: check_runs.CheckRun | None = None
+        self._check_name = ""
+        # The run shows what this pass meant it to (a verdict, or a wait with its timer).
+        self._settled = False
 
     async def begin(self, check_name: str) -> Started:
         """The head's check run, created in progress unless it exists (``started_at`` is
         when a wait for CI began)."""
+        self._check_name = check_name
         self._run = await check_runs.start(self.gh, self.repo, self.head_sha, check_name,
                                            self.app_id)
         web = ((self.pull.get("base") or {}).get("repo") or {}).get("html_url") or ""
@@ -129,6 +140,7 @@ class GitHubOutlet:
         if found.deadline is not None:
             self.deadlines.wake(self.gh, self.repo, self.number, self.head_sha, found.deadline,
                                 self.again)
+            self._settled = True  # in progress on purpose: the timer concludes it
         log.info("%s#%s@%s: waiting for %s", self.repo, self.number, self.head_sha[:12],
                  found.evidence.artifact)
 
@@ -155,11 +167,37 @@ class GitHubOutlet:
         log.info("%s#%s@%s: %s%s", self.repo, self.number, self.head_sha[:12],
                  evaluation.conclusion.value, "" if changed else " (unchanged)")
 
+    async def abandon(self, error: BaseException) -> None:
+        """The pass failed with the run in progress: complete it with a title that says
+        what failed, so no error leaves the check spinning (and a required check blocking
+        the pull request). A later pass (a retry, a re-run, a push) brings the verdict."""
+        if self._run is None or self._settled:
+            return
+        what = failure(error)
+        evaluation = could_not_evaluate(self._check_name, STOPPED.format(what=what),
+                                        title=STOPPED_TITLE.format(what=what))
+        try:
+            await self._complete(evaluation)
+        except Exception as exc:  # GitHub is down or refusing: nothing more to do here
+            log.warning("could not mark the check of %s#%s@%s as stopped: %s", self.repo,
+                        self.number, self.head_sha[:12], exc)
+
     @property
     def run(self) -> check_runs.CheckRun:
         assert self._run is not None, "begin() comes first"
         return self._run
 
     async def _complete(self, evaluation: Evaluation) -> bool:
-        return await check_runs.complete(self.gh, self.repo, self.run,
-                                         check_output(evaluation), evaluation.conclusion)
+        changed = await check_runs.complete(self.gh, self.repo, self.run,
+                                            check_output(evaluation), evaluation.conclusion)
+        self._settled = True
+        return changed
+
+
+def failure(error: BaseException) -> str:
+    """What stopped a pass, in words for the check's title (never the error's text)."""
+    if isinstance(error, HTTPException):
+        return f"GitHub answered {int(error.status_code)}"
+    if isinstance(error, TimeoutError | aiohttp.ClientError):
+        return "GitHub did not answer"
+    return f"an internal error ({type(error).__name__})"

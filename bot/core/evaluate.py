@@ -104,12 +104,13 @@ def _title(results: tuple[RuleResult, ...], conclusion: Conclusion) -> str:
     return f"All {len(applied)} applicable rules passed"
 
 
-def could_not_evaluate(check_name: str, reason: str, *, origin: str = "") -> Evaluation:
+def could_not_evaluate(check_name: str, reason: str, *, origin: str = "",
+                       title: str = "perfbot could not evaluate this commit") -> Evaluation:
     """perfbot failed, not the change: say so, and never let it pass silently."""
     return Evaluation(
         check_name=check_name,
         conclusion=Conclusion.FAILURE,
-        title="perfbot could not evaluate this commit",
+        title=title,
         notes=(f"{reason} Use “Re-run” on this check to try again.",),
         config_origin=origin,
     )

@@ -28,7 +28,8 @@ from .webhooks import Webhooks
 
 API_VERSIONS = frozenset({"2022-11-28"})
 # Operations GitHub only accepts with the app's JWT; everything else needs an installation token.
-JWT_OPERATIONS = frozenset({"apps/get-authenticated", "apps/create-installation-access-token"})
+JWT_OPERATIONS = frozenset({"apps/get-authenticated", "apps/create-installation-access-token",
+                            "apps/list-webhook-deliveries", "apps/redeliver-webhook-delivery"})
 SECONDARY_LIMIT = ("You have exceeded a secondary rate limit. Please wait a few minutes before "
                    "you try again. If you reach out to GitHub Support for help, please include "
                    "the request ID {rid}.")
@@ -80,6 +81,7 @@ class Emulator(Webhooks):
         return self.api
 
     async def close(self) -> None:
+        await self.close_hooks()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -98,6 +100,14 @@ class Emulator(Webhooks):
                       body, delay, after)
         self.faults.append(fault)
         return fault
+
+    def revoke_tokens(self, installation_id: int) -> int:
+        """Revoke every token of an installation (as an owner or a leaked-token scan does);
+        requests with them are then answered 401. Returns how many were revoked."""
+        gone = [v for v, t in self.tokens.items() if t.installation_id == installation_id]
+        for value in gone:
+            del self.tokens[value]
+        return len(gone)
 
     @contextlib.contextmanager
     def expect_violations(self, *fragments: str) -> Iterator[list[str]]:
