@@ -6,7 +6,7 @@ as the first, not after three restarts. A problem names its variable and never s
 value (a mistyped secret is still a secret).
 
 To add a setting, add a field to `Settings` and read it in `from_env` through the
-`_Reader` (`required`, `integer`, `number`, `text`): it records a problem and returns a
+`_Reader` (`required`, `integer`, `number`, `text`, `choice`): it records a problem and returns a
 placeholder, so reading goes on.
 """
 
@@ -53,6 +53,8 @@ class Settings:
         from bot.store import default_url
 
         return self.database_url or default_url(self.data_dir)
+    log_format: str = "json"
+    log_level: str = "info"
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +70,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         queue_size=read.integer("PERFBOT_QUEUE_SIZE", 1_000, 1, 1_000_000),
         database_url=_database_url(read),
         data_dir=read.text("PERFBOT_DATA_DIR", ".perfbot"),
+        log_format=read.choice("PERFBOT_LOG_FORMAT", "json", ("json", "text")),
+        log_level=read.choice("PERFBOT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
     )
     read.done()
     return settings
@@ -104,6 +108,15 @@ class _Reader:
             self.problem(f"{name} must be a whole number from {low} to {high}")
             return default
         return int(raw)
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        raw = self.env.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if raw not in choices:
+            self.problem(f"{name} must be one of {', '.join(choices)}")
+            return default
+        return raw
 
     def number(self, name: str, default: float, low: float, high: float) -> float:
         raw = self.env.get(name, "").strip()
