@@ -55,6 +55,7 @@ class Settings:
         return self.database_url or default_url(self.data_dir)
     log_format: str = "json"
     log_level: str = "info"
+    traces_endpoint: str = ""  # OTLP/HTTP; empty: no traces
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -72,6 +73,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=read.text("PERFBOT_DATA_DIR", ".perfbot"),
         log_format=read.choice("PERFBOT_LOG_FORMAT", "json", ("json", "text")),
         log_level=read.choice("PERFBOT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
+        traces_endpoint=_traces_endpoint(read),
     )
     read.done()
     return settings
@@ -167,14 +169,33 @@ def _private_key(read: _Reader) -> str:
     return text
 
 
-def _api_url(read: _Reader) -> str:
-    value = read.text("GITHUB_API_URL", "https://api.github.com")
+def _traces_endpoint(read: _Reader) -> str:
+    """The OTLP endpoint the SDK will read; checked here so a typo is reported at start
+    with the other problems rather than as export errors later."""
+    chosen = ""
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        value = read.text(name, "")
+        if value and not _is_http_url(value):
+            read.problem(f"{name} must be an http(s) URL, e.g. http://collector:4318")
+        elif value:
+            chosen = value  # the traces-specific one wins, as in the SDK
+    if read.text("OTEL_SDK_DISABLED", "").lower() == "true":
+        return ""
+    return chosen
+
+
+def _is_http_url(value: str) -> bool:
     try:
         parts = urlsplit(value)
-        usable = parts.scheme in ("http", "https") and bool(parts.netloc)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        usable = False
-    if not usable:
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket or a port that is not a number
+        return False
+
+
+def _api_url(read: _Reader) -> str:
+    value = read.text("GITHUB_API_URL", "https://api.github.com")
+    if not _is_http_url(value):
         read.problem(
             "GITHUB_API_URL must be an http(s) URL, e.g. https://HOST/api/v3 for GitHub "
             "Enterprise Server"
