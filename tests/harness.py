@@ -74,14 +74,15 @@ def open_pr(world: World, files: dict[str, str | bytes | None], **kwargs: Any) -
 
 
 @asynccontextmanager
-async def running_bot(emulator: Emulator) -> AsyncIterator[Bot]:
+async def running_bot(emulator: Emulator, **overrides: Any) -> AsyncIterator[Bot]:
     """A perfbot process serving on 127.0.0.1 with the emulator as its GitHub; each one
-    starts with nothing in memory (a second one is a restart)."""
+    starts with nothing in memory (a second one is a restart). ``overrides``: settings."""
     settings = Settings(
         app_id=str(APP_ID),
         private_key=app_keys().private_pem,
         webhook_secret=SECRET,
         api_url=emulator.api,
+        **overrides,
     )
     client = TestClient(TestServer(create_app(settings, policy=FAST), host="127.0.0.1"))
     await client.start_server()
