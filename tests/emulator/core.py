@@ -28,7 +28,8 @@ from .webhooks import Webhooks
 
 API_VERSIONS = frozenset({"2022-11-28"})
 # Operations GitHub only accepts with the app's JWT; everything else needs an installation token.
-JWT_OPERATIONS = frozenset({"apps/get-authenticated", "apps/create-installation-access-token"})
+JWT_OPERATIONS = frozenset({"apps/get-authenticated", "apps/create-installation-access-token",
+                            "apps/list-webhook-deliveries", "apps/redeliver-webhook-delivery"})
 SECONDARY_LIMIT = ("You have exceeded a secondary rate limit. Please wait a few minutes before "
                    "you try again. If you reach out to GitHub Support for help, please include "
                    "the request ID {rid}.")
@@ -80,6 +81,7 @@ class Emulator(Webhooks):
         return self.api
 
     async def close(self) -> None:
+        await self.close_hooks()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
