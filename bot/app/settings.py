@@ -6,7 +6,7 @@ as the first, not after three restarts. A problem names its variable and never s
 value (a mistyped secret is still a secret).
 
 To add a setting, add a field to `Settings` and read it in `from_env` through the
-`_Reader` (`required`, `integer`, `number`, `text`): it records a problem and returns a
+`_Reader` (`required`, `integer`, `number`, `text`, `choice`): it records a problem and returns a
 placeholder, so reading goes on.
 """
 
@@ -48,6 +48,8 @@ class Settings:
     # Bodies are read before their signature can be checked: bound them (see app/bodies.py).
     body_timeout: float = 10.0  # seconds for a whole body to arrive
     unverified_mb: int = 64  # MB of bodies not yet verified, held at once
+    log_format: str = "json"
+    log_level: str = "info"
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +66,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         body_timeout=read.number("PERFBOT_BODY_TIMEOUT", 10.0, 0.1, 600.0),
         # At least one largest delivery (25 MB) must fit.
         unverified_mb=read.integer("PERFBOT_UNVERIFIED_MB", 64, 25, 65_536),
+        log_format=read.choice("PERFBOT_LOG_FORMAT", "json", ("json", "text")),
+        log_level=read.choice("PERFBOT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
     )
     read.done()
     return settings
@@ -100,6 +104,15 @@ class _Reader:
             self.problem(f"{name} must be a whole number from {low} to {high}")
             return default
         return int(raw)
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        raw = self.env.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if raw not in choices:
+            self.problem(f"{name} must be one of {', '.join(choices)}")
+            return default
+        return raw
 
     def number(self, name: str, default: float, low: float, high: float) -> float:
         raw = self.env.get(name, "").strip()
