@@ -75,3 +75,17 @@ async def test_a_bug_mid_evaluation_completes_the_check_saying_so(
     assert (status, conclusion) == ("completed", "failure")
     assert title == "perfbot could not finish: an internal error (KeyError)"
     assert "boom" not in (world.emu.check_runs(world.repo, pr.head_sha)[0].output.summary or "")
+
+
+async def test_a_failed_reevaluation_leaves_the_earlier_verdict_as_it_was(
+        bot: Bot, world: World, monkeypatch):
+    pr = failing_pr(world)
+    await bot.send("pull_request", "opened", pr=pr)
+    [before] = titles(world, pr.head_sha)
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(pipeline, "evaluate", broken)
+    await bot.send("pull_request", "reopened", pr=pr)
+    assert titles(world, pr.head_sha) == [before]

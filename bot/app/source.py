@@ -170,8 +170,10 @@ class GitHubOutlet:
     async def abandon(self, error: BaseException) -> None:
         """The pass failed with the run in progress: complete it with a title that says
         what failed, so no error leaves the check spinning (and a required check blocking
-        the pull request). A later pass (a retry, a re-run, a push) brings the verdict."""
-        if self._run is None or self._settled:
+        the pull request). A later pass (a retry, a re-run, a push) brings the verdict.
+        A run that had a verdict before this pass keeps it: one failed re-evaluation must
+        not turn a passing check into a failing one."""
+        if self._run is None or self._settled or self._run.status == "completed":
             return
         what = failure(error)
         evaluation = could_not_evaluate(self._check_name, STOPPED.format(what=what),
