@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import __version__, bench_cli, init_cli, sweep_cli
+from bot import __version__, bench_cli, init_cli, register_cli, sweep_cli
 from bot.core.render import json_report, markdown_report
 from bot.core.reports.github import step_summary, workflow_commands
 from bot.core.reports.sarif import sarif_report
@@ -84,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     commands.add_parser("serve", help="run the GitHub App (settings from the environment)")
+    register_cli.configure(commands.add_parser(
+        "register", help="create perfbot's GitHub App from its manifest and write its settings",
+        description=register_cli.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ))
     init_cli.configure(commands.add_parser(
         "init", help="write a config, an objectives skeleton and a workflow fitted to this "
         "repository", description=init_cli.__doc__,
@@ -102,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate.run(args)
     if args.command == "init":
         return init_cli.run(args)
+    if args.command == "register":
+        return register_cli.run(args)
     if args.command == "sweep":
         return sweep_cli.run(args)
     if args.command == "bench":
