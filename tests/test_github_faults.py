@@ -89,3 +89,17 @@ async def test_a_failed_reevaluation_leaves_the_earlier_verdict_as_it_was(
     monkeypatch.setattr(pipeline, "evaluate", broken)
     await bot.send("pull_request", "reopened", pr=pr)
     assert titles(world, pr.head_sha) == [before]
+
+
+async def test_a_read_outage_that_outlasts_the_retries_is_resumed_not_concluded(
+        bot: Bot, world: World):
+    pr = failing_pr(world)
+    world.emu.inject("GET", r"/pulls/\d+/files", status=502, times=4)  # every retry
+    payload = world.emu.webhook_payload("pull_request", "opened", pr=pr)
+    await bot.deliver("pull_request", payload, delivery_id="d-reads")
+    assert titles(world, pr.head_sha) == [
+        ("completed", "failure", "perfbot could not finish: GitHub answered 502")]
+    await bot.deliver("pull_request", payload, delivery_id="d-reads")  # tried again
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert (run.status, run.conclusion) == ("completed", "failure")
+    assert "src/a.py" in run.output.summary and len(run.annotations) == 1

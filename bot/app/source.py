@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 import aiohttp
-from gidgethub import BadRequest, HTTPException
+from gidgethub import BadRequest, GitHubBroken, HTTPException
 
 from bot.app import evidence
 from bot.app.deadlines import Deadlines, Review
@@ -95,7 +95,11 @@ class GitHubSource:
 
 
 class _Reading:
-    """GitHub refusing a read becomes ``Unavailable``: the check then says so."""
+    """GitHub refusing a read becomes ``Unavailable``: the check then says so.
+
+    GitHub failing one (a 5xx beyond the retries) is not a verdict: it goes on up, so the
+    delivery fails and is tried again later, and meanwhile the run says what stopped it.
+    """
 
     def __init__(self, repo: str, number: int) -> None:
         self.repo, self.number = repo, number
@@ -105,7 +109,7 @@ class _Reading:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: object) -> None:
-        if isinstance(exc, HTTPException):
+        if isinstance(exc, HTTPException) and not isinstance(exc, GitHubBroken):
             log.warning("could not fetch %s#%s: %s", self.repo, self.number, exc)
             raise Unavailable(UNREADABLE.format(status=int(exc.status_code))) from exc
 
