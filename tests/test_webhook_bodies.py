@@ -55,7 +55,7 @@ async def until(condition: Callable[[], bool]) -> None:
 
 
 async def test_a_body_that_never_finishes_is_answered_408(emulator: Emulator, world: World):
-    async with running_bot(emulator, body_timeout=0.5) as bot:
+    async with running_bot(emulator, settings={"body_timeout": 0.5}) as bot:
         stalled = await Upload.start(bot.client.server, 1_000, b'{"action": ')
         assert await stalled.status() == 408
         assert bot.client.app[UNVERIFIED].used == 0
@@ -64,7 +64,7 @@ async def test_a_body_that_never_finishes_is_answered_408(emulator: Emulator, wo
 async def test_unsigned_bodies_share_a_bounded_room_and_real_deliveries_go_through(
         emulator: Emulator, world: World):
     pr = open_pr(world, {"src/a.py": "a = 1\n"})
-    async with running_bot(emulator, unverified_mb=25) as bot:
+    async with running_bot(emulator, settings={"unverified_mb": 25}) as bot:
         room = bot.client.app[UNVERIFIED]
         first = await Upload.start(bot.client.server, 20 * MB, b"x" * 1024)
         await until(lambda: room.used == 20 * MB)
