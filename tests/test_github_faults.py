@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
-from emulator import Emulator
-from harness import INSTALLATION, TEAM_CONFIG, Bot, World, running_bot
+from emulator import Emulator, app_keys
+from harness import APP_ID, INSTALLATION, TEAM_CONFIG, Bot, World, running_bot
 
 from bot import pipeline
 from bot.app.server import INTAKE, STORE
+from bot.github.app import GitHubApp
+from bot.github.auth import AppCredentials
 from bot.store import Backoff
 
 GUARD = 60.0  # seconds: only so that a broken build fails instead of hanging
@@ -146,3 +149,18 @@ async def test_a_github_outage_of_minutes_ends_with_the_one_correct_check_run(
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert (run.status, run.conclusion) == ("completed", "failure")
     assert "src/a.py" in run.output.summary and len(run.annotations) == 1
+
+
+async def test_requests_refused_together_share_one_new_token(world: World):
+    async with aiohttp.ClientSession() as session:
+        credentials = AppCredentials(str(APP_ID), app_keys().private_pem)
+        app = GitHubApp(session, base_url=world.emu.api, credentials=credentials)
+        clients = [await app.installation(INSTALLATION) for _ in range(5)]
+        assert mints(world) == 1
+        world.emu.revoke_tokens(INSTALLATION)
+        with world.emu.expect_violations("Bad credentials"):
+            repos = await asyncio.gather(*(gh.getitem("/repos/octo-org/service")
+                                           for gh in clients))
+    assert {r["full_name"] for r in repos} == {"octo-org/service"}
+    assert mints(world) == 2
+    assert len({gh.oauth_token for gh in clients}) == 1  # all on the one new token

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
@@ -109,9 +110,20 @@ class _Reading:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: object) -> None:
-        if isinstance(exc, HTTPException) and not isinstance(exc, GitHubBroken):
+        if isinstance(exc, GitHubBroken):
+            raise ReadFailed(int(exc.status_code)) from exc
+        if isinstance(exc, HTTPException):
             log.warning("could not fetch %s#%s: %s", self.repo, self.number, exc)
             raise Unavailable(UNREADABLE.format(status=int(exc.status_code))) from exc
+
+
+class ReadFailed(GitHubBroken):
+    """GitHub failed a read beyond the retries (a 5xx): the delivery fails, to be tried
+    again; the message (kept with the failed delivery) names the status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(HTTPStatus(status),
+                         f"GitHub answered {status} while perfbot read the pull request")
 
 
 class GitHubOutlet:
