@@ -21,6 +21,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -99,9 +100,11 @@ async def main() -> None:
     emu.register_app(keys.public_pem, app_id=1)
     emu.add_installation(7, "octo-org")
     port = free_port()
+    scratch = tempfile.TemporaryDirectory(prefix="perfbot-rss-")  # the embedded store
     env = {**os.environ, "GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY": keys.private_pem,
            "GITHUB_WEBHOOK_SECRET": "benchmark-secret", "GITHUB_API_URL": api,
-           "HOST": "127.0.0.1", "PORT": str(port), "PYTHONPATH": str(args.tree.resolve())}
+           "HOST": "127.0.0.1", "PORT": str(port), "PYTHONPATH": str(args.tree.resolve()),
+           "PERFBOT_DATA_DIR": scratch.name}
     env.update(item.split("=", 1) for item in args.set)
     proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=args.tree, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -116,6 +119,7 @@ async def main() -> None:
         proc.terminate()
         proc.wait(timeout=30)
         await emu.close()
+        scratch.cleanup()
     settings = " ".join(args.set) or "defaults"
     print(f"tree: {args.tree}  settings: {settings}")
     print(f"{args.bodies} unsigned bodies of {args.mb} MB at once, answered in {seconds:.1f} s: "
