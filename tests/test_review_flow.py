@@ -37,7 +37,10 @@ async def test_one_checklist_per_pr_across_events_and_redeliveries(bot: Bot, wor
     assert "#### Design & architecture" in checklist.body
     assert "<!-- perfbot:item:rule/design_record -->" in checklist.body
     assert "- [ ] A load test ran against the new path **(required)**" in checklist.body
-    assert pr.head_sha[:7] in checklist.body
+    # One link for every push (the pull request's checks), and no head SHA: the text
+    # changes only when what it says does.
+    assert f"/pull/{pr.number}/checks)" in checklist.body
+    assert pr.head_sha[:7] not in checklist.body
     assert run(world, pr).conclusion == "failure"
     assert "Reviewer checklist" in run(world, pr).output.summary
 
