@@ -45,16 +45,20 @@ class Bot:
         self, event: str, payload: dict[str, Any], *, delivery_id: str | None = None,
         settle: bool = True,
     ) -> int:
-        headers, body = self.emu.sign(event, payload, SECRET, delivery_id or str(uuid.uuid4()))
-        response = await self.client.post("/webhooks", data=body, headers=dict(headers))
+        """GitHub delivers ``event`` to the App's webhook (recorded in ``emu.deliveries``);
+        the status the bot answered."""
+        attempt = await self.emu.deliver(event, payload,
+                                         delivery_id=delivery_id or str(uuid.uuid4()))
         if settle:
             await self.settle()
-        return response.status
+        return attempt.status_code
 
     async def send(self, event: str, action: str | None = None, **kwargs: Any) -> int:
         return await self.deliver(event, self.emu.webhook_payload(event, action, **kwargs))
 
     async def settle(self) -> None:
+        """Until nothing is left to do: redeliveries GitHub was asked for, and the work."""
+        await self.emu.delivered()
         await self.client.app[INTAKE].drain()
 
 
@@ -85,10 +89,16 @@ async def running_bot(emulator: Emulator) -> AsyncIterator[Bot]:
     )
     client = TestClient(TestServer(create_app(settings, policy=FAST), host="127.0.0.1"))
     await client.start_server()
+    # The App's webhook points here while this process runs (a load balancer in front of
+    # whichever one is up); once it stops, at the process that was there before, if any.
+    before, here = emulator.hook_url, str(client.make_url("/webhooks"))
+    emulator.hook_url, emulator.hook_secret = here, SECRET
     try:
         yield Bot(emulator, client)
     finally:
         await client.close()
+        if emulator.hook_url == here:
+            emulator.hook_url = before
 
 
 @pytest_asyncio.fixture

@@ -12,6 +12,8 @@ import aiohttp
 import gidgethub
 import pytest
 import pytest_asyncio
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from emulator import Emulator, PullRequest, Repo, app_jwt, app_keys
 from gidgethub import apps, sansio
 from gidgethub.aiohttp import GitHubAPI
@@ -320,3 +322,67 @@ async def test_every_answer_matches_the_description(world: World) -> None:
     async with world.session.get(url, headers=headers) as download:  # follows the 302
         assert download.history[0].status == 302 and await download.read() == b"PK\x05\x06"
     assert emu.violations == []
+
+
+# --- the App's webhook: deliveries recorded, listed and redelivered
+
+
+async def test_deliveries_are_recorded_and_redelivered_with_the_same_guid(world: World) -> None:
+    emu, app = world.emu, world.anonymous()
+    received: list[tuple[str, int]] = []
+    answers = iter([503, 202, 202])
+
+    async def hook(request: web.Request) -> web.Response:
+        event = sansio.Event.from_http(request.headers, await request.read(), secret="s3cret")
+        status = next(answers)
+        received.append((event.delivery_id, status))
+        return web.Response(status=status)
+
+    receiver = web.Application()
+    receiver.router.add_post("/webhooks", hook)
+    async with TestServer(receiver, host="127.0.0.1") as server:
+        emu.hook_url, emu.hook_secret = str(server.make_url("/webhooks")), "s3cret"
+        payload = emu.webhook_payload("pull_request", "opened", pr=world.pr)
+        first = await emu.deliver("pull_request", payload, delivery_id="guid-1")
+        assert (first.status_code, first.status) == (503, "Invalid HTTP Response: 503")
+
+        jwt = app_jwt(APP_ID, app_keys().private_pem)
+        [listed] = await app.getitem("/app/hook/deliveries", jwt=jwt)
+        assert listed["guid"] == "guid-1" and listed["status_code"] == 503
+        assert (listed["event"], listed["action"]) == ("pull_request", "opened")
+        assert listed["installation_id"] == INSTALLATION and listed["redelivery"] is False
+        await app.post(f"/app/hook/deliveries/{listed['id']}/attempts", data={}, jwt=jwt)
+        await emu.delivered()
+        assert received == [("guid-1", 503), ("guid-1", 202)]  # the same event, again
+
+        newest, oldest = await app.getitem("/app/hook/deliveries", jwt=jwt)
+        assert (newest["guid"], newest["redelivery"], newest["status"]) == ("guid-1", True, "OK")
+        assert oldest["id"] == listed["id"]
+        await emu.deliver("ping", emu.webhook_payload("ping"))
+        failures = await app.getitem("/app/hook/deliveries?status=failure", jwt=jwt)
+        assert [d["id"] for d in failures] == [listed["id"]]
+        paged = [d["id"] async for d in app.getiter("/app/hook/deliveries?per_page=2", jwt=jwt)]
+        assert paged == [d.id for d in reversed(emu.deliveries)]  # newest first, by cursor
+
+    down = await emu.deliver("pull_request", payload)  # nothing listens there any more
+    assert (down.status_code, down.status) == (0, "failed to connect to host")
+    assert emu.requests[-1].charged is False  # the App's own calls, with its JWT
+
+
+async def test_deliveries_need_the_apps_jwt_and_a_delivery_of_the_last_three_days(
+        world: World) -> None:
+    emu, app = world.emu, world.anonymous()
+    emu.hook_url = None  # the App's webhook points nowhere yet: every delivery fails
+    failed = await emu.deliver("ping", emu.webhook_payload("ping"))
+    assert failed.status == "failed to connect to host"
+    with emu.expect_violations("A JSON web token could not be decoded"):
+        with pytest.raises(gidgethub.BadRequest) as denied:
+            await world.gh.getitem("/app/hook/deliveries")
+        assert denied.value.status_code == 401
+    emu.advance(3 * 24 * 3600 + 60)
+    jwt = app_jwt(APP_ID, app_keys().private_pem, iat=int(emu.time()) - 30)
+    with emu.expect_violations("older than three days"):
+        with pytest.raises(gidgethub.BadRequest) as late:
+            await app.post(f"/app/hook/deliveries/{failed.id}/attempts", data={}, jwt=jwt)
+        assert late.value.status_code == 422
+    assert emu.attempts(failed.guid) == [failed]

@@ -102,13 +102,16 @@ async def test_a_create_lost_after_a_push_is_found_not_repeated(bot: Bot, world:
     # pass ends as a crash would, between the create and what perfbot records after it.
     world.emu.inject("POST", r"/check-runs$", status=403, after=True,
                      body={"message": "Resource not accessible by integration"})
-    await bot.send("pull_request", "synchronize", pr=pr)
-    assert len(world.emu.check_runs(world.repo, pr.head_sha)) == 1
     mark = len(world.emu.requests)
+    await bot.send("pull_request", "synchronize", pr=pr)
+    # The failed pass says so on its run, found (not created again) first.
+    assert ops(since(world, mark), *CHECKS)[:2] == ["checks/create", "checks/list-for-ref"]
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.output.title == "perfbot could not finish: GitHub answered 403"
     await bot.send("pull_request", "synchronize", pr=pr)  # GitHub's redelivery
-    assert ops(since(world, mark), *CHECKS)[0] == "checks/list-for-ref"  # looked up
     [run] = world.emu.check_runs(world.repo, pr.head_sha)
     assert run.status == "completed" and run.conclusion == "failure"
+    assert "src/" in (run.output.summary or "")
 
 
 async def test_a_5xx_on_the_create_is_reconciled_to_one_run(bot: Bot, world: World):

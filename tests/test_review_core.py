@@ -47,6 +47,28 @@ def test_commands_in_quotes_code_or_prose_are_ignored(body):
     assert parse(body) == ()
 
 
+@pytest.mark.parametrize("body", [
+    "<!-- /perf help -->",
+    "<!--\n/perf help\n-->",
+    "Draft:\n<!--\nnotes\n\n/perf revoke x\n  -->\n",
+    "text <!-- opens here\n/perf help\nand closes --> here",
+    "<!-- never closed\n\n/perf help\n/perf recheck",
+    "<!-- one --><!-- two\n/perf help -->",
+])
+def test_commands_inside_html_comments_are_ignored(body):
+    assert parse(body) == ()
+
+
+@pytest.mark.parametrize(("body", "found"), [
+    ("<!-- hidden -->\n/perf help", (Help(),)),
+    ("<!---->\n/perf help", (Help(),)),
+    ("<!-- a\nb -->\n/perf recheck\n<!-- /perf help -->", (Recheck(),)),
+    ("```\n<!--\n```\n/perf help", (Help(),)),  # in a fence, ``<!--`` is shown, not opened
+])
+def test_commands_beside_html_comments_still_count(body, found):
+    assert parse(body) == found
+
+
 @pytest.mark.parametrize(("body", "problem"), [
     ("/perf", "no command"),
     ("/perf frob", "unknown command"),

@@ -291,3 +291,42 @@ async def test_a_signoff_that_did_nothing_gets_no_thumbs_up(bot: Bot, world: Wor
     ok = await post_comment(bot, world, pr, SIGNOFF, user="maria")
     assert [r.body["content"] for r in world.emu.requests
             if r.path.endswith(f"/comments/{ok.id}/reactions")] == ["+1"]
+
+
+async def test_two_hundred_signoffs_in_one_comment_get_one_reply_listing_each(
+        bot: Bot, world: World):
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    lines = [SIGNOFF.replace("design_record", f"nope{i}") for i in range(200)]
+    await post_comment(bot, world, pr, "\n".join(lines), user="maria")
+    [reply] = replies(world, pr)
+    assert "could not act on 200 of the commands" in reply
+    assert all(f"`nope{i}`" in reply for i in range(200))
+    assert run(world, pr).conclusion == "failure"
+
+
+async def test_a_comment_holding_every_kind_of_command_gets_a_handful_of_replies(
+        bot: Bot, world: World):
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    lines = ([SIGNOFF.replace("design_record", f"nope{i}") for i in range(100)]
+             + [f"/perf frob{i}" for i in range(100)] + ["/perf help"] * 50
+             + [f"/perf revoke gone{i}" for i in range(50)])
+    await post_comment(bot, world, pr, "\n".join(lines), user="maria")
+    texts = replies(world, pr)
+    assert 1 <= len(texts) <= 3
+    everything = "\n".join(texts)
+    assert all(f"frob{i}" in everything for i in range(100))
+    assert all(f"`gone{i}`" in everything for i in range(50))
+
+
+async def test_a_signoff_inside_an_html_comment_does_nothing(bot: Bot, world: World):
+    pr = await opened_failing_pr(bot, world, NO_REQUIRED)
+    world.emu.set_permission(world.repo, "maria", "maintain")
+    hidden = f"Looks fine.\n<!--\n{SIGNOFF}\n-->\n<!-- {REVOKE} --> done"
+    await post_comment(bot, world, pr, hidden, user="maria")
+    assert run(world, pr).conclusion == "failure"
+    assert replies(world, pr) == []
+    assert "#### Sign-offs" not in checklists(world, pr)[0].body
+    await post_comment(bot, world, pr, f"<!-- draft -->\n{SIGNOFF}", user="maria")
+    assert run(world, pr).conclusion == "success"  # what a reader sees still counts

@@ -98,9 +98,17 @@ def test_commands_that_may_act_act_and_the_others_are_answered_once_each():
     assert "may not sign off variances" in texts[0] and "revoke sign-offs" in texts[1]
 
 
-def test_one_comment_gets_at_most_five_replies():
-    malformed = tuple(parse(f"/perf frob{i}")[0] for i in range(9))  # nine different replies
-    assert len(answer(malformed).replies) == transitions.MAX_REPLIES
+def test_every_line_perfbot_could_not_read_is_named_in_one_reply():
+    malformed = tuple(parse(f"/perf frob{i}")[0] for i in range(9))  # nine different lines
+    [(index, text)] = answer(malformed).replies
+    assert index == 0 and all(f"`frob{i}`" in text for i in range(9))
+    assert text.count("perfbot commands") == 1  # the usage once
+
+
+def test_one_reply_lists_outcomes_only_as_far_as_a_comment_holds():
+    malformed = tuple(parse(f"/perf frob{i}{'x' * 150}")[0] for i in range(2_000))
+    [(_, text)] = answer(malformed).replies
+    assert len(text) < 65_536 and "- … and 1" in text  # how many more were left out
 
 
 def test_on_a_closed_pull_request_nothing_acts_after_saying_so():
@@ -125,9 +133,14 @@ def test_a_command_that_cannot_act_earns_a_reply_naming_its_sender():
     past = SignOff("bench:a", "r", "m", None, date(2020, 1, 1))
     event = transitions.Commands((unknown, past), "maria", 7, "k")
     state, replies = transitions.apply(event, ReviewState(), VARIANCES, "f" * 40, NOW)
-    assert state.signoffs == () and len(replies) == 2
-    assert replies[0].startswith("@maria, there is no variance `bench:zzz`")
-    assert replies[1].startswith("@maria, the due date 2020-01-01 is already past")
+    assert state.signoffs == ()
+    [reply] = replies  # one reply, however many commands could not act
+    assert reply.startswith("@maria, perfbot could not act on 2 of the commands")
+    assert "- There is no variance `bench:zzz`" in reply
+    assert "- The due date 2020-01-01 is already past" in reply
+    _, [single] = transitions.apply(transitions.Commands((unknown,), "maria", 7, "k2"),
+                                    ReviewState(), VARIANCES, "f" * 40, NOW)
+    assert single.startswith("@maria, there is no variance `bench:zzz`")
 
 
 def test_a_deleted_comment_takes_its_sign_offs_along():

@@ -87,3 +87,49 @@ def test_serve_stops_with_one_line_naming_the_setting(monkeypatch, capsys, pem: 
     assert main(["serve"]) == 2
     err = capsys.readouterr().err
     assert err.strip().splitlines() == ["perfbot: GITHUB_WEBHOOK_SECRET is not set"]
+
+
+def test_every_problem_is_reported_at_once_without_a_value(pem: str, tmp_path) -> None:
+    bad = {
+        "GITHUB_APP_ID": "app-4242",
+        "GITHUB_PRIVATE_KEY": "",
+        "GITHUB_PRIVATE_KEY_PATH": str(tmp_path / "missing-key.pem"),
+        "GITHUB_WEBHOOK_SECRET": "",
+        "GITHUB_API_URL": "http://[::1",
+        "PORT": "eighty",
+        "PERFBOT_CONCURRENCY": "0",
+        "PERFBOT_QUEUE_SIZE": "-5",
+        "PERFBOT_LOG_FORMAT": "xml",
+    }
+    with pytest.raises(SettingsError) as caught:
+        from_env(bad)
+    problems = caught.value.problems
+    assert [problem.split()[0].rstrip(":") for problem in problems] == [
+        "GITHUB_APP_ID", "GITHUB_PRIVATE_KEY_PATH", "GITHUB_WEBHOOK_SECRET", "GITHUB_API_URL",
+        "PORT", "PERFBOT_CONCURRENCY", "PERFBOT_QUEUE_SIZE", "PERFBOT_LOG_FORMAT"]
+    message = str(caught.value)
+    assert message.startswith("8 settings to fix: ") and "\n" not in message
+    for value in ("app-4242", "missing-key", "[::1", "eighty", "-5", "xml"):
+        assert value not in message
+
+
+def test_a_malformed_key_is_reported_beside_a_missing_secret(pem: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        from_env(env("-----BEGIN PRIVATE KEY-----\nhunter2\n", GITHUB_WEBHOOK_SECRET=""))
+    assert caught.value.problems == (
+        "GITHUB_PRIVATE_KEY is not a PEM-encoded private key",
+        "GITHUB_WEBHOOK_SECRET is not set",
+    )
+    assert "hunter2" not in str(caught.value)
+
+
+def test_serve_names_every_missing_setting_on_one_line(monkeypatch, capsys) -> None:
+    for name in ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH",
+                 "GITHUB_WEBHOOK_SECRET", "GITHUB_API_URL", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PORT", "99999")
+    assert main(["serve"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "perfbot: 4 settings to fix: GITHUB_APP_ID is not set; GITHUB_PRIVATE_KEY or "
+        "GITHUB_PRIVATE_KEY_PATH must be set; GITHUB_WEBHOOK_SECRET is not set; PORT must be "
+        "a whole number from 1 to 65535"]

@@ -16,6 +16,7 @@ from emulator.spec.regenerate import OPERATIONS, WEBHOOKS
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest
 from openapi_core.validation.request.exceptions import (
+    InvalidParameter,
     InvalidRequestBody,
     MissingRequiredParameter,
 )
@@ -112,3 +113,14 @@ def test_webhook_payload_loads_with_expected_action(name: str) -> None:
 
 def test_no_unlisted_webhook_files() -> None:
     assert {p.stem for p in WEBHOOKS_DIR.glob("*.json")} == set(WEBHOOKS)
+
+
+def test_app_webhook_deliveries_and_manifest_conversion_are_described(api: OpenAPI) -> None:
+    # Missed deliveries are found and redelivered with these; `perfbot register` needs the last.
+    api.validate_request(MockRequest(HOST, "GET", "/app/hook/deliveries",
+                                     args={"per_page": "100", "status": "failure"}))
+    with pytest.raises(InvalidParameter):  # GitHub only filters by success or failure
+        api.validate_request(MockRequest(HOST, "GET", "/app/hook/deliveries",
+                                         args={"status": "pending"}))
+    api.validate_request(MockRequest(HOST, "POST", "/app/hook/deliveries/12345/attempts"))
+    api.validate_request(MockRequest(HOST, "POST", "/app-manifests/a1b2c3/conversions"))

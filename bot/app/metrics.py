@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # The events app.yml subscribes to and those GitHub sends every App. X-GitHub-Event is not
@@ -42,17 +46,35 @@ class Metrics:
             ["method", "status"],
             registry=self.registry,
         )
-        self.remaining = Gauge(
-            "perfbot_github_rate_limit_remaining",
-            "Requests left in the current rate-limit window, as GitHub last reported.",
-            registry=self.registry,
-        )
+        self.remaining = RateLimitRemaining()
+        self.registry.register(self.remaining)
 
     def github_request(self, method: str, status: int | None) -> None:
         self.requests.labels(method, str(status or 0)).inc()
 
     def rate_limit(self, remaining: int) -> None:
-        self.remaining.set(remaining)
+        self.remaining.value = remaining
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class RateLimitRemaining(Collector):
+    """What GitHub last said is left of the rate limit, and nothing before it has said.
+
+    A plain gauge starts at 0, which reads as "exhausted": an alert on it would fire at
+    every start. Until GitHub's first answer the metric is declared with no sample.
+    """
+
+    def __init__(self) -> None:
+        self.value: int | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            "perfbot_github_rate_limit_remaining",
+            "Requests left in the current rate-limit window, as GitHub last reported "
+            "(no sample until GitHub has reported one).",
+        )
+        if self.value is not None:
+            family.add_metric([], self.value)
+        yield family

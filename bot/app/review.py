@@ -62,7 +62,12 @@ class Reviewer:
             outlet = GitHubOutlet(gh, repo, pull, self.app_id, self.steward, self.deadlines,
                                   self.review, self.ledger)
             now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            return await run(source, outlet, event, now=now)
+            try:
+                return await run(source, outlet, event, now=now)
+            except Exception as exc:
+                # The delivery still fails (and is tried again); the check says why meanwhile.
+                await outlet.abandon(exc)
+                raise
 
 
 def pull_key(repo: str, number: int) -> tuple[str, str, int]:

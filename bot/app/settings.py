@@ -1,7 +1,18 @@
-"""The App's settings, read from the environment and checked before anything starts."""
+"""The App's settings, read from the environment and checked before anything starts.
+
+Every setting is read, and every problem collected, before one `SettingsError` names them
+all: an operator fixing a deployment learns of the third missing variable at the same time
+as the first, not after three restarts. A problem names its variable and never shows its
+value (a mistyped secret is still a secret).
+
+To add a setting, add a field to `Settings` and read it in `from_env` through the
+`_Reader` (`required`, `integer`, `number`, `text`, `choice`): it records a problem and returns a
+placeholder, so reading goes on.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,7 +24,15 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 
 class SettingsError(ValueError):
-    """One setting is missing or malformed. The message names it and never shows its value."""
+    """Settings are missing or malformed: the message names each, and never a value."""
+
+    def __init__(self, problems: tuple[str, ...]) -> None:
+        self.problems = problems
+        if len(problems) == 1:
+            message = problems[0]
+        else:
+            message = f"{len(problems)} settings to fix: " + "; ".join(problems)
+        super().__init__(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,75 +45,128 @@ class Settings:
     port: int = 8080
     concurrency: int = 8
     queue_size: int = 1_000
+    log_format: str = "json"
+    log_level: str = "info"
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
-    env = os.environ if env is None else env
-    return Settings(
-        app_id=_app_id(env),
-        private_key=_private_key(env),
-        webhook_secret=_required(env, "GITHUB_WEBHOOK_SECRET"),
-        api_url=_api_url(env),
-        host=env.get("HOST", "0.0.0.0") or "0.0.0.0",  # noqa: S104
-        port=_integer(env, "PORT", 8080, 1, 65_535),
-        concurrency=_integer(env, "PERFBOT_CONCURRENCY", 8, 1, 256),
-        queue_size=_integer(env, "PERFBOT_QUEUE_SIZE", 1_000, 1, 1_000_000),
+    read = _Reader(os.environ if env is None else env)
+    settings = Settings(
+        app_id=_app_id(read),
+        private_key=_private_key(read),
+        webhook_secret=read.required("GITHUB_WEBHOOK_SECRET"),
+        api_url=_api_url(read),
+        host=read.text("HOST", "0.0.0.0"),  # noqa: S104
+        port=read.integer("PORT", 8080, 1, 65_535),
+        concurrency=read.integer("PERFBOT_CONCURRENCY", 8, 1, 256),
+        queue_size=read.integer("PERFBOT_QUEUE_SIZE", 1_000, 1, 1_000_000),
+        log_format=read.choice("PERFBOT_LOG_FORMAT", "json", ("json", "text")),
+        log_level=read.choice("PERFBOT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
     )
+    read.done()
+    return settings
 
 
-def _required(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise SettingsError(f"{name} is not set")
+class _Reader:
+    """Reads variables, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def problem(self, message: str) -> None:
+        self.problems.append(message)
+
+    def done(self) -> None:
+        if self.problems:
+            raise SettingsError(tuple(self.problems))
+
+    def text(self, name: str, default: str) -> str:
+        return self.env.get(name, "").strip() or default
+
+    def required(self, name: str) -> str:
+        value = self.env.get(name, "").strip()
+        if not value:
+            self.problem(f"{name} is not set")
+        return value
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.env.get(name, "").strip()
+        if not raw:
+            return default
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            self.problem(f"{name} must be a whole number from {low} to {high}")
+            return default
+        return int(raw)
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        raw = self.env.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if raw not in choices:
+            self.problem(f"{name} must be one of {', '.join(choices)}")
+            return default
+        return raw
+
+    def number(self, name: str, default: float, low: float, high: float) -> float:
+        raw = self.env.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not low <= value <= high:  # NaN fails both comparisons
+            self.problem(f"{name} must be a number from {low:g} to {high:g}")
+            return default
+        return value
+
+
+def _app_id(read: _Reader) -> str:
+    value = read.required("GITHUB_APP_ID")
+    if value and not value.isdigit():
+        read.problem("GITHUB_APP_ID must be the App's numeric id")
     return value
 
 
-def _app_id(env: Mapping[str, str]) -> str:
-    value = _required(env, "GITHUB_APP_ID")
-    if not value.isdigit():
-        raise SettingsError("GITHUB_APP_ID must be the App's numeric id")
-    return value
-
-
-def _private_key(env: Mapping[str, str]) -> str:
-    text = env.get("GITHUB_PRIVATE_KEY", "").strip()
+def _private_key(read: _Reader) -> str:
+    text = read.env.get("GITHUB_PRIVATE_KEY", "").strip()
     name = "GITHUB_PRIVATE_KEY"
     if not text:
-        path = env.get("GITHUB_PRIVATE_KEY_PATH", "").strip()
+        path = read.env.get("GITHUB_PRIVATE_KEY_PATH", "").strip()
         if not path:
-            raise SettingsError("GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH must be set")
+            read.problem("GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH must be set")
+            return ""
         name = "GITHUB_PRIVATE_KEY_PATH"
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not text"
-            raise SettingsError(f"{name}: cannot read the key file ({reason})") from None
+            read.problem(f"{name}: cannot read the key file ({reason})")
+            return ""
     # Keys pasted into one-line environment variables often carry literal "\n".
     text = text.replace("\\n", "\n")
     try:
         key = load_pem_private_key(text.encode(), password=None)
     except (ValueError, TypeError):
-        raise SettingsError(f"{name} is not a PEM-encoded private key") from None
+        read.problem(f"{name} is not a PEM-encoded private key")
+        return ""
     if not isinstance(key, RSAPrivateKey):
-        raise SettingsError(f"{name} must be an RSA key (GitHub App keys are RSA)")
+        read.problem(f"{name} must be an RSA key (GitHub App keys are RSA)")
+        return ""
     return text
 
 
-def _api_url(env: Mapping[str, str]) -> str:
-    value = env.get("GITHUB_API_URL", "").strip() or "https://api.github.com"
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SettingsError(
+def _api_url(read: _Reader) -> str:
+    value = read.text("GITHUB_API_URL", "https://api.github.com")
+    try:
+        parts = urlsplit(value)
+        usable = parts.scheme in ("http", "https") and bool(parts.netloc)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        usable = False
+    if not usable:
+        read.problem(
             "GITHUB_API_URL must be an http(s) URL, e.g. https://HOST/api/v3 for GitHub "
             "Enterprise Server"
         )
     return value.rstrip("/")
-
-
-def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise SettingsError(f"{name} must be a whole number from {low} to {high}")
-    return int(raw)

@@ -13,6 +13,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 from gidgethub import BadRequest, HTTPException
 
 from bot.app import evidence
@@ -20,6 +21,7 @@ from bot.app.deadlines import Deadlines, Review
 from bot.app.ledger import Ledger
 from bot.app.steward import Steward
 from bot.core import config as config_model
+from bot.core.evaluate import could_not_evaluate
 from bot.core.evidence import Found
 from bot.core.facts import PullRequest, Wants
 from bot.core.render import check_output
@@ -38,6 +40,11 @@ CHECKLIST_UNWRITABLE = (
     "perfbot could not write the checklist comment (GitHub answered {status}), so "
     "reviewers cannot tick items or sign off variances here. An organisation owner must "
     "accept the App's `pull_requests: write` and `issues: write` permissions."
+)
+STOPPED_TITLE = "perfbot could not finish: {what}"
+STOPPED = (
+    "perfbot stopped before reaching a verdict on this commit ({what}); this says nothing "
+    "about the change."
 )
 CHECKLIST_UNAVAILABLE = (
     "perfbot could not read the checklist comment (GitHub answered {status}), so this "
@@ -124,6 +131,9 @@ class GitHubOutlet:
         self.number = int(pull["number"])
         self._name = ""
         self._run: check_runs.CheckRun | None = None
+        self._intended = False  # this pass recorded the intent to create the run
+        # The run shows what this pass meant it to (a verdict, or a wait with its timer).
+        self._settled = False
 
     async def begin(self, check_name: str) -> Started:
         """The head's run named ``check_name``, if it has one (``started_at``: when a wait
@@ -157,6 +167,7 @@ class GitHubOutlet:
         if found.deadline is not None:
             self.deadlines.wake(self.gh, self.repo, self.number, self.head_sha, found.deadline,
                                 self.again)
+            self._settled = True  # in progress on purpose: the timer concludes it
         log.info("%s#%s@%s: waiting for %s", self.repo, self.number, self.head_sha[:12],
                  found.evidence.artifact)
 
@@ -183,6 +194,22 @@ class GitHubOutlet:
         log.info("%s#%s@%s: %s%s", self.repo, self.number, self.head_sha[:12],
                  evaluation.conclusion.value, "" if changed else " (unchanged)")
 
+    async def abandon(self, error: BaseException) -> None:
+        """The pass failed before its verdict was shown: complete the run (created if the
+        head has none yet) with a title that says what failed, so no error leaves the check
+        spinning or missing (and a required check blocking the pull request with no word
+        why). A later pass (a retry, a re-run, a push) brings the verdict."""
+        if not self._name or self._settled:
+            return
+        what = failure(error)
+        evaluation = could_not_evaluate(self._name, STOPPED.format(what=what),
+                                        title=STOPPED_TITLE.format(what=what))
+        try:
+            await self._complete(evaluation)
+        except Exception as exc:  # GitHub is down or refusing: nothing more to do here
+            log.warning("could not mark the check of %s#%s@%s as stopped: %s", self.repo,
+                        self.number, self.head_sha[:12], exc)
+
     @property
     def run(self) -> check_runs.CheckRun:
         assert self._run is not None, "the run exists by now"
@@ -198,11 +225,18 @@ class GitHubOutlet:
             await self.ledger.intend(self.repo, self.head_sha, self._name)
         run = await check_runs.complete(self.gh, self.repo, self.run, output, conclusion)
         await self._settle(run)
+        self._settled = True
         return True
 
     async def _created(self, body: dict[str, Any]) -> None:
         """Create the head's run, the intent recorded first: a pass cut short between the
         two leaves the next one looking the run up rather than creating it again."""
+        if self._intended:  # this pass's earlier create may have landed: look first
+            self._run = await check_runs.find(self.gh, self.repo, self.head_sha, self._name,
+                                              self.app_id)
+            if self._run is not None:
+                return
+        self._intended = True
         await self.ledger.intend(self.repo, self.head_sha, self._name)
         self._run = await check_runs.create(self.gh, self.repo, self.head_sha, self._name,
                                             self.app_id, body)
@@ -218,3 +252,12 @@ def checks_url(pull: Json) -> str:
     it need not be rewritten when the head moves."""
     web = str(pull.get("html_url") or "")
     return f"{web}/checks" if web else ""
+
+
+def failure(error: BaseException) -> str:
+    """What stopped a pass, in words for the check's title (never the error's text)."""
+    if isinstance(error, HTTPException):
+        return f"GitHub answered {int(error.status_code)}"
+    if isinstance(error, TimeoutError | aiohttp.ClientError):
+        return "GitHub did not answer"
+    return f"an internal error ({type(error).__name__})"

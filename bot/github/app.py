@@ -61,6 +61,7 @@ class GitHubApp:
             policy=self.policy,
             observer=self.observer,
             before_request=self._before_request,
+            refresh_token=lambda refused: self.tokens.refused(installation_id, refused),
         )
         client.installation_id = installation_id
         return client

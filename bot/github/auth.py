@@ -13,6 +13,7 @@ from cachetools import LRUCache, TLRUCache
 from gidgethub import apps
 
 from bot.github.client import GitHub
+from bot.telemetry import secrets
 
 # Refresh a token this long before GitHub says it expires, so no request races its expiry.
 REFRESH_MARGIN = 5 * 60.0
@@ -82,6 +83,17 @@ class InstallationTokens:
         """Drop a token GitHub refused (revoked, or the installation is gone)."""
         self._tokens.pop(installation_id, None)
 
+    async def refused(self, installation_id: int, token: str) -> str:
+        """GitHub answered 401 to ``token``: forget it and hand out a fresh one.
+
+        Only the refused token is forgotten: when many requests in flight are refused at
+        once, the first mints a new token and the others take it instead of each minting.
+        """
+        cached = self._tokens.get(installation_id)
+        if cached is not None and cached.value == token:
+            self.forget(installation_id)
+        return await self.token(installation_id)
+
     async def _mint(self, installation_id: int) -> _Token:
         response: dict[str, Any] = await apps.get_installation_access_token(
             self._app_client(),
@@ -89,5 +101,6 @@ class InstallationTokens:
             app_id=self._credentials.app_id,
             private_key=self._credentials.private_key,
         )
+        secrets.hide(response["token"])  # whatever its shape, it never reaches a log
         expires = datetime.fromisoformat(response["expires_at"].replace("Z", "+00:00"))
         return _Token(response["token"], expires.timestamp())

@@ -13,11 +13,14 @@ from typing import Any, Protocol, TypeVar
 import aiohttp
 from gidgethub import BadRequest, GitHubBroken, HTTPException, sansio
 from gidgethub import aiohttp as gh_aiohttp
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from bot.github.retry import RetryPolicy, delay
+from bot.telemetry import traces
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_tracer = traces.tracer(__name__)
 
 USER_AGENT = "perfbot"
 # Minting an installation token twice is harmless, so it may be repeated after a 5xx.
@@ -47,6 +50,7 @@ class GitHub(gh_aiohttp.GitHubAPI):
         observer: Observer | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         before_request: Callable[[], Awaitable[None]] | None = None,
+        refresh_token: Callable[[str], Awaitable[str]] | None = None,
     ) -> None:
         super().__init__(
             session, USER_AGENT, oauth_token=oauth_token, cache=cache, base_url=base_url
@@ -55,6 +59,9 @@ class GitHub(gh_aiohttp.GitHubAPI):
         self.observer = observer
         self._sleep = sleep
         self._before_request = before_request
+        # Installation clients: a 401 means the token was revoked (or expired early), so
+        # the client trades it for a fresh one once and repeats the request.
+        self._refresh_token = refresh_token
 
     async def sleep(self, seconds: float) -> None:
         await self._sleep(seconds)
@@ -93,12 +100,11 @@ class GitHub(gh_aiohttp.GitHubAPI):
         self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
     ) -> tuple[int, Mapping[str, str], bytes]:
         attempt = 0
+        renewed = False
         while True:
             attempt += 1
             try:
-                status, response_headers, data = await super()._request(
-                    method, url, headers, body
-                )
+                status, response_headers, data = await self._traced(method, url, headers, body)
             except (TimeoutError, aiohttp.ClientConnectionError) as exc:
                 self._observe(method, None, {})
                 wait = self._delay(method, url, None, {}, str(exc), attempt)
@@ -108,7 +114,37 @@ class GitHub(gh_aiohttp.GitHubAPI):
                 await self.sleep(wait)
                 continue
             self._observe(method, status, response_headers)
+            if status == 401 and not renewed and self._carries_own_token(headers):
+                # GitHub applies nothing it answers 401 to, so repeating a write is safe.
+                renewed = True
+                headers = await self._renew(headers)
+                log.warning("GitHub %s %s answered 401; retrying with a new installation "
+                            "token", method, _path(url))
+                continue
             return status, response_headers, data
+
+    async def _traced(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """One HTTP exchange with GitHub, as one client span (each retry is its own)."""
+        attributes = {"http.request.method": method, "url.full": _path(url)}
+        with _tracer.start_as_current_span(
+            f"GitHub {method}", kind=SpanKind.CLIENT, attributes=attributes
+        ) as span:
+            status, response_headers, data = await super()._request(method, url, headers, body)
+            span.set_attribute("http.response.status_code", status)
+            if status >= 500:
+                span.set_status(Status(StatusCode.ERROR, f"GitHub answered {status}"))
+            return status, response_headers, data
+
+    def _carries_own_token(self, headers: Mapping[str, str]) -> bool:
+        return (self._refresh_token is not None and self.oauth_token is not None
+                and headers.get("authorization") == f"token {self.oauth_token}")
+
+    async def _renew(self, headers: Mapping[str, str]) -> dict[str, str]:
+        assert self._refresh_token is not None and self.oauth_token is not None
+        self.oauth_token = await self._refresh_token(self.oauth_token)
+        return {**headers, "authorization": f"token {self.oauth_token}"}
 
     async def handle_rate_limit_error(
         self, *, method: str, url: str, exception: HTTPException, attempt: int

@@ -12,6 +12,7 @@ from multidict import CIMultiDict
 from . import render
 from .actions import ActionRoutes
 from .checks import CheckRoutes
+from .hooks import HookRoutes
 from .issues import IssueRoutes
 from .openapi import Json
 from .repos import RepoRoutes
@@ -21,8 +22,8 @@ from .state import CheckRun, Comment, Issue, PullRequest, Repo, WorkflowRun
 from .world import RepoRef
 
 
-class Webhooks(ActionRoutes, RepoRoutes, CheckRoutes, IssueRoutes):
-    """Builds and signs deliveries; sending them to the bot is the test's business."""
+class Webhooks(ActionRoutes, RepoRoutes, CheckRoutes, IssueRoutes, HookRoutes):
+    """Builds and signs deliveries; `deliver` sends them to the App's webhook."""
 
     def webhook_payload(self, event: str, action: str | None = None, *,
                         repo: RepoRef | None = None, pr: PullRequest | None = None,

@@ -4,7 +4,8 @@ A command starts a line (outside code blocks and quotes, so an example or a quot
 reply is never run). Its arguments follow shell-like quoting: straight or typographic
 quotes (phones and some editors turn ``"`` into ``“…”``), and a quoted value may span
 lines, so a mitigation plan can be a list. An unquoted line break ends the command;
-several commands may share one comment.
+several commands may share one comment. What no reader can see does not count: text in
+an HTML comment (``<!-- … -->``, over several lines too) is not read.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ _QUOTES = {
     "\u201a": "\u2018", "\u00ab": "\u00bb", "\u00bb": "\u00ab", "\u201d": "\u201d",
 }
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
 _OWNER = re.compile(
     r"^@?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?:/([A-Za-z0-9][A-Za-z0-9._-]{0,99}))?$"
 )
@@ -82,7 +84,7 @@ Parsed = Command | Malformed
 
 def parse(body: str) -> tuple[Parsed, ...]:
     """Every command in a comment body, in order; an empty tuple when there are none."""
-    text = (body or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = visible((body or "").replace("\r\n", "\n").replace("\r", "\n"))
     found: list[Parsed] = []
     pos = 0
     fence: str | None = None
@@ -109,6 +111,42 @@ def parse(body: str) -> tuple[Parsed, ...]:
             continue
         pos = end + 1
     return tuple(found)
+
+
+def visible(text: str) -> str:
+    """``text`` as a reader of the rendered comment sees it: HTML comments blanked.
+
+    A comment may span lines, and one never closed hides the rest, as GitHub renders it;
+    inside a code fence ``<!--`` is shown as written. Line breaks are kept.
+    """
+    out: list[str] = []
+    fence: str | None = None
+    hidden = False
+    for line in text.split("\n"):
+        if hidden:
+            end = line.find(_COMMENT_CLOSE)
+            if end < 0:
+                out.append("")
+                continue
+            hidden, line = False, line[end + len(_COMMENT_CLOSE) :]
+        else:
+            opened = _FENCE.match(line)
+            if fence is not None or opened:
+                if fence is None:
+                    fence = opened.group(1) if opened else None
+                elif opened and opened.group(1)[0] == fence[0] and len(
+                        opened.group(1)) >= len(fence):
+                    fence = None
+                out.append(line)
+                continue
+        while (start := line.find(_COMMENT_OPEN)) >= 0:
+            end = line.find(_COMMENT_CLOSE, start + 2)  # ``<!-->`` is a whole (empty) one
+            if end < 0:
+                line, hidden = line[:start], True
+                break
+            line = line[:start] + line[end + len(_COMMENT_CLOSE) :]
+        out.append(line)
+    return "\n".join(out)
 
 
 def _starts_command(line: str) -> bool:

@@ -20,6 +20,10 @@ from bot.core.review.state import APPLIED_KEPT, ReviewState, VarianceRecord, dec
 from bot.core.review_settings import SignoffSettings
 
 MALFORMED = "{who}, perfbot could not read {line}: {problem}.\n\n{usage}"
+MALFORMED_MANY = "{who}, perfbot could not read these lines:\n\n{lines}\n\n{usage}"
+UNDONE = "{who}, perfbot could not act on {count} of the commands in this comment:\n\n{items}"
+# One reply lists every outcome, within what a comment holds (65,536 characters).
+REPLY_BUDGET = 60_000
 NOT_ALLOWED = (
     "{who}, you may not {what} on this pull request, so nothing changed. "
     "Who may: {allowed}."
@@ -105,7 +109,7 @@ def apply(event: Event, state: ReviewState, variances: tuple[VarianceRecord, ...
         return state, ()
     if event.answers in state.applied:  # a redelivery: done once, perhaps undone since
         return state, ()
-    replies = []
+    problems: list[str] = []
     # An edited comment's commands replace what it did before.
     state = actions.forget_comment(state, event.comment_id)
     for command in event.changes:
@@ -115,10 +119,33 @@ def apply(event: Event, state: ReviewState, variances: tuple[VarianceRecord, ...
                                               now=now, comment_id=event.comment_id)
         else:
             state, problem = actions.revoke(state, command)
-        if problem:
-            replies.append(f"{escape.login(event.sender)}, {problem[0].lower()}{problem[1:]}")
+        if problem and problem not in problems:
+            problems.append(problem)
     applied = (*state.applied, event.answers)[-APPLIED_KEPT:]
-    return replace(state, applied=applied), tuple(replies)
+    return replace(state, applied=applied), _undone(escape.login(event.sender), problems)
+
+
+def _undone(who: str, problems: list[str]) -> tuple[str, ...]:
+    """One reply for every command that could not act, however many the comment holds."""
+    if not problems:
+        return ()
+    if len(problems) == 1:
+        return (f"{who}, {problems[0][0].lower()}{problems[0][1:]}",)
+    items = _listed([f"- {p}" for p in problems])
+    return (UNDONE.format(who=who, count=len(problems), items=items),)
+
+
+def _listed(lines: list[str]) -> str:
+    """``lines`` joined, as many as fit the reply budget, then how many more there were."""
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) > REPLY_BUDGET:
+            kept.append(f"- … and {len(lines) - len(kept)} more")
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
 
 
 def reverted_reply(event: Event, reverted: tuple[str, ...], allowed: str) -> tuple[str, ...]:
@@ -232,35 +259,52 @@ class Answered:
 
 def answer_commands(commands: tuple[Any, ...], *, is_open: bool, allowed: bool, note: str,
                     sender: str, settings: SignoffSettings, who_may: str) -> Answered:
-    """Which commands act, and the replies the others earn (at most ``MAX_REPLIES``, each
-    text once, so one comment full of commands cannot make perfbot flood the PR)."""
+    """Which commands act, and the replies the others earn: each text once, every line
+    perfbot could not read in one reply, and at most ``MAX_REPLIES`` in all, so one
+    comment full of commands cannot make perfbot flood the PR."""
     who = escape.login(sender)
     changes: list[SignOff | Revoke] = []
     replies: list[tuple[int, str]] = []
+    unread: list[tuple[int, Malformed]] = []
     recheck = False
 
     def reply(i: int, text: str) -> None:
         if text not in (t for _, t in replies) and len(replies) < MAX_REPLIES:
             replies.append((i, text))
 
+    def answered(closed: bool) -> Answered:
+        if unread:
+            reply(unread[0][0], _unreadable(who, [m for _, m in unread]))
+        return Answered(tuple(changes), recheck, tuple(sorted(replies)), closed=closed)
+
     for i, command in enumerate(commands):
         if isinstance(command, Help):
             reply(i, USAGE)
         elif isinstance(command, Malformed):
-            reply(i, MALFORMED.format(who=who, line=escape.code(command.line[:200]),
-                                      problem=command.problem, usage=USAGE))
+            unread.append((i, command))
         elif isinstance(command, Recheck):
             recheck = True
         elif not is_open:
             reply(i, CLOSED.format(who=who))
-            return Answered(tuple(changes), recheck, tuple(replies), closed=True)
+            return answered(closed=True)
         elif allowed:
             changes.append(command)
         else:
             what = "sign off variances" if isinstance(command, SignOff) else "revoke sign-offs"
             text = NOT_ALLOWED.format(who=who, what=what, allowed=who_may)
             reply(i, f"{text} {note}".rstrip())
-    return Answered(tuple(changes), recheck, tuple(replies), closed=False)
+    return answered(closed=False)
+
+
+def _unreadable(who: str, malformed: list[Malformed]) -> str:
+    def line(m: Malformed) -> str:
+        return escape.code(m.line[:200])
+
+    if len(malformed) == 1:
+        return MALFORMED.format(who=who, line=line(malformed[0]),
+                                problem=malformed[0].problem, usage=USAGE)
+    lines = _listed(list(dict.fromkeys(f"- {line(m)}: {m.problem}" for m in malformed)))
+    return MALFORMED_MANY.format(who=who, lines=lines, usage=USAGE)
 
 
 def ticks_touched(before: str, after: str, state: ReviewState,
