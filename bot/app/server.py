@@ -73,6 +73,7 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
             observer=app[METRICS],
             policy=app[POLICY],
             before_request=intake.yield_to_acknowledgements,
+            cache_bytes=settings.etag_cache_mb * 1024 * 1024,
         )
         steward = Steward(github.app_id, derive_key(settings.webhook_secret))
         deadlines = Deadlines(github)

@@ -47,6 +47,7 @@ class Settings:
     queue_size: int = 1_000
     log_format: str = "json"
     log_level: str = "info"
+    etag_cache_mb: int = 32  # GitHub's answers kept for free 304s, every installation's
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +63,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         queue_size=read.integer("PERFBOT_QUEUE_SIZE", 1_000, 1, 1_000_000),
         log_format=read.choice("PERFBOT_LOG_FORMAT", "json", ("json", "text")),
         log_level=read.choice("PERFBOT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
+        etag_cache_mb=read.integer("PERFBOT_ETAG_CACHE_MB", 32, 0, 65_536),
     )
     read.done()
     return settings
