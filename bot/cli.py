@@ -230,7 +230,7 @@ def serve() -> int:
         return EXIT_USAGE
     secrets.hide(settings.webhook_secret, settings.private_key)
     logs.configure(settings.log_format, settings.log_level)
-    stop_tracing = traces.configure(os.environ)
+    stop_tracing = traces.configure(settings.traces_endpoint)
     try:
         return asyncio.run(_serve(settings))
     except KeyboardInterrupt:

@@ -8,14 +8,18 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 
+import aiohttp
 import pytest
 from emulator import app_keys
+from gidgethub.sansio import Event
 from harness import INSTALLATION, SECRET, Bot, World, open_pr
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind
 
+from bot.app.observed import observed
+from bot.app.settings import SettingsError, from_env
 from bot.telemetry import logs, secrets, traces
 
 RATE = "perfbot_github_rate_limit_remaining"
@@ -107,9 +111,30 @@ async def test_a_failed_delivery_is_one_line_with_its_error(bot: Bot, world: Wor
     events = parsed(list(log_lines))
     [ended] = [e for e in events if e.get("outcome")]
     assert (ended["level"], ended["outcome"], ended["pr"]) == ("error", "failed", pr.number)
-    assert ended["error"].startswith("GitHubBroken") and "Traceback" in ended["traceback"]
+    assert ended["error"] == "GitHubBroken: Server Error"
+    assert "traceback" not in ended  # GitHub's failure, not a bug: the reason is enough
     for event in events:
         assert "\n" not in json.dumps(event)  # a traceback is a field of its line
+
+
+@pytest.mark.parametrize(("raised", "traced"), [
+    (aiohttp.ClientConnectionError("Cannot connect to host api.github.com:443"), False),
+    (TimeoutError(), False),
+    (KeyError("check_suite"), True),  # a bug: its stack is what a fix needs
+])
+async def test_only_a_bug_brings_its_traceback(log_lines: list[str], raised: Exception,
+                                               traced: bool):
+    async def handler(event: Event) -> None:
+        raise raised
+
+    event = Event({"action": "opened", "repository": {"full_name": "o/r"}},
+                  event="pull_request", delivery_id="d-1")
+    with pytest.raises(type(raised)):
+        await observed(handler)(event)
+    [line] = [e for e in parsed(list(log_lines)) if e["logger"] == "bot.app.delivery"]
+    assert (line["delivery_id"], line["outcome"], line["repository"]) == ("d-1", "failed", "o/r")
+    assert line["error"].startswith(type(raised).__name__)
+    assert ("traceback" in line) is traced
 
 
 def secrets_of(world: World) -> list[str]:
@@ -230,10 +255,42 @@ async def test_a_retried_request_is_a_span_per_attempt(bot: Bot, world: World,
     assert not files[0].status.is_ok and files[1].status.is_unset
 
 
-def test_traces_are_off_without_an_otlp_endpoint():
-    assert traces.endpoint({}) is None
-    assert traces.configure({"OTEL_SERVICE_NAME": "perfbot"}) is None
-    assert traces.endpoint({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}) == (
-        "http://127.0.0.1:4318")
-    assert traces.endpoint({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
-                            "OTEL_SDK_DISABLED": "true"}) is None
+def test_traces_are_off_without_an_otlp_endpoint(monkeypatch):
+    base = {"GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY": app_keys().private_pem,
+            "GITHUB_WEBHOOK_SECRET": SECRET}
+    assert from_env(base).traces_endpoint == ""
+    assert traces.configure("") is None
+    on = {**base, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}
+    assert from_env(on).traces_endpoint == "http://127.0.0.1:4318"
+    assert from_env({**on, "OTEL_SDK_DISABLED": "true"}).traces_endpoint == ""
+    assert from_env({**on, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://c:4318/v1/traces"}
+                    ).traces_endpoint == "https://c:4318/v1/traces"
+
+
+@pytest.mark.parametrize("value", ["collector:4318", "http://[::1", "http://c:port"])
+def test_a_malformed_otlp_endpoint_is_reported_with_the_other_settings(value: str):
+    with pytest.raises(SettingsError) as caught:
+        from_env({"GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY": app_keys().private_pem,
+                  "OTEL_EXPORTER_OTLP_ENDPOINT": value})
+    assert caught.value.problems == (
+        "GITHUB_WEBHOOK_SECRET is not set",
+        "OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, e.g. http://collector:4318")
+
+
+def test_text_lines_carry_the_same_fields_and_no_secret():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.TextFormatter())
+    log = logging.getLogger("bot.test.text")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        secrets.hide("text-format-secret-value")
+        with logs.bind(delivery_id="d-2", pr=12):
+            log.warning("saw text-format-secret-value", extra={"outcome": "processed"})
+    finally:
+        log.removeHandler(handler)
+        log.propagate = True
+    [line] = stream.getvalue().splitlines()
+    assert line.endswith("WARNING bot.test.text: saw [redacted] delivery_id=d-2 pr=12 "
+                         "outcome=processed")

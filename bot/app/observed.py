@@ -8,6 +8,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
+from gidgethub import GitHubBroken, RateLimitExceeded
 from gidgethub.sansio import Event
 from opentelemetry.trace import SpanKind
 
@@ -16,6 +18,8 @@ from bot.telemetry import logs, traces
 log = logging.getLogger("bot.app.delivery")
 Handler = Callable[[Event], Awaitable[None]]
 _tracer = traces.tracer(__name__)
+# GitHub down, slow or rationing: the operator needs the one-line reason, not our stack.
+OPERATIONAL = (aiohttp.ClientConnectionError, TimeoutError, GitHubBroken, RateLimitExceeded)
 
 
 def delivery_fields(event: Event) -> dict[str, Any]:
@@ -56,9 +60,10 @@ def observed(handler: Handler) -> Handler:
                 await handler(event)
             except Exception as exc:
                 span.set_attribute("perfbot.outcome", "failed")
-                log.error("delivery %s (%s) failed: %s", event.delivery_id, name,
-                          f"{type(exc).__name__}: {exc}", exc_info=True,
-                          extra=_ended("failed", started))
+                error = f"{type(exc).__name__}: {exc}"
+                log.error("delivery %s (%s) failed: %s", event.delivery_id, name, error,
+                          exc_info=not isinstance(exc, OPERATIONAL),
+                          extra={**_ended("failed", started), "error": error})
                 raise
             span.set_attribute("perfbot.outcome", "processed")
             log.info("delivery %s (%s) processed", event.delivery_id, name,

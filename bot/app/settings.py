@@ -45,9 +45,18 @@ class Settings:
     port: int = 8080
     concurrency: int = 8
     queue_size: int = 1_000
+    # The store (bot.store): "" is the embedded SQLite file in data_dir.
+    database_url: str = field(default="", repr=False)  # may carry a password
+    data_dir: str = ".perfbot"
+
+    def store_url(self) -> str:
+        from bot.store import default_url
+
+        return self.database_url or default_url(self.data_dir)
     log_format: str = "json"
     log_level: str = "info"
     etag_cache_mb: int = 32  # GitHub's answers kept for free 304s, every installation's
+    traces_endpoint: str = ""  # OTLP/HTTP; empty: no traces
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -61,9 +70,12 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         port=read.integer("PORT", 8080, 1, 65_535),
         concurrency=read.integer("PERFBOT_CONCURRENCY", 8, 1, 256),
         queue_size=read.integer("PERFBOT_QUEUE_SIZE", 1_000, 1, 1_000_000),
+        database_url=_database_url(read),
+        data_dir=read.text("PERFBOT_DATA_DIR", ".perfbot"),
         log_format=read.choice("PERFBOT_LOG_FORMAT", "json", ("json", "text")),
         log_level=read.choice("PERFBOT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
         etag_cache_mb=read.integer("PERFBOT_ETAG_CACHE_MB", 32, 0, 65_536),
+        traces_endpoint=_traces_endpoint(read),
     )
     read.done()
     return settings
@@ -159,16 +171,47 @@ def _private_key(read: _Reader) -> str:
     return text
 
 
-def _api_url(read: _Reader) -> str:
-    value = read.text("GITHUB_API_URL", "https://api.github.com")
+def _traces_endpoint(read: _Reader) -> str:
+    """The OTLP endpoint the SDK will read; checked here so a typo is reported at start
+    with the other problems rather than as export errors later."""
+    chosen = ""
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        value = read.text(name, "")
+        if value and not _is_http_url(value):
+            read.problem(f"{name} must be an http(s) URL, e.g. http://collector:4318")
+        elif value:
+            chosen = value  # the traces-specific one wins, as in the SDK
+    if read.text("OTEL_SDK_DISABLED", "").lower() == "true":
+        return ""
+    return chosen
+
+
+def _is_http_url(value: str) -> bool:
     try:
         parts = urlsplit(value)
-        usable = parts.scheme in ("http", "https") and bool(parts.netloc)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        usable = False
-    if not usable:
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket or a port that is not a number
+        return False
+
+
+def _api_url(read: _Reader) -> str:
+    value = read.text("GITHUB_API_URL", "https://api.github.com")
+    if not _is_http_url(value):
         read.problem(
             "GITHUB_API_URL must be an http(s) URL, e.g. https://HOST/api/v3 for GitHub "
             "Enterprise Server"
         )
     return value.rstrip("/")
+
+
+def _database_url(read: _Reader) -> str:
+    value = read.text("PERFBOT_DATABASE_URL", "")
+    scheme = value.split(":", 1)[0].split("+", 1)[0].lower()
+    if value and (":" not in value or scheme not in ("sqlite", "postgresql", "postgres")):
+        read.problem(
+            "PERFBOT_DATABASE_URL must be a postgresql://USER:PASSWORD@HOST/DB or "
+            "sqlite:///PATH URL"
+        )
+        return ""
+    return value

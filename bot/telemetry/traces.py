@@ -4,7 +4,8 @@ Spans are made through the OpenTelemetry API wherever the work is (a delivery in
 ``bot/app/observed.py``, each GitHub request in ``bot/github/client.py``, each rule in
 ``bot/core/evaluate.py``); without an SDK those calls cost next to nothing and record
 nothing. ``configure`` installs the SDK with an OTLP/HTTP exporter only when
-``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set; every
+``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) is set and
+``OTEL_SDK_DISABLED`` is not ``true`` (``bot.app.settings`` checks them); every
 other ``OTEL_*`` variable (headers, timeout, ``OTEL_SERVICE_NAME``,
 ``OTEL_RESOURCE_ATTRIBUTES``, ``OTEL_TRACES_SAMPLER``) means what the SDK documents.
 """
@@ -12,7 +13,7 @@ other ``OTEL_*`` variable (headers, timeout, ``OTEL_SERVICE_NAME``,
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from opentelemetry import trace
@@ -20,28 +21,16 @@ from opentelemetry import trace
 from bot import __version__
 
 log = logging.getLogger(__name__)
-ENDPOINTS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
 
 def tracer(name: str) -> trace.Tracer:
     return trace.get_tracer(name, __version__)
 
 
-def endpoint(env: Mapping[str, str]) -> str | None:
-    """Where traces go, or None when they are off."""
-    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
-        return None
-    for name in reversed(ENDPOINTS):  # the traces-specific one wins, as in the SDK
-        value = env.get(name, "").strip()
-        if value:
-            return value
-    return None
-
-
-def configure(env: Mapping[str, str]) -> Callable[[], None] | None:
-    """Export spans over OTLP/HTTP if an endpoint is set; returns how to flush and stop."""
-    where = endpoint(env)
-    if where is None:
+def configure(endpoint: str) -> Callable[[], None] | None:
+    """Export spans over OTLP/HTTP to ``endpoint`` (the settings' ``traces_endpoint``: the
+    SDK reads the same variables); empty: traces stay off. Returns how to flush and stop."""
+    if not endpoint:
         return None
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.resources import Resource
@@ -58,7 +47,7 @@ def configure(env: Mapping[str, str]) -> Callable[[], None] | None:
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
-    shown = _without_credentials(where)
+    shown = _without_credentials(endpoint)
     log.info("exporting traces over OTLP/HTTP to %s", shown, extra={"url": shown})
     return provider.shutdown
 
