@@ -143,3 +143,39 @@ async def test_racing_events_on_a_new_head_leave_one_run(bot: Bot, world: World)
     await asyncio.gather(*(bot.deliver("pull_request", p, settle=False) for p in payloads))
     await bot.settle()
     assert len(world.emu.check_runs(world.repo, pr.head_sha)) == 1
+
+
+async def test_a_crash_between_the_intent_and_the_create_cannot_post_twice(world: World):
+    pr = opened(world, files=3)
+    async with running_bot(world.emu, world.store_url) as first:
+        await first.send("pull_request", "opened", pr=pr)
+        world.repo.commit("feature", {"src/f0.py": "x = 'changed'\n"})
+        # The create lands but its answer is lost, and this process reaches GitHub no more
+        # before it dies (its look-up to make amends fails too).
+        world.emu.inject("POST", r"/check-runs$", status=403, after=True,
+                         body={"message": "Resource not accessible by integration"})
+        world.emu.inject("GET", r"/commits/\w+/check-runs", status=500, times=4)
+        await first.send("pull_request", "synchronize", pr=pr)
+    assert len(world.emu.check_runs(world.repo, pr.head_sha)) == 1
+    async with running_bot(world.emu, world.store_url) as second:  # the store survives
+        mark = len(world.emu.requests)
+        await second.send("pull_request", "labeled", pr=pr, label="x")
+        # The intent it finds makes it look, where "no entry" would have made it create.
+        assert "checks/list-for-ref" in ops(since(world, mark), *CHECKS)
+    [run] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert run.status == "completed" and run.conclusion == "failure"
+    assert "src/" in (run.output.summary or "")
+
+
+async def test_after_a_restart_on_the_same_store_a_push_needs_no_look_up(world: World):
+    pr = opened(world)
+    async with running_bot(world.emu, world.store_url) as first:
+        await first.send("pull_request", "opened", pr=pr)
+    async with running_bot(world.emu, world.store_url) as second:
+        sync = await pushed(second, world, pr)
+    # The ETag cache lives in memory, so the config costs a read once after a restart;
+    # what the store knows of the runs does not.
+    assert sorted(r.operation_id for r in sync if r.charged) == sorted(
+        ["pulls/get", "repos/get-content", "pulls/list-files", "issues/list-comments",
+         "checks/create"])
+    assert len(world.emu.check_runs(world.repo, pr.head_sha)) == 1

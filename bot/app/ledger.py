@@ -15,15 +15,18 @@ create a second one. What the ledger may conclude:
   push that brings back a commit perfbot evaluated before it kept this ledger (a
   force-push back to a commit from before the upgrade); that commit would get a second run.
 
-Forgetting is safe as long as it is whole: the in-memory ledger forgets everything at
-once (a restart, or when full), after which each pull request is looked up once again.
-Per-PR and per-commit locks keep two passes from creating the same run at once.
+The App keeps the ledger in the store (``StoreLedger``), so it outlives a crash and
+replicas share it. Forgetting is safe as long as it is whole: a fresh store, or the
+in-memory ledger (``MemoryLedger``, forgetting everything at once when full), looks each
+pull request up once again. Every write to a commit's run happens under the commit's lock
+(``bot.app.locks``, a store lease across replicas), so two passes never create the same run
+at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 from bot.github.check_runs import CheckRun
 
@@ -93,3 +96,53 @@ class MemoryLedger:
         if len(self._runs) + len(self._pulls) >= self.limit:
             self._runs.clear()
             self._pulls.clear()
+
+
+class Facts(Protocol):
+    """The store's key/value facts (``bot.store.Store``), all the ledger needs of it."""
+
+    async def get(self, namespace: str, key: str) -> Any: ...
+
+    async def put(self, namespace: str, key: str, value: Any, *,
+                  ttl: float | None = None) -> None: ...
+
+
+RUNS = "check_runs"
+PULLS = "tracked_pulls"
+
+
+class StoreLedger:
+    """The ledger kept in the store: it outlives a crash, and replicas share it.
+
+    Nothing expires: dropping a run's entry while its pull request stays tracked would read
+    as "no run" (a row is a few hundred bytes per commit evaluated).
+    """
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+
+    async def entry(self, repo: str, head_sha: str, name: str) -> Entry | None:
+        value = await self.facts.get(RUNS, _run_key(repo, head_sha, name))
+        if not isinstance(value, dict):
+            return None
+        run = value.get("run")
+        return Entry(CheckRun(**run) if isinstance(run, dict) else None,
+                     settled=bool(value.get("settled")))
+
+    async def intend(self, repo: str, head_sha: str, name: str) -> None:
+        await self.facts.put(RUNS, _run_key(repo, head_sha, name),
+                             {"run": None, "settled": False})
+
+    async def settle(self, repo: str, head_sha: str, name: str, run: CheckRun) -> None:
+        await self.facts.put(RUNS, _run_key(repo, head_sha, name),
+                             {"run": asdict(run), "settled": True})
+
+    async def tracked(self, repo: str, number: int) -> bool:
+        return bool(await self.facts.get(PULLS, f"{repo.lower()}#{int(number)}"))
+
+    async def track(self, repo: str, number: int) -> None:
+        await self.facts.put(PULLS, f"{repo.lower()}#{int(number)}", True)
+
+
+def _run_key(repo: str, head_sha: str, name: str) -> str:
+    return f"{repo.lower()}@{head_sha}/{name}"

@@ -14,6 +14,7 @@ from bot.app import delivery
 from bot.app.context import Context
 from bot.app.deadlines import Deadlines
 from bot.app.intake import Intake
+from bot.app.ledger import StoreLedger
 from bot.app.locks import KeyedLocks
 from bot.app.metrics import CONTENT_TYPE, Metrics, event_label
 from bot.app.observed import observed
@@ -97,7 +98,9 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
         )
         steward = Steward(github.app_id, derive_key(settings.webhook_secret))
         deadlines = Deadlines(github)
-        reviewer = Reviewer(github.app_id, KeyedLocks(store), steward, deadlines)
+        # The check runs perfbot made, kept where a restart or another replica finds them.
+        reviewer = Reviewer(github.app_id, KeyedLocks(store), steward, deadlines,
+                            StoreLedger(store))
         context = Context(github, reviewer)
 
         sweeper = Sweeper(github)
