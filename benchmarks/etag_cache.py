@@ -18,6 +18,7 @@ import asyncio
 import os
 import random
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ async def measure(active: int, events: int, files: int, old: bool, seed: int) ->
     await emu.start()
     emu.register_app(app_keys().public_pem, app_id=1)
     emu.add_installation(7, "octo-org")
+    # Not the point here: the App's primary limit would stop the run part way.
+    emu.installations[7].rate_limit = emu.installations[7].rate_remaining = 10_000_000
     repo = emu.add_repo("octo-org/service", installation_id=7)
     repo.commit("main", {".github/performance.yml": CONFIG})
     pulls = []
@@ -61,8 +64,9 @@ async def measure(active: int, events: int, files: int, old: bool, seed: int) ->
         repo.create_branch(branch)
         repo.commit(branch, {f"src/m{n}/f{i}.py": f"x = {i}\n" for i in range(files)})
         pulls.append(emu.open_pull_request(repo, head=branch, base="main"))
+    scratch = tempfile.mkdtemp(prefix="perfbot-bench-")  # a store of its own, each run
     settings = Settings(app_id="1", private_key=app_keys().private_pem, webhook_secret=SECRET,
-                        api_url=emu.api)
+                        api_url=emu.api, database_url=f"sqlite:///{scratch}/perfbot.sqlite3")
     client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
     await client.start_server()
     try:

@@ -63,6 +63,12 @@ class Source(Protocol):
         """The branch the change targets, whose config holds its rules."""
         ...
 
+    @property
+    def concurrent(self) -> bool:
+        """Whether independent reads may overlap (the App's go to GitHub; the CLI's are git
+        commands, its pass driven without an event loop, so they come one by one)."""
+        ...
+
     async def config_files(self, ref: str) -> config_model.ConfigFiles | None:
         """The config committed on ``ref`` (with what it extends); None: the defaults."""
         ...
@@ -145,7 +151,7 @@ async def run(source: Source, outlet: Outlet,
     try:
         # Independent reads go out together: the head's run (unless known), the change's
         # files and the review so far.
-        started, pr, review = await together(outlet.begin(config.check_name),
+        started, pr, review = await together(source.concurrent, outlet.begin(config.check_name),
                                              source.pull_request(), _review_so_far(source))
         gathered = await gather(source, config, origin, started, pr, review)
     except Unavailable as exc:
@@ -177,6 +183,7 @@ async def gather(source: Source, config: config_model.Config, origin: str,
     """What the rules want read, CI's evidence and the proposed config, read together (each
     needs only the change's files)."""
     read, found, proposed = await together(
+        source.concurrent,
         source.contents(pr, wanted_files(pr, config)),
         _evidence(source, config, pr, started),
         proposed_config_error(source, pr))
@@ -208,11 +215,13 @@ T2 = TypeVar("T2")
 T3 = TypeVar("T3")
 
 
-async def together(first: Awaitable[T1], second: Awaitable[T2],
+async def together(at_once: bool, first: Awaitable[T1], second: Awaitable[T2],
                    third: Awaitable[T3]) -> tuple[T1, T2, T3]:
-    """Three independent reads at once. Each runs to its end (a read left half done helps
-    no one, and what ``first`` found stays valid); then the first failure, in argument
-    order, is raised as it is."""
+    """Three independent reads, at once when ``at_once``, else one by one. At once, each
+    runs to its end (a read left half done helps no one, and what ``first`` found stays
+    valid); then the first failure, in argument order, is raised as it is."""
+    if not at_once:
+        return await first, await second, await third
     outcomes = await asyncio.gather(_outcome(first), _outcome(second), _outcome(third))
     for failed, value in outcomes:
         if failed:

@@ -55,6 +55,8 @@ CHECKLIST_UNAVAILABLE = (
 class GitHubSource:
     """One pull request's facts, as GitHub (a pull request as the REST API shows it) has them."""
 
+    concurrent = True  # independent reads go to GitHub at the same time
+
     def __init__(self, gh: GitHub, repo: str, pull: Json, steward: Steward) -> None:
         self.gh, self.repo, self.pull, self.steward = gh, repo, pull, steward
         self.base_ref: str = pull["base"]["ref"]
