@@ -132,12 +132,12 @@ async def test_a_tick_survives_a_concurrent_rewrite(bot: Bot, world: World):
     [checklist] = checklists(world, pr)
     world.repo.commit("feature", {"src/b.py": "b = 2\n"})
     # The reviewer ticks after perfbot read the comment and before it writes it back
-    # (the check run update in between is slowed).
-    world.emu.inject("PATCH", r"/check-runs/\d+$", status=None, delay=0.3)
+    # (the new head's run, created in between, is slowed).
+    world.emu.inject("POST", r"/check-runs$", status=None, delay=0.3)
     start = len(world.emu.requests)
     push = asyncio.create_task(bot.send("pull_request", "synchronize", pr=pr))
     # The emulator's request log has no event to wait on, so look at it between steps.
-    while not any(r.method == "PATCH" and "/check-runs/" in r.path  # noqa: ASYNC110
+    while not any(r.method == "POST" and r.path.endswith("/check-runs")  # noqa: ASYNC110
                   for r in world.emu.requests[start:]):
         await asyncio.sleep(0.01)
     old = checklist.body
