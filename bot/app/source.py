@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
-from gidgethub import BadRequest, HTTPException
+from gidgethub import BadRequest, GitHubBroken, HTTPException
 
 from bot.app import evidence
 from bot.app.deadlines import Deadlines, Review
@@ -100,7 +101,11 @@ class GitHubSource:
 
 
 class _Reading:
-    """GitHub refusing a read becomes ``Unavailable``: the check then says so."""
+    """GitHub refusing a read becomes ``Unavailable``: the check then says so.
+
+    GitHub failing one (a 5xx beyond the retries) is not a verdict: it goes on up, so the
+    delivery fails and is tried again later, and meanwhile the run says what stopped it.
+    """
 
     def __init__(self, repo: str, number: int) -> None:
         self.repo, self.number = repo, number
@@ -110,9 +115,20 @@ class _Reading:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: object) -> None:
+        if isinstance(exc, GitHubBroken):
+            raise ReadFailed(int(exc.status_code)) from exc
         if isinstance(exc, HTTPException):
             log.warning("could not fetch %s#%s: %s", self.repo, self.number, exc)
             raise Unavailable(UNREADABLE.format(status=int(exc.status_code))) from exc
+
+
+class ReadFailed(GitHubBroken):
+    """GitHub failed a read beyond the retries (a 5xx): the delivery fails, to be tried
+    again; the message (kept with the failed delivery) names the status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(HTTPStatus(status),
+                         f"GitHub answered {status} while perfbot read the pull request")
 
 
 class GitHubOutlet:
@@ -200,8 +216,22 @@ class GitHubOutlet:
         """The pass failed before its verdict was shown: complete the run (created if the
         head has none yet) with a title that says what failed, so no error leaves the check
         spinning or missing (and a required check blocking the pull request with no word
-        why). A later pass (a retry, a re-run, a push) brings the verdict."""
+        why). A later pass (a retry, a re-run, a push) brings the verdict. A run that has a
+        verdict keeps it: one failed re-evaluation must not turn a passing check into a
+        failing one (nor undo a create whose answer was lost)."""
         if not self._name or self._settled:
+            return
+        try:
+            if self._run is None and self._intended:  # this pass's create may have landed
+                self._run = await check_runs.find(self.gh, self.repo, self.head_sha,
+                                                  self._name, self.app_id)
+                if self._run is not None:
+                    await self._settle(None)
+            if self._run is not None and self._run.status == "completed":
+                return
+        except Exception as exc:  # GitHub is down or refusing: nothing more to do here
+            log.warning("could not look up the check of %s#%s@%s: %s", self.repo,
+                        self.number, self.head_sha[:12], exc)
             return
         what = failure(error)
         evaluation = could_not_evaluate(self._name, STOPPED.format(what=what),

@@ -50,9 +50,15 @@ QUEUED, LEASED, DONE, FAILED = "queued", "leased", "done", "failed"
 KEEP_DONE = 7 * 24 * 3600.0
 
 
+# The owners of the stores open in this process: alive, whatever their pid says.
+_LIVE: set[str] = set()
+
+
 def _owner() -> str:
-    """Who holds a lease: this host, this process, and a nonce for this life of it."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """Who holds a lease: this host, this process, and a nonce for this store in it."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    _LIVE.add(owner)
+    return owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +162,10 @@ class Store:
     backoff: Backoff = Backoff()
     # Who holds a lease: unique per process, readable in the tables.
     owner: str = field(default_factory=_owner)
+    # Deliveries waiting to be inserted by the next group commit (``record``).
+    _batch: list[tuple[dict[str, Any], asyncio.Future[bool]]] = field(
+        default_factory=list, init=False, repr=False)
+    _flusher: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     async def open(cls, url: str, *, clock: Clock = time.time,
@@ -170,13 +180,17 @@ class Store:
         return cls(engine, clock=clock, backoff=backoff)
 
     async def close(self) -> None:
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+        _LIVE.discard(self.owner)
         await self.engine.dispose()
 
     # -- the delivery queue -------------------------------------------------------------
 
     async def record(self, delivery_id: str, event_name: str, body: bytes, *,
                      lease: float | None = None) -> Recorded:
-        """Record a delivery before acknowledging it: one insert, unless seen before.
+        """Record a delivery before acknowledging it: one insert (shared with the others
+        recorded at the same moment), unless seen before.
 
         With ``lease`` (seconds) it is leased to this process at once, for the caller to
         work on it without claiming it. A delivery seen before that failed, or waits to
@@ -186,16 +200,16 @@ class Store:
         now = self.clock()
         values: dict[str, Any] = {
             "id": delivery_id, "event": event_name, "body": body, "received_at": now,
-            "not_before": now, "attempts": 0, "state": QUEUED,
+            "not_before": now, "attempts": 0, "state": QUEUED, "lease_owner": None,
+            "lease_expires": None,
         }
         if lease is not None:
             values.update(state=LEASED, lease_owner=self.owner, lease_expires=now + lease)
-        try:
-            async with self.engine.begin() as conn:
-                await conn.execute(sa.insert(deliveries).values(values))
-        except IntegrityError:
-            pass
-        else:
+        recorded: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._batch.append((values, recorded))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="perfbot-store-record")
+        if await recorded:
             return Recorded.NEW
         async with self.engine.begin() as conn:
             again = await conn.execute(
@@ -209,6 +223,46 @@ class Store:
                             (deliveries.c.state == FAILED, 0), else_=deliveries.c.attempts))
             )
         return Recorded.RETRY if again.rowcount == 1 else Recorded.DUPLICATE
+
+    async def _flush(self) -> None:
+        """Group commit: the deliveries recorded while the previous transaction ran are
+        inserted together, one statement and one commit for all of them, so a burst of
+        acknowledgements queues for the database once, not once each."""
+        while self._batch:
+            batch, self._batch = self._batch, []
+            try:
+                try:
+                    inserted = await self._insert([values for values, _ in batch])
+                except IntegrityError:
+                    # Another process inserted one of them meanwhile: one at a time.
+                    inserted = [(await self._insert([values]))[0] for values, _ in batch]
+            except Exception as exc:
+                for _, recorded in batch:
+                    if not recorded.done():
+                        recorded.set_exception(exc)
+                continue
+            for (_, recorded), new in zip(batch, inserted, strict=True):
+                if not recorded.done():
+                    recorded.set_result(new)
+
+    async def _insert(self, rows: list[dict[str, Any]]) -> list[bool]:
+        """Insert the rows whose id is not in the table yet; which ones were new."""
+        async with self.engine.begin() as conn:
+            known = set((await conn.execute(
+                sa.select(deliveries.c.id)
+                .where(deliveries.c.id.in_([row["id"] for row in rows]))
+            )).scalars())
+            fresh: list[dict[str, Any]] = []
+            new: list[bool] = []
+            for row in rows:
+                is_new = row["id"] not in known
+                known.add(row["id"])  # the same id twice in one batch: the first wins
+                new.append(is_new)
+                if is_new:
+                    fresh.append(row)
+            if fresh:
+                await conn.execute(sa.insert(deliveries), fresh)
+        return new
 
     async def claim(self, lease: float) -> Delivery | None:
         """Lease the oldest delivery that is due, or whose holder's lease expired."""
@@ -535,8 +589,8 @@ class Store:
 
 def _gone(owner: str) -> bool:
     """Whether ``owner`` (``host:pid:nonce``) was a process on this host that is gone. A
-    restarted container keeps its hostname and its pid (1): an owner with our own pid but
-    another nonce is a previous life of this process."""
+    restarted container keeps its hostname and its pid (1): an owner with our own pid
+    that no store open in this process has is a previous life of this process."""
     parts = owner.rsplit(":", 2)
     if len(parts) != 3 or not parts[1].isdigit():
         return False
@@ -544,7 +598,7 @@ def _gone(owner: str) -> bool:
     if host != socket.gethostname():
         return False
     if pid == os.getpid():
-        return True
+        return owner not in _LIVE
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -586,7 +640,9 @@ def engine_for(url: str) -> AsyncEngine:
     if not parsed.database or parsed.database == ":memory:":
         raise ValueError("the SQLite store needs a file (sqlite:///PATH)")
     Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(parsed)
+    # One connection: SQLite has one writer at a time anyway, and queueing for the
+    # connection in asyncio is fairer and cheaper than the busy handler's sleeps.
+    engine = create_async_engine(parsed, pool_size=1, max_overflow=0, pool_timeout=60)
     _sqlite_modes(engine)
     return engine
 
