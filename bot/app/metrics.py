@@ -47,6 +47,13 @@ class Metrics:
             "Requests left in the current rate-limit window, as GitHub last reported.",
             registry=self.registry,
         )
+        self.redeliveries = Counter(
+            "perfbot_redeliveries",
+            "Missed deliveries perfbot asked GitHub to send again (asked), and those it "
+            "stopped asking for after every attempt (given_up).",
+            ["outcome"],
+            registry=self.registry,
+        )
 
     def github_request(self, method: str, status: int | None) -> None:
         self.requests.labels(method, str(status or 0)).inc()
