@@ -42,6 +42,31 @@ class Metrics:
             ["method", "status"],
             registry=self.registry,
         )
+        self.queue_due = Gauge(
+            "perfbot_queue_depth",
+            "Deliveries in the store due to be worked on now (across replicas).",
+            registry=self.registry,
+        )
+        self.queue_unfinished = Gauge(
+            "perfbot_queue_unfinished",
+            "Deliveries not finished yet: due, being worked on, or waiting to retry.",
+            registry=self.registry,
+        )
+        self.queue_failed = Gauge(
+            "perfbot_queue_failed",
+            "Deliveries that failed every attempt, kept in the store for an operator.",
+            registry=self.registry,
+        )
+        self.failed = Counter(
+            "perfbot_deliveries_failed",
+            "Deliveries this process saw fail their last attempt.",
+            registry=self.registry,
+        )
+        self.recoveries = Counter(
+            "perfbot_queue_recoveries",
+            "Deliveries taken up again after the process working on them stopped.",
+            registry=self.registry,
+        )
         self.remaining = Gauge(
             "perfbot_github_rate_limit_remaining",
             "Requests left in the current rate-limit window, as GitHub last reported.",
