@@ -14,12 +14,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 from bot.app import evidence
 from bot.github import pulls
 from bot.github.app import GitHubApp
 from bot.github.client import GitHub
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -36,26 +37,6 @@ LEASE_SECONDS = 120.0
 KEEP_SECONDS = 7 * 24 * 3600.0
 
 
-class Lease(Protocol):
-    token: int
-
-
-class Store(Protocol):
-    """What deadlines need of ``bot.store.Store``."""
-
-    def leased(self, name: str, ttl: float = ...) -> contextlib.AbstractAsyncContextManager[
-            Lease | None]: ...
-
-    async def get(self, namespace: str, key: str) -> Any: ...
-
-    async def put(self, namespace: str, key: str, value: Any, *,
-                  ttl: float | None = None) -> None: ...
-
-    async def delete(self, namespace: str, key: str) -> bool: ...
-
-    async def scan(self, namespace: str, prefix: str = "") -> dict[str, Any]: ...
-
-
 class Deadlines:
     def __init__(self, github: GitHubApp, store: Store,
                  clock: Callable[[], float] | None = None) -> None:
@@ -69,9 +50,14 @@ class Deadlines:
         self._timers: dict[str, asyncio.Task[None]] = {}
         self._loop: asyncio.Task[None] | None = None
 
-    def start(self, review: Review) -> None:
-        """Keep the deadlines the store holds, reviewing with ``review`` when one passes."""
+    async def start(self, review: Review) -> None:
+        """Keep the deadlines the store holds, reviewing with ``review`` when one passes:
+        a timer for each now, and for those other processes set, every ``rescan``."""
         self._review = review
+        try:
+            await self.restore()
+        except Exception:  # the next look, in ``rescan`` seconds, may find the store back
+            log.exception("could not read the deadlines kept in the store")
         self._loop = asyncio.create_task(self._watch(), name="perfbot-deadlines")
 
     async def wake(self, gh: GitHub, repo: str, number: int, head_sha: str, at: float,
@@ -132,19 +118,17 @@ class Deadlines:
 
     async def _watch(self) -> None:
         while True:
+            await asyncio.sleep(self.rescan)
             try:
                 await self.restore()
             except Exception:
                 log.exception("could not read the deadlines kept in the store")
-            await asyncio.sleep(self.rescan)
 
     async def _later(self, key: str, record: dict[str, Any]) -> None:
         at = float(record["at"])
-        while (left := at + self.grace - self._clock()) > 0:  # noqa: ASYNC110 - clock may jump
-            await asyncio.sleep(min(left, self.tick))
-        self._timers.pop(key, None)
-        repo, number = str(record["repo"]), int(record["number"])
         try:
+            while (left := at + self.grace - self._clock()) > 0:  # noqa: ASYNC110 - clock jumps
+                await asyncio.sleep(min(left, self.tick))
             async with self._store.leased(f"{NAMESPACE}:{key}", LEASE_SECONDS) as lease:
                 # Another replica concludes it, or did already (or the results came).
                 if lease is None or await self._store.get(NAMESPACE, key) != record:
@@ -152,8 +136,12 @@ class Deadlines:
                 await self._conclude(record)
                 if await self._store.get(NAMESPACE, key) == record:
                     await self._store.delete(NAMESPACE, key)
-        except Exception:
-            log.exception("could not conclude the wait on %s#%s", repo, number)
+        except Exception:  # kept in the store: the next rescan tries again
+            log.exception("could not conclude the wait on %s#%s", record["repo"],
+                          record["number"])
+        finally:
+            if self._timers.get(key) is asyncio.current_task():
+                del self._timers[key]
 
     async def _conclude(self, record: dict[str, Any]) -> None:
         repo, number, head_sha = str(record["repo"]), int(record["number"]), record["head_sha"]

@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol
+
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -21,24 +22,6 @@ NAMESPACE = "periodic"
 # How often a waiting replica looks again (the last run may have moved; the clock jumps).
 POLL = 60.0
 LEASE = 120.0  # renewed while the job runs; a dead holder's expires after this
-
-
-class Lease(Protocol):
-    token: int
-
-
-class Store(Protocol):
-    """What a periodic job needs of ``bot.store.Store``."""
-
-    clock: Callable[[], float]
-
-    def leased(self, name: str, ttl: float = ...) -> contextlib.AbstractAsyncContextManager[
-            Lease | None]: ...
-
-    async def get(self, namespace: str, key: str) -> Any: ...
-
-    async def put(self, namespace: str, key: str, value: Any, *,
-                  ttl: float | None = None) -> None: ...
 
 
 class Periodic:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from gidgethub import HTTPException
 
@@ -28,6 +28,7 @@ from bot.app.metrics import Metrics
 from bot.github import hooks
 from bot.github.app import GitHubApp
 from bot.github.client import GitHub
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +45,6 @@ _MARK = "scanned-from"
 def clock() -> float:
     """Epoch seconds, as GitHub dates deliveries (tests follow the emulator's clock)."""
     return time.time()
-
-
-class Store(Protocol):
-    """What the scan needs of ``bot.store.Store``."""
-
-    async def state(self, delivery_id: str) -> str | None: ...
-
-    async def get(self, namespace: str, key: str) -> Any: ...
-
-    async def put(self, namespace: str, key: str, value: Any, *,
-                  ttl: float | None = None) -> None: ...
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 from cachetools import LRUCache
 
@@ -23,19 +22,11 @@ from bot.core.review.transitions import newest
 from bot.github import comments, contents
 from bot.github.client import GitHub
 from bot.pipeline import Review
+from bot.store import Store
 
 NAMESPACE = "review-state"
 # How long the last state written is kept after the last write to its pull request.
 KEEP_SECONDS = 180 * 24 * 3600.0
-
-
-class Facts(Protocol):
-    """What the steward needs of ``bot.store.Store``."""
-
-    async def get(self, namespace: str, key: str) -> Any: ...
-
-    async def put(self, namespace: str, key: str, value: Any, *,
-                  ttl: float | None = None) -> None: ...
 
 
 @dataclass
@@ -43,7 +34,7 @@ class Steward:
     app_id: int
     key: bytes = field(repr=False)  # signs the hidden state: never in a log
     # Where the last state written per pull request is kept; without a store, in memory.
-    store: Facts | None = field(default=None, repr=False)
+    store: Store | None = field(default=None, repr=False)
     _known: LRUCache[tuple[str, int], ReviewState] = field(
         default_factory=lambda: LRUCache(maxsize=10_000), init=False, repr=False
     )

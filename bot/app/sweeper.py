@@ -20,7 +20,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 from gidgethub.sansio import Event
@@ -30,6 +30,7 @@ from bot.core.review import mitigation, sweep
 from bot.github import comments, contents, issues
 from bot.github.app import GitHubApp
 from bot.github.client import GitHub
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +45,8 @@ KEEP_SECONDS = 90 * 24 * 3600.0
 REFRESH_SECONDS = 24 * 3600.0
 
 
-class Facts(Protocol):
-    """What the sweeper needs of ``bot.store.Store``."""
-
-    async def put(self, namespace: str, key: str, value: Any, *,
-                  ttl: float | None = None) -> None: ...
-
-    async def scan(self, namespace: str, prefix: str = "") -> dict[str, Any]: ...
-
-
 class Sweeper:
-    def __init__(self, github: GitHubApp, store: Facts) -> None:
+    def __init__(self, github: GitHubApp, store: Store) -> None:
         self._github = github
         self._store = store
         self._told: dict[str, tuple[int, float]] = {}  # repo → (installation, when told)
