@@ -42,7 +42,6 @@ class Periodic:
         self._lease = lease
         self._started = store.clock()  # a job that never ran is first owed from here
         self._task: asyncio.Task[None] | None = None
-        self.runs = 0  # by this process
         self.first_pass = asyncio.Event()  # set once this process has looked (tests)
 
     def start(self) -> None:
@@ -74,7 +73,6 @@ class Periodic:
                 # A run that failed still counts: the next comes after the interval, not in
                 # a tight loop against a GitHub that is down.
                 await self.store.put(NAMESPACE, self.name, {"at": started})
-                self.runs += 1
             return True
 
     @contextlib.asynccontextmanager
