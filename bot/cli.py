@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import __version__, bench_cli, init_cli, sweep_cli
+from bot import __version__, bench_cli, init_cli, register_cli, sweep_cli
 from bot.core.render import json_report, markdown_report
 from bot.core.reports.github import step_summary, workflow_commands
 from bot.core.reports.sarif import sarif_report
@@ -20,6 +20,7 @@ from bot.core.results import Conclusion, Evaluation, Outcome
 from bot.local import validate
 
 if TYPE_CHECKING:
+    from bot.app import settings as app_settings_t
     from bot.local.git import Checkout
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -83,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     commands.add_parser("serve", help="run the GitHub App (settings from the environment)")
+    register_cli.configure(commands.add_parser(
+        "register", help="create perfbot's GitHub App from its manifest and write its settings",
+        description=register_cli.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ))
     init_cli.configure(commands.add_parser(
         "init", help="write a config, an objectives skeleton and a workflow fitted to this "
         "repository", description=init_cli.__doc__,
@@ -101,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate.run(args)
     if args.command == "init":
         return init_cli.run(args)
+    if args.command == "register":
+        return register_cli.run(args)
     if args.command == "sweep":
         return sweep_cli.run(args)
     if args.command == "bench":
@@ -210,22 +218,74 @@ def _same_commit(checkout: Checkout, base: str, head: str) -> list[str]:
 
 
 def serve() -> int:
-    from aiohttp import web
+    import asyncio
 
     from bot.app import settings as app_settings
-    from bot.app.server import create_app
+    from bot.telemetry import logs, secrets, traces
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
         settings = app_settings.from_env()
     except app_settings.SettingsError as exc:
         print(f"perfbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    secrets.hide(settings.webhook_secret, settings.private_key)
+    logs.configure(settings.log_format, settings.log_level)
+    stop_tracing = traces.configure(settings.traces_endpoint)
+    try:
+        return asyncio.run(_serve(settings))
+    except KeyboardInterrupt:
+        return EXIT_PASS
+    finally:
+        if stop_tracing is not None:
+            stop_tracing()  # flushes the spans still buffered
+
+
+async def _serve(settings: app_settings_t.Settings) -> int:
+    """Listen, say where, look at GitHub once, then serve until SIGTERM or SIGINT."""
+    import asyncio
+    import signal
+
+    import aiohttp
+    from aiohttp import web
+
+    from bot.app.server import create_app
+    from bot.github import probe
+    from bot.github.auth import AppCredentials
+
+    log = logging.getLogger("bot.serve")
     # No access log: every delivery's outcome is logged once it is processed, and a line per
     # request would cost the acknowledgement path for nothing.
-    web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None
-    )
+    runner = web.AppRunner(create_app(settings), access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            # asyncio rewrites strerror into a sentence; the errno says it plainly.
+            reason = (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
+            log.error("cannot listen on %s:%d: %s", settings.host, settings.port, reason,
+                      extra={"error": reason})
+            return EXIT_FAIL
+        where = f"http://{_host_for_url(settings.host)}:{settings.port}"
+        log.info("perfbot %s listening on %s (webhooks at %s/webhooks)", __version__, where,
+                 where, extra={"url": where})
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
+        async with aiohttp.ClientSession(timeout=probe.TIMEOUT) as session:
+            reached = await probe.reach(session, settings.api_url,
+                                        AppCredentials(settings.app_id, settings.private_key))
+        level = logging.INFO if reached.ok else logging.ERROR
+        log.log(level, "%s", reached.message, extra={"github_url": settings.api_url,
+                                                     "app": reached.slug or None})
+        await stopping.wait()
+        log.info("stopping: finishing accepted deliveries")
+    finally:
+        await runner.cleanup()
     return EXIT_PASS
+
+
+def _host_for_url(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

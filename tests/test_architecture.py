@@ -13,8 +13,11 @@ import pytest
 
 BOT = Path(__file__).resolve().parents[1] / "bot"
 # What the pure core must never reach: network, processes, the event loop, the shell.
+# The core may make spans through the OpenTelemetry API (a no-op until the shell installs
+# an SDK), never install or export them itself.
 FORBIDDEN_IN_CORE = ("aiohttp", "gidgethub", "subprocess", "asyncio",
-                     "bot.app", "bot.github", "bot.local")
+                     "bot.app", "bot.github", "bot.local", "bot.telemetry",
+                     "opentelemetry.sdk", "opentelemetry.exporter")
 # gidgethub's request methods (and perfbot's download): a call of one outside bot/github
 # is a GitHub request made past the edge.
 REQUEST_METHODS = frozenset({"getitem", "getiter", "getstatus", "post", "patch", "put",
@@ -87,6 +90,7 @@ def test_the_app_makes_no_github_request_of_its_own(path: Path):
     "from bot.github import pulls",
     "from bot import app",
     "def later():\n    from bot.local.git import Checkout\n",
+    "from opentelemetry.sdk.trace import TracerProvider",
 ])
 def test_the_core_check_finds_a_forbidden_import(offending: str):
     assert forbidden_imports(f"from bot.core import facts\n{offending}\n") != []

@@ -99,16 +99,17 @@ def test_every_problem_is_reported_at_once_without_a_value(pem: str, tmp_path) -
         "PORT": "eighty",
         "PERFBOT_CONCURRENCY": "0",
         "PERFBOT_QUEUE_SIZE": "-5",
+        "PERFBOT_LOG_FORMAT": "xml",
     }
     with pytest.raises(SettingsError) as caught:
         from_env(bad)
     problems = caught.value.problems
     assert [problem.split()[0].rstrip(":") for problem in problems] == [
         "GITHUB_APP_ID", "GITHUB_PRIVATE_KEY_PATH", "GITHUB_WEBHOOK_SECRET", "GITHUB_API_URL",
-        "PORT", "PERFBOT_CONCURRENCY", "PERFBOT_QUEUE_SIZE"]
+        "PORT", "PERFBOT_CONCURRENCY", "PERFBOT_QUEUE_SIZE", "PERFBOT_LOG_FORMAT"]
     message = str(caught.value)
-    assert message.startswith("7 settings to fix: ") and "\n" not in message
-    for value in ("app-4242", "missing-key", "[::1", "eighty", "-5"):
+    assert message.startswith("8 settings to fix: ") and "\n" not in message
+    for value in ("app-4242", "missing-key", "[::1", "eighty", "-5", "xml"):
         assert value not in message
 
 

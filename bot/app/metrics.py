@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # The events app.yml subscribes to and those GitHub sends every App. X-GitHub-Event is not
@@ -67,11 +71,8 @@ class Metrics:
             "Deliveries taken up again after the process working on them stopped.",
             registry=self.registry,
         )
-        self.remaining = Gauge(
-            "perfbot_github_rate_limit_remaining",
-            "Requests left in the current rate-limit window, as GitHub last reported.",
-            registry=self.registry,
-        )
+        self.remaining = RateLimitRemaining()
+        self.registry.register(self.remaining)
         self.redeliveries = Counter(
             "perfbot_redeliveries",
             "Missed deliveries perfbot asked GitHub to send again (asked), and those it "
@@ -84,7 +85,28 @@ class Metrics:
         self.requests.labels(method, str(status or 0)).inc()
 
     def rate_limit(self, remaining: int) -> None:
-        self.remaining.set(remaining)
+        self.remaining.value = remaining
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class RateLimitRemaining(Collector):
+    """What GitHub last said is left of the rate limit, and nothing before it has said.
+
+    A plain gauge starts at 0, which reads as "exhausted": an alert on it would fire at
+    every start. Until GitHub's first answer the metric is declared with no sample.
+    """
+
+    def __init__(self) -> None:
+        self.value: int | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            "perfbot_github_rate_limit_remaining",
+            "Requests left in the current rate-limit window, as GitHub last reported "
+            "(no sample until GitHub has reported one).",
+        )
+        if self.value is not None:
+            family.add_metric([], self.value)
+        yield family

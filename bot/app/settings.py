@@ -6,7 +6,7 @@ as the first, not after three restarts. A problem names its variable and never s
 value (a mistyped secret is still a secret).
 
 To add a setting, add a field to `Settings` and read it in `from_env` through the
-`_Reader` (`required`, `integer`, `number`, `text`): it records a problem and returns a
+`_Reader` (`required`, `integer`, `number`, `text`, `choice`): it records a problem and returns a
 placeholder, so reading goes on.
 """
 
@@ -53,6 +53,9 @@ class Settings:
         from bot.store import default_url
 
         return self.database_url or default_url(self.data_dir)
+    log_format: str = "json"
+    log_level: str = "info"
+    traces_endpoint: str = ""  # OTLP/HTTP; empty: no traces
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +71,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         queue_size=read.integer("PERFBOT_QUEUE_SIZE", 1_000, 1, 1_000_000),
         database_url=_database_url(read),
         data_dir=read.text("PERFBOT_DATA_DIR", ".perfbot"),
+        log_format=read.choice("PERFBOT_LOG_FORMAT", "json", ("json", "text")),
+        log_level=read.choice("PERFBOT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
+        traces_endpoint=_traces_endpoint(read),
     )
     read.done()
     return settings
@@ -104,6 +110,15 @@ class _Reader:
             self.problem(f"{name} must be a whole number from {low} to {high}")
             return default
         return int(raw)
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        raw = self.env.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if raw not in choices:
+            self.problem(f"{name} must be one of {', '.join(choices)}")
+            return default
+        return raw
 
     def number(self, name: str, default: float, low: float, high: float) -> float:
         raw = self.env.get(name, "").strip()
@@ -154,14 +169,33 @@ def _private_key(read: _Reader) -> str:
     return text
 
 
-def _api_url(read: _Reader) -> str:
-    value = read.text("GITHUB_API_URL", "https://api.github.com")
+def _traces_endpoint(read: _Reader) -> str:
+    """The OTLP endpoint the SDK will read; checked here so a typo is reported at start
+    with the other problems rather than as export errors later."""
+    chosen = ""
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        value = read.text(name, "")
+        if value and not _is_http_url(value):
+            read.problem(f"{name} must be an http(s) URL, e.g. http://collector:4318")
+        elif value:
+            chosen = value  # the traces-specific one wins, as in the SDK
+    if read.text("OTEL_SDK_DISABLED", "").lower() == "true":
+        return ""
+    return chosen
+
+
+def _is_http_url(value: str) -> bool:
     try:
         parts = urlsplit(value)
-        usable = parts.scheme in ("http", "https") and bool(parts.netloc)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        usable = False
-    if not usable:
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket or a port that is not a number
+        return False
+
+
+def _api_url(read: _Reader) -> str:
+    value = read.text("GITHUB_API_URL", "https://api.github.com")
+    if not _is_http_url(value):
         read.problem(
             "GITHUB_API_URL must be an http(s) URL, e.g. https://HOST/api/v3 for GitHub "
             "Enterprise Server"

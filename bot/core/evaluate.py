@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from opentelemetry import trace
+
+from bot import __version__
 from bot.core.config import Config, ConfigError
 from bot.core.config_report import config_findings, run_rule
 from bot.core.facts import PullRequest, Wants
@@ -14,8 +19,10 @@ from bot.core.results import (
     RuleResult,
     Severity,
 )
-from bot.core.rules import RULES
+from bot.core.rules import RULES, Rule
 
+# The API alone: with no SDK installed by the shell, spans cost next to nothing.
+_tracer = trace.get_tracer(__name__, __version__)
 DEFAULT_CHECK_NAME = Config().check_name
 FILE_CAP_NOTE = (
     "GitHub lists at most {shown:,} files of a pull request; this one changes {total:,}, "
@@ -42,7 +49,7 @@ def evaluate(pr: PullRequest, config: Config, *, origin: str = "") -> Evaluation
     skipped = skipped_evaluation(pr, config, origin)
     if skipped is not None:
         return skipped
-    results = tuple(run_rule(rule, pr, getattr(config.rules, rule.id)) for rule in RULES)
+    results = tuple(_traced(rule, pr, getattr(config.rules, rule.id)) for rule in RULES)
     conclusion = _conclude(results, config)
     notes: tuple[str, ...] = ()
     if pr.files_truncated:
@@ -77,6 +84,15 @@ def verdict(results: tuple[RuleResult, ...], config: Config) -> tuple[Conclusion
     """The conclusion and title for ``results``, e.g. after reviewers signed variances off."""
     conclusion = _conclude(results, config)
     return conclusion, _title(results, conclusion)
+
+
+def _traced(rule: Rule, pr: PullRequest, settings: Any) -> RuleResult:
+    """One rule's evaluation, as one span."""
+    with _tracer.start_as_current_span(f"rule {rule.id}",
+                                       attributes={"perfbot.rule": rule.id}) as span:
+        result = run_rule(rule, pr, settings)
+        span.set_attribute("perfbot.rule.outcome", result.outcome.value)
+        return result
 
 
 def _conclude(results: tuple[RuleResult, ...], config: Config) -> Conclusion:

@@ -13,6 +13,7 @@ from cachetools import LRUCache, TLRUCache
 from gidgethub import apps
 
 from bot.github.client import GitHub
+from bot.telemetry import secrets
 
 # Refresh a token this long before GitHub says it expires, so no request races its expiry.
 REFRESH_MARGIN = 5 * 60.0
@@ -100,5 +101,6 @@ class InstallationTokens:
             app_id=self._credentials.app_id,
             private_key=self._credentials.private_key,
         )
+        secrets.hide(response["token"])  # whatever its shape, it never reaches a log
         expires = datetime.fromisoformat(response["expires_at"].replace("Z", "+00:00"))
         return _Token(response["token"], expires.timestamp())

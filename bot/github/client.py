@@ -13,11 +13,14 @@ from typing import Any, Protocol, TypeVar
 import aiohttp
 from gidgethub import BadRequest, GitHubBroken, HTTPException, sansio
 from gidgethub import aiohttp as gh_aiohttp
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from bot.github.retry import RetryPolicy, delay
+from bot.telemetry import traces
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_tracer = traces.tracer(__name__)
 
 USER_AGENT = "perfbot"
 # Minting an installation token twice is harmless, so it may be repeated after a 5xx.
@@ -101,9 +104,7 @@ class GitHub(gh_aiohttp.GitHubAPI):
         while True:
             attempt += 1
             try:
-                status, response_headers, data = await super()._request(
-                    method, url, headers, body
-                )
+                status, response_headers, data = await self._traced(method, url, headers, body)
             except (TimeoutError, aiohttp.ClientConnectionError) as exc:
                 self._observe(method, None, {})
                 wait = self._delay(method, url, None, {}, str(exc), attempt)
@@ -120,6 +121,20 @@ class GitHub(gh_aiohttp.GitHubAPI):
                 log.warning("GitHub %s %s answered 401; retrying with a new installation "
                             "token", method, _path(url))
                 continue
+            return status, response_headers, data
+
+    async def _traced(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """One HTTP exchange with GitHub, as one client span (each retry is its own)."""
+        attributes = {"http.request.method": method, "url.full": _path(url)}
+        with _tracer.start_as_current_span(
+            f"GitHub {method}", kind=SpanKind.CLIENT, attributes=attributes
+        ) as span:
+            status, response_headers, data = await super()._request(method, url, headers, body)
+            span.set_attribute("http.response.status_code", status)
+            if status >= 500:
+                span.set_status(Status(StatusCode.ERROR, f"GitHub answered {status}"))
             return status, response_headers, data
 
     def _carries_own_token(self, headers: Mapping[str, str]) -> bool:

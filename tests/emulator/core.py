@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from .auth import scheme_and_credentials, unauthorized, verify_app_jwt
+from .manifests import ManifestRoutes
 from .openapi import spec
 from .routing import Call, Refusal, Reply
 from .state import Fault, Installation, Recorded
@@ -30,6 +31,10 @@ API_VERSIONS = frozenset({"2022-11-28"})
 # Operations GitHub only accepts with the app's JWT; everything else needs an installation token.
 JWT_OPERATIONS = frozenset({"apps/get-authenticated", "apps/create-installation-access-token",
                             "apps/list-webhook-deliveries", "apps/redeliver-webhook-delivery"})
+# Operations GitHub answers without credentials (the manifest code is the credential).
+OPEN_OPERATIONS = frozenset({"apps/create-from-manifest"})
+# GitHub Enterprise Server serves the REST API under this prefix of its host.
+GHES_PREFIX = "/api/v3"
 SECONDARY_LIMIT = ("You have exceeded a secondary rate limit. Please wait a few minutes before "
                    "you try again. If you reach out to GitHub Support for help, please include "
                    "the request ID {rid}.")
@@ -50,7 +55,7 @@ def _etag_matches(header: str | None, etag: str) -> bool:
                for t in header.split(","))
 
 
-class Emulator(Webhooks):
+class Emulator(Webhooks, ManifestRoutes):
     """GitHub for one test: build state, point the bot at `await start()`, then inspect."""
 
     def __init__(self, *, check_responses: bool = False) -> None:
@@ -71,6 +76,9 @@ class Emulator(Webhooks):
         spec()  # parse once per process, before the first request is timed
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/_blob/{owner}/{repo}/{id}.zip", self.serve_blob)
+        # The web pages of the manifest flow; GitHub Enterprise Server's API under /api/v3.
+        app.router.add_post("/settings/apps/new", self.new_app_form)
+        app.router.add_post("/organizations/{org}/settings/apps/new", self.new_app_form)
         app.router.add_route("*", "/{tail:.*}", self._serve)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -130,7 +138,10 @@ class Emulator(Webhooks):
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
-        rec = Recorded(request.method, request.path, dict(request.query), 0, None, True, None)
+        path = request.path
+        if path.startswith(GHES_PREFIX + "/"):
+            path = path.removeprefix(GHES_PREFIX)
+        rec = Recorded(request.method, path, dict(request.query), 0, None, True, None)
         self.requests.append(rec)
         jwt_call = False
         call: Call | None = None
@@ -162,7 +173,10 @@ class Emulator(Webhooks):
         version = headers.get("X-GitHub-Api-Version")
         if version is not None and version not in API_VERSIONS:
             raise Refusal(400, f"API version {version!r} is not supported.")
-        verdict = spec().check(request.method, request.rel_url.raw_path, request.query,
+        raw_path = request.rel_url.raw_path
+        if raw_path.startswith(GHES_PREFIX + "/"):
+            raw_path = raw_path.removeprefix(GHES_PREFIX)
+        verdict = spec().check(request.method, raw_path, request.query,
                                headers, raw, request.content_type)
         rec.operation_id, rec.body = verdict.operation_id, verdict.body
         if verdict.status:
@@ -176,6 +190,8 @@ class Emulator(Webhooks):
         call = Call(verdict.operation_id, request.method, verdict.params, dict(request.query),
                     verdict.body, request.url, verdict=verdict)
         credentials = scheme_and_credentials(headers.get("Authorization"))
+        if call.op in OPEN_OPERATIONS:
+            return call
         if call.op in JWT_OPERATIONS:
             if credentials is None or credentials[0] != "bearer":
                 raise unauthorized("A JSON web token could not be decoded")
