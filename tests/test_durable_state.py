@@ -105,3 +105,28 @@ async def test_the_server_first_sweeps_within_the_hour_then_daily_whatever_the_r
         sweep = restarted.client.app[SWEEP]
         # Owed a day after the last sweep, not an hour after this start.
         assert 0 <= swept - (await sweep.due() - 24 * 3600) < 60
+
+
+async def test_two_replicas_waiting_on_one_deadline_conclude_it_once(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.app import deadlines as deadlines_module
+
+    monkeypatch.setattr(deadlines_module, "TICK_SECONDS", 0.01)
+    monkeypatch.setattr(deadlines_module, "GRACE_SECONDS", 0.0)
+    world.repo.commit("main", {".github/performance.yml": ARTIFACTS.format(extra="")})
+    async with running_bot(world.emu, world.store_url) as first:
+        pr = open_pr(world, CODE)
+        waiting = await check_on_open(first, world, pr)
+        async with running_bot(world.emu, world.store_url) as second:
+            both = [first.client.app[DEADLINES], second.client.app[DEADLINES]]
+            assert [d.pending() for d in both] == [1, 1]  # each replica keeps a timer
+            before = len(world.emu.requests)
+            later = evidence.clock() + 31 * 60
+            monkeypatch.setattr(evidence, "clock", lambda: later)
+            await asyncio.gather(*(d.idle() for d in both))
+            await first.settle()
+            await second.settle()
+    [concluded] = world.emu.check_runs(world.repo, pr.head_sha)
+    assert concluded.id == waiting.id and concluded.conclusion == "neutral"
+    looked = [r for r in world.emu.requests[before:] if r.operation_id == "pulls/get"]
+    assert len(looked) == 1  # one replica concluded it; the other left it alone
