@@ -14,6 +14,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from sqlalchemy.exc import OperationalError
+
+from bot.app.observed import OPERATIONAL as GITHUB_DOWN
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -22,6 +25,7 @@ NAMESPACE = "periodic"
 # How often a waiting replica looks again (the last run may have moved; the clock jumps).
 POLL = 60.0
 LEASE = 120.0  # renewed while the job runs; a dead holder's expires after this
+OPERATIONAL = (*GITHUB_DOWN, OperationalError)  # GitHub or the database unreachable or busy
 
 
 class Periodic:
@@ -87,8 +91,11 @@ class Periodic:
                 await self.run_if_due(force=force)
                 force = False
                 wait = await self.due() - self.store.clock()
-            except Exception:  # GitHub or the store is down: the next look is not far off
-                log.exception("periodic job %s could not run", self.name)
+            except Exception as exc:  # GitHub or the store is down: the next look is not far
+                if isinstance(exc, OPERATIONAL):  # the one-line reason, not our stack
+                    log.warning("periodic job %s could not run: %r", self.name, exc)
+                else:
+                    log.exception("periodic job %s could not run", self.name)
                 wait = self.poll
             finally:
                 self.first_pass.set()
