@@ -14,7 +14,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from emulator import Emulator, Repo, app_keys
 
-from bot.app.server import INTAKE, create_app
+from bot.app.server import INTAKE, SCAN, create_app
 from bot.app.settings import Settings
 from bot.github.retry import RetryPolicy
 
@@ -109,6 +109,8 @@ async def running_bot(emulator: Emulator, database_url: str | None = None, *,
         # of whichever one is up); once it stops, at the process that was there before.
         before, here = emulator.hook_url, str(client.make_url("/webhooks"))
         emulator.hook_url, emulator.hook_secret = here, SECRET
+        # Its look at GitHub's record of missed deliveries comes first, as at any start.
+        await app[SCAN].first_pass.wait()
         try:
             yield Bot(emulator, client)
         finally:

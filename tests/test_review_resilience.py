@@ -172,15 +172,6 @@ async def test_a_signoff_racing_a_push_lands_on_the_new_head(bot: Bot, world: Wo
     assert head_run.conclusion == "success"
 
 
-def test_the_server_sweeps_within_the_hour_after_a_restart_then_daily():
-    from itertools import islice
-
-    from bot.app.sweeper import Sweeper
-
-    delays = list(islice(Sweeper(None).delays(), 3))  # type: ignore[arg-type]
-    assert delays[0] <= 3600 and delays[1:] == [24 * 3600.0] * 2
-
-
 def test_a_due_date_that_does_not_exist_is_called_that_not_misformatted():
     from bot.core.review.commands import Malformed, parse
 

@@ -73,6 +73,13 @@ class Metrics:
         )
         self.remaining = RateLimitRemaining()
         self.registry.register(self.remaining)
+        self.redeliveries = Counter(
+            "perfbot_redeliveries",
+            "Missed deliveries perfbot asked GitHub to send again (asked), and those it "
+            "stopped asking for after every attempt (given_up).",
+            ["outcome"],
+            registry=self.registry,
+        )
 
     def github_request(self, method: str, status: int | None) -> None:
         self.requests.labels(method, str(status or 0)).inc()

@@ -10,7 +10,7 @@ import orjson
 from aiohttp import web
 from gidgethub.sansio import Event
 
-from bot.app import delivery
+from bot.app import delivery, redeliver, sweeper
 from bot.app.bodies import MB, Unverified
 from bot.app.context import Context
 from bot.app.deadlines import Deadlines
@@ -19,6 +19,8 @@ from bot.app.ledger import StoreLedger
 from bot.app.locks import KeyedLocks
 from bot.app.metrics import CONTENT_TYPE, Metrics, event_label
 from bot.app.observed import observed
+from bot.app.periodic import Periodic
+from bot.app.redeliver import Redeliverer
 from bot.app.review import Reviewer
 from bot.app.routers import router
 from bot.app.settings import Settings
@@ -40,6 +42,11 @@ INTAKE = web.AppKey("intake", Intake)
 GITHUB = web.AppKey("github", GitHubApp)
 POLICY = web.AppKey("policy", RetryPolicy)
 DEADLINES = web.AppKey("deadlines", Deadlines)
+REDELIVERER = web.AppKey("redeliverer", Redeliverer)
+SWEEPER = web.AppKey("sweeper", Sweeper)
+# The periodic jobs, each run by one replica at a time.
+SCAN = web.AppKey("scan", Periodic)
+SWEEP = web.AppKey("sweep", Periodic)
 UNVERIFIED = web.AppKey("unverified", Unverified)
 STORE = web.AppKey("store", Store)
 BACKOFF = web.AppKey("backoff", Backoff)
@@ -101,28 +108,39 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
             before_request=intake.yield_to_acknowledgements,
             cache_bytes=settings.etag_cache_mb * 1024 * 1024,
         )
-        steward = Steward(github.app_id, derive_key(settings.webhook_secret))
-        deadlines = Deadlines(github)
+        steward = Steward(github.app_id, derive_key(settings.webhook_secret), store)
+        deadlines = Deadlines(github, store)
         # The check runs perfbot made, kept where a restart or another replica finds them.
         reviewer = Reviewer(github.app_id, KeyedLocks(store), steward, deadlines,
                             StoreLedger(store))
         context = Context(github, reviewer)
-
-        sweeper = Sweeper(github)
+        sweeps = Sweeper(github, store)
+        redeliverer = Redeliverer(github, store, app[METRICS])
+        jobs = [
+            Periodic(store, "redeliver", redeliverer.scan, interval=redeliver.INTERVAL,
+                     at_start=True),
+            Periodic(store, "sweep", sweeps.sweep, interval=sweeper.INTERVAL,
+                     first=sweeper.FIRST),
+        ]
 
         async def handle(event: Event) -> None:
-            sweeper.saw(event)
+            await sweeps.saw(event)
             await router.dispatch(event, context)
 
         app[GITHUB] = github
         app[INTAKE] = intake
         app[DEADLINES] = deadlines
+        app[REDELIVERER], app[SWEEPER] = redeliverer, sweeps
+        app[SCAN], app[SWEEP] = jobs
         await intake.start(observed(handle))
-        sweeper.start()
+        await deadlines.start(reviewer.review)
+        for job in jobs:
+            job.start()
         try:
             yield
         finally:
-            await sweeper.stop()
+            for job in jobs:
+                await job.stop()
             await intake.stop()
             await deadlines.close()
 

@@ -183,15 +183,15 @@ class GitHubOutlet:
             await self.ledger.intend(self.repo, self.head_sha, self._name)
             await self._settle(await check_runs.progress(self.gh, self.repo, self.run, output))
         if found.deadline is not None:
-            self.deadlines.wake(self.gh, self.repo, self.number, self.head_sha, found.deadline,
-                                self.again)
+            await self.deadlines.wake(self.gh, self.repo, self.number, self.head_sha,
+                                      found.deadline, self.again)
             self._settled = True  # in progress on purpose: the timer concludes it
         log.info("%s#%s@%s: waiting for %s", self.repo, self.number, self.head_sha[:12],
                  found.evidence.artifact)
 
     async def publish(self, verdict: Verdict) -> None:
         if verdict.found is not None:
-            self.deadlines.cancel(self.repo, self.head_sha)  # the wait is over
+            await self.deadlines.cancel(self.repo, self.head_sha)  # the wait is over
         evaluation = verdict.evaluation
         changed = await self._complete(evaluation)
         if verdict.decision is not None and verdict.review is not None:

@@ -1,8 +1,9 @@
 """The reviewer's side in the App: perfbot's checklist comment, read and written.
 
-The comment carries the review state (signed, in a hidden block) and the ticks; this
-process also remembers the last state it wrote per pull request, which restores a block
-someone deleted. What the state becomes is decided in the core
+The comment carries the review state (signed, in a hidden block) and the ticks; the
+store also keeps the last state written per pull request (signed the same way), which
+restores a block someone deleted and outranks an old one pasted back, after a restart and
+whichever replica wrote it. What the state becomes is decided in the core
 (``bot.core.review.transitions`` and ``decide``); this module only reads and writes.
 """
 
@@ -16,21 +17,41 @@ from cachetools import LRUCache
 from bot.core import config as config_model
 from bot.core.review.checklist import MARKER, parse_ticks
 from bot.core.review.decide import ReviewDecision, rewritten
-from bot.core.review.state import ReviewState, decode
+from bot.core.review.state import ReviewState, decode, encode
 from bot.core.review.transitions import newest
 from bot.github import comments, contents
 from bot.github.client import GitHub
 from bot.pipeline import Review
+from bot.store import Store
+
+NAMESPACE = "review-state"
+# How long the last state written is kept after the last write to its pull request.
+KEEP_SECONDS = 180 * 24 * 3600.0
 
 
 @dataclass
 class Steward:
     app_id: int
     key: bytes = field(repr=False)  # signs the hidden state: never in a log
-    # The last state written per pull request: restores a block someone deleted.
-    known: LRUCache[tuple[str, int], ReviewState] = field(
-        default_factory=lambda: LRUCache(maxsize=10_000)
+    # Where the last state written per pull request is kept; without a store, in memory.
+    store: Store | None = field(default=None, repr=False)
+    _known: LRUCache[tuple[str, int], ReviewState] = field(
+        default_factory=lambda: LRUCache(maxsize=10_000), init=False, repr=False
     )
+
+    async def known(self, repo: str, number: int) -> ReviewState | None:
+        """The last state perfbot wrote to the pull request's checklist, verified."""
+        if self.store is None:
+            return self._known.get((repo.lower(), number))
+        block = await self.store.get(NAMESPACE, f"{repo.lower()}#{number}")
+        return decode(block, self.key, repo, number) if isinstance(block, str) else None
+
+    async def _remember(self, repo: str, number: int, state: ReviewState) -> None:
+        if self.store is None:
+            self._known[(repo.lower(), number)] = state
+            return
+        await self.store.put(NAMESPACE, f"{repo.lower()}#{number}",
+                             encode(state, self.key, repo, number), ttl=KEEP_SECONDS)
 
     async def review(self, gh: GitHub, repo: str, number: int) -> Review:
         """The review so far: the comment's state and ticks, and the state last written.
@@ -41,7 +62,7 @@ class Steward:
         """
         found = await comments.find_own(gh, repo, number, self.app_id, MARKER)
         state = decode(found.body, self.key, repo, number) if found else None
-        return Review(repo, number, self.key, (state, self.known.get((repo.lower(), number))),
+        return Review(repo, number, self.key, (state, await self.known(repo, number)),
                       parse_ticks(found.body) if found else {})
 
     async def state(self, gh: GitHub, repo: str, number: int) -> ReviewState:
@@ -61,7 +82,7 @@ class Steward:
             return rewritten(decision, {**decision.display, **since})
 
         await comments.upsert(gh, repo, number, self.app_id, MARKER, body)
-        self.known[(repo.lower(), number)] = decision.state
+        await self._remember(repo, number, decision.state)
 
     async def reply(self, gh: GitHub, repo: str, number: int, replies: tuple[str, ...],
                     answers: str) -> None:

@@ -1,9 +1,10 @@
 """The sweep: remind overdue mitigations, report expired temporary instrumentation.
 
 ``sweep_repo`` sweeps one repository (``perfbot sweep`` calls it from cron); ``Sweeper``
-runs it inside the server once a day, for every repository perfbot has heard from. The
-App keeps no list of repositories; an installation with no activity has nothing new to
-remind about, and ``perfbot sweep`` covers the rest.
+sweeps, once a day in one replica (``bot.app.periodic``), every repository perfbot has
+heard from in the last ``KEEP_SECONDS``, which the store keeps for every replica. An
+installation with no activity has nothing new to remind about, and ``perfbot sweep``
+covers the rest.
 
 Markers are found cheaply: one recursive tree read of the default branch, then blobs of
 at most ``sweep.MAX_FILES`` source-like files (or those ``review.sweep.temporary_paths``
@@ -13,12 +14,10 @@ names) no larger than ``sweep.MAX_FILE_BYTES``. Every write is found before it i
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import contextlib
 import logging
-from collections.abc import Iterator
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -31,64 +30,55 @@ from bot.core.review import mitigation, sweep
 from bot.github import comments, contents, issues
 from bot.github.app import GitHubApp
 from bot.github.client import GitHub
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 INTERVAL = 24 * 3600.0
-# The first sweep comes an hour after start, not a day: a server deployed or restarted
-# daily would otherwise never sweep at all. Sweeping more often repeats nothing.
+# The first sweep of a new store comes an hour after start, not a day; after that the
+# store's record of the last sweep says when the next is owed, restarts or not.
 FIRST = 3600.0
+NAMESPACE = "sweep-repos"
+# A repository perfbot has not heard from for this long is no longer swept.
+KEEP_SECONDS = 90 * 24 * 3600.0
+# How often one process tells the store again that it heard from a repository.
+REFRESH_SECONDS = 24 * 3600.0
 
 
 class Sweeper:
-    def __init__(self, github: GitHubApp, interval: float = INTERVAL,
-                 first: float = FIRST) -> None:
+    def __init__(self, github: GitHubApp, store: Store) -> None:
         self._github = github
-        self._interval = interval
-        self._first = min(first, interval)
-        self._repos: dict[str, int] = {}  # full name → installation id
-        self._task: asyncio.Task[None] | None = None
+        self._store = store
+        self._told: dict[str, tuple[int, float]] = {}  # repo → (installation, when told)
 
-    def saw(self, event: Event) -> None:
+    async def saw(self, event: Event) -> None:
+        """Remember the repository of a delivery (one write per repository and day)."""
         data: Any = event.data
         if not isinstance(data, dict):
             return
         repo = (data.get("repository") or {}).get("full_name")
         installation = (data.get("installation") or {}).get("id")
-        if isinstance(repo, str) and isinstance(installation, int):
-            self._repos[repo] = installation
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="perfbot-sweep")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        if not isinstance(repo, str) or not isinstance(installation, int):
+            return
+        told = self._told.get(repo)
+        now = time.monotonic()
+        if told is not None and told[0] == installation and now - told[1] < REFRESH_SECONDS:
+            return
+        await self._store.put(NAMESPACE, repo, installation, ttl=KEEP_SECONDS)
+        self._told[repo] = (installation, now)
 
     async def sweep(self) -> None:
         today = datetime.now(UTC).date()
-        for repo, installation in list(self._repos.items()):
+        repos = await self._store.scan(NAMESPACE)
+        for repo, installation in sorted(repos.items()):
             try:
-                gh = await self._github.installation(installation)
+                gh = await self._github.installation(int(installation))
                 report = await sweep_repo(gh, repo, self._github.app_id, today)
             except Exception:  # one repository's trouble must not stop the others
                 log.exception("sweep of %s failed", repo)
                 continue
             log.info("swept %s: %d reminders, %d expired markers, %d issues opened", repo,
                      len(report.reminded), len(report.expired), len(report.opened))
-
-    def delays(self) -> Iterator[float]:
-        """Seconds to wait before each sweep."""
-        yield self._first
-        while True:
-            yield self._interval
-
-    async def _loop(self) -> None:
-        for delay in self.delays():
-            await asyncio.sleep(delay)
-            await self.sweep()
 
 
 @dataclass

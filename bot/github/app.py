@@ -40,7 +40,7 @@ class GitHubApp:
             self.session,
             base_url=self.base_url,
             policy=self.policy,
-            observer=self.observer,
+            observer=_AppLevel(self.observer) if self.observer else None,
             before_request=self._before_request,
         )
 
@@ -59,3 +59,17 @@ class GitHubApp:
         )
         client.installation_id = installation_id
         return client
+
+
+class _AppLevel:
+    """Counts the App's own (JWT) requests, but keeps their rate limit out of the figure:
+    it is the App's budget, not the installations' that perfbot's work spends."""
+
+    def __init__(self, observer: Observer) -> None:
+        self._observer = observer
+
+    def github_request(self, method: str, status: int | None) -> None:
+        self._observer.github_request(method, status)
+
+    def rate_limit(self, remaining: int) -> None:
+        pass
