@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
@@ -34,6 +36,7 @@ rules:
 class World:
     emu: Emulator
     repo: Repo
+    store_url: str  # the store every perfbot process of the test shares (a restart keeps it)
 
 
 @dataclass
@@ -63,11 +66,16 @@ class Bot:
 
 
 @pytest_asyncio.fixture
-async def world(emulator: Emulator) -> World:
+async def world(emulator: Emulator, tmp_path: Path) -> World:
     emulator.register_app(app_keys().public_pem, app_id=APP_ID)
     emulator.add_installation(INSTALLATION, "octo-org")
     repo = emulator.add_repo("octo-org/service", installation_id=INSTALLATION)
-    return World(emulator, repo)
+    return World(emulator, repo, store_url(tmp_path))
+
+
+def store_url(directory: Path) -> str:
+    """The embedded store in ``directory``."""
+    return f"sqlite:///{directory / 'perfbot.sqlite3'}"
 
 
 def open_pr(world: World, files: dict[str, str | bytes | None], **kwargs: Any) -> Any:
@@ -78,32 +86,37 @@ def open_pr(world: World, files: dict[str, str | bytes | None], **kwargs: Any) -
 
 
 @asynccontextmanager
-async def running_bot(emulator: Emulator) -> AsyncIterator[Bot]:
+async def running_bot(emulator: Emulator, database_url: str | None = None,
+                      **app_options: Any) -> AsyncIterator[Bot]:
     """A perfbot process serving on 127.0.0.1 with the emulator as its GitHub; each one
-    starts with nothing in memory (a second one is a restart)."""
-    settings = Settings(
-        app_id=str(APP_ID),
-        private_key=app_keys().private_pem,
-        webhook_secret=SECRET,
-        api_url=emulator.api,
-    )
-    client = TestClient(TestServer(create_app(settings, policy=FAST), host="127.0.0.1"))
-    await client.start_server()
-    # The App's webhook points here while this process runs (a load balancer in front of
-    # whichever one is up); once it stops, at the process that was there before, if any.
-    before, here = emulator.hook_url, str(client.make_url("/webhooks"))
-    emulator.hook_url, emulator.hook_secret = here, SECRET
-    try:
-        yield Bot(emulator, client)
-    finally:
-        await client.close()
-        if emulator.hook_url == here:
-            emulator.hook_url = before
+    starts with nothing in memory (a second one on the same ``database_url`` is a
+    restart: what the store holds survives). Without a URL, a store of its own."""
+    with tempfile.TemporaryDirectory(prefix="perfbot-store-") as scratch:
+        settings = Settings(
+            app_id=str(APP_ID),
+            private_key=app_keys().private_pem,
+            webhook_secret=SECRET,
+            api_url=emulator.api,
+            database_url=database_url or store_url(Path(scratch)),
+        )
+        app = create_app(settings, policy=app_options.pop("policy", FAST), **app_options)
+        client = TestClient(TestServer(app, host="127.0.0.1"))
+        await client.start_server()
+        # The App's webhook points here while this process runs (a load balancer in front
+        # of whichever one is up); once it stops, at the process that was there before.
+        before, here = emulator.hook_url, str(client.make_url("/webhooks"))
+        emulator.hook_url, emulator.hook_secret = here, SECRET
+        try:
+            yield Bot(emulator, client)
+        finally:
+            await client.close()
+            if emulator.hook_url == here:
+                emulator.hook_url = before
 
 
 @pytest_asyncio.fixture
 async def bot(emulator: Emulator, world: World) -> AsyncIterator[Bot]:
-    async with running_bot(emulator) as running:
+    async with running_bot(emulator, world.store_url) as running:
         yield running
 
 

@@ -206,35 +206,6 @@ async def test_refused_requests_cannot_mint_metric_series(bot: Bot, world: World
     assert 'event="(refused)",outcome="bad_signature"} 5.0' in metrics
 
 
-async def test_stopping_with_deliveries_unfinished_names_them_for_redelivery(caplog):
-    # GitHub does not redeliver on its own: an operator redelivers by id, so the ids
-    # of the work a shutdown abandons must reach the log.
-    import asyncio
-    import logging
-
-    from gidgethub.sansio import Event
-
-    from bot.app.intake import Intake
-    from bot.app.metrics import Metrics
-
-    started = asyncio.Event()
-
-    async def stuck(event: Event) -> None:
-        started.set()
-        await asyncio.Event().wait()
-
-    intake = Intake(Metrics(), concurrency=1, queue_size=10)
-    await intake.start(stuck)
-    for delivery in ("d-in-flight", "d-queued"):
-        assert intake.offer(Event({"action": "opened"}, event="pull_request",
-                                  delivery_id=delivery))
-    await started.wait()
-    with caplog.at_level(logging.WARNING, logger="bot.app.intake"):
-        await intake.stop(grace=0)
-    text = caplog.text
-    assert "d-in-flight" in text and "d-queued" in text and "redeliver" in text
-
-
 async def test_an_unknown_event_header_cannot_grow_the_metrics(bot: Bot, world: World):
     # X-GitHub-Event is not covered by the signature: a replayed signed body with made-up
     # event names must not mint a new metric series per name.

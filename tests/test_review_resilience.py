@@ -24,8 +24,8 @@ from reviewing import (
 
 
 def restarted(world: World) -> AbstractAsyncContextManager[Bot]:
-    """A fresh perfbot process (same App, same secret): nothing kept in memory."""
-    return running_bot(world.emu)
+    """A fresh perfbot process (same App, same secret, same store): nothing kept in memory."""
+    return running_bot(world.emu, world.store_url)
 
 
 async def test_an_old_state_pasted_back_after_a_restart_restores_no_signoff(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
@@ -44,6 +44,31 @@ class Metrics:
             "perfbot_github_requests",
             "Requests to GitHub by method and answer status (0: no answer).",
             ["method", "status"],
+            registry=self.registry,
+        )
+        self.queue_due = Gauge(
+            "perfbot_queue_depth",
+            "Deliveries in the store due to be worked on now (across replicas).",
+            registry=self.registry,
+        )
+        self.queue_unfinished = Gauge(
+            "perfbot_queue_unfinished",
+            "Deliveries not finished yet: due, being worked on, or waiting to retry.",
+            registry=self.registry,
+        )
+        self.queue_failed = Gauge(
+            "perfbot_queue_failed",
+            "Deliveries that failed every attempt, kept in the store for an operator.",
+            registry=self.registry,
+        )
+        self.failed = Counter(
+            "perfbot_deliveries_failed",
+            "Deliveries this process saw fail their last attempt.",
+            registry=self.registry,
+        )
+        self.recoveries = Counter(
+            "perfbot_queue_recoveries",
+            "Deliveries taken up again after the process working on them stopped.",
             registry=self.registry,
         )
         self.remaining = RateLimitRemaining()

@@ -26,6 +26,7 @@ from bot.core.review.state import derive_key
 from bot.github.app import GitHubApp
 from bot.github.auth import AppCredentials
 from bot.github.retry import RetryPolicy
+from bot.store import Backoff, Recorded, Store
 
 log = logging.getLogger(__name__)
 
@@ -37,16 +38,23 @@ INTAKE = web.AppKey("intake", Intake)
 GITHUB = web.AppKey("github", GitHubApp)
 POLICY = web.AppKey("policy", RetryPolicy)
 DEADLINES = web.AppKey("deadlines", Deadlines)
+STORE = web.AppKey("store", Store)
+BACKOFF = web.AppKey("backoff", Backoff)
 # A refused request's headers are anyone's words: they never become a metric label,
 # or a stranger could grow the metrics without bound.
 REFUSED = "(refused)"
 
 
-def create_app(settings: Settings, *, policy: RetryPolicy = RetryPolicy()) -> web.Application:
+def create_app(settings: Settings, *, policy: RetryPolicy = RetryPolicy(),
+               backoff: Backoff = Backoff()) -> web.Application:
+    """The App. ``policy`` retries one GitHub request; ``backoff`` retries a whole
+    delivery whose work failed (minutes apart, from the store)."""
     app = web.Application(client_max_size=MAX_PAYLOAD)
     app[SETTINGS] = settings
     app[POLICY] = policy
+    app[BACKOFF] = backoff
     app[METRICS] = Metrics()
+    app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(_github)
     app.add_routes(
         [
@@ -58,13 +66,25 @@ def create_app(settings: Settings, *, policy: RetryPolicy = RetryPolicy()) -> we
     return app
 
 
+async def _store(app: web.Application) -> AsyncIterator[None]:
+    """The store, migrated, before anything that records or reads state starts."""
+    store = await Store.open(app[SETTINGS].store_url(), backoff=app[BACKOFF])
+    app[STORE] = store
+    try:
+        yield
+    finally:
+        await store.close()
+
+
 async def _github(app: web.Application) -> AsyncIterator[None]:
     """One HTTP session and one intake for the life of the process."""
     settings = app[SETTINGS]
+    store = app[STORE]
     timeout = aiohttp.ClientTimeout(total=60, connect=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         intake = Intake(
-            app[METRICS], concurrency=settings.concurrency, queue_size=settings.queue_size
+            store, app[METRICS], concurrency=settings.concurrency,
+            queue_size=settings.queue_size,
         )
         github = GitHubApp(
             session,
@@ -76,7 +96,7 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
         )
         steward = Steward(github.app_id, derive_key(settings.webhook_secret))
         deadlines = Deadlines(github)
-        reviewer = Reviewer(github.app_id, KeyedLocks(), steward, deadlines)
+        reviewer = Reviewer(github.app_id, KeyedLocks(store), steward, deadlines)
         context = Context(github, reviewer)
 
         sweeper = Sweeper(github)
@@ -117,12 +137,16 @@ async def webhook(request: web.Request) -> web.Response:
     if event.event == "ping":
         metrics.deliveries.labels("ping", "processed").inc()
         return _answer(200, "pong")
-    if intake.seen(event.delivery_id):
+    try:
+        recorded = await intake.accept(event, body)
+    except Exception:
+        # Not recorded, so not acknowledged: GitHub (or the redelivery scan) sends it again.
+        log.exception("could not record delivery %s", event.delivery_id)
+        metrics.deliveries.labels(name, "unrecorded").inc()
+        return _answer(503, "cannot record the delivery now; GitHub can redeliver it later")
+    if recorded is Recorded.DUPLICATE:
         metrics.deliveries.labels(name, "duplicate").inc()
         return _answer(202, "already received")
-    if not intake.offer(event):
-        metrics.deliveries.labels(name, "overloaded").inc()
-        return _answer(503, "busy; GitHub can redeliver this later")
     return _answer(202, "accepted")
 
 
@@ -132,7 +156,17 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    body = request.app[METRICS].exposition()
+    registry = request.app[METRICS]
+    if STORE in request.app:
+        try:
+            counts = await request.app[STORE].counts()
+        except Exception:
+            log.warning("could not count the delivery queue for /metrics", exc_info=True)
+        else:
+            registry.queue_due.set(counts.due)
+            registry.queue_unfinished.set(counts.unfinished)
+            registry.queue_failed.set(counts.failed)
+    body = registry.exposition()
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 

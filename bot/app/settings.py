@@ -45,6 +45,14 @@ class Settings:
     port: int = 8080
     concurrency: int = 8
     queue_size: int = 1_000
+    # The store (bot.store): "" is the embedded SQLite file in data_dir.
+    database_url: str = field(default="", repr=False)  # may carry a password
+    data_dir: str = ".perfbot"
+
+    def store_url(self) -> str:
+        from bot.store import default_url
+
+        return self.database_url or default_url(self.data_dir)
     log_format: str = "json"
     log_level: str = "info"
     traces_endpoint: str = ""  # OTLP/HTTP; empty: no traces
@@ -61,6 +69,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         port=read.integer("PORT", 8080, 1, 65_535),
         concurrency=read.integer("PERFBOT_CONCURRENCY", 8, 1, 256),
         queue_size=read.integer("PERFBOT_QUEUE_SIZE", 1_000, 1, 1_000_000),
+        database_url=_database_url(read),
+        data_dir=read.text("PERFBOT_DATA_DIR", ".perfbot"),
         log_format=read.choice("PERFBOT_LOG_FORMAT", "json", ("json", "text")),
         log_level=read.choice("PERFBOT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
         traces_endpoint=_traces_endpoint(read),
@@ -191,3 +201,15 @@ def _api_url(read: _Reader) -> str:
             "Enterprise Server"
         )
     return value.rstrip("/")
+
+
+def _database_url(read: _Reader) -> str:
+    value = read.text("PERFBOT_DATABASE_URL", "")
+    scheme = value.split(":", 1)[0].split("+", 1)[0].lower()
+    if value and (":" not in value or scheme not in ("sqlite", "postgresql", "postgres")):
+        read.problem(
+            "PERFBOT_DATABASE_URL must be a postgresql://USER:PASSWORD@HOST/DB or "
+            "sqlite:///PATH URL"
+        )
+        return ""
+    return value
