@@ -130,7 +130,7 @@ async def test_the_image_runs_on_the_embedded_store_kept_in_its_volume(
         assert await deliver(emu, base, "pull_request", payload, delivery) == 202
         [run] = await completed_runs(emu, repo, pr.head_sha)
     stored = sorted(p.name for p in data.iterdir())
-    assert stored, "nothing was written to the data volume"
+    assert "perfbot.sqlite3" in stored, stored  # PERFBOT_DATA_DIR=/data, in the volume
     # A second container starts on the store the first left in the volume, and GitHub's
     # redelivery of the same delivery leaves the one check run.
     async with container(settings, "-v", f"{data}:/data") as base:
@@ -139,15 +139,86 @@ async def test_the_image_runs_on_the_embedded_store_kept_in_its_volume(
 
 
 async def test_the_image_runs_on_postgresql(
-    world: tuple[Emulator, Repo, Path], tmp_path: Path
+    world: tuple[Emulator, Repo, Path], postgres_url: str
 ) -> None:
-    from postgres import postgres_server  # the suite's PostgreSQL from the machine's binaries
-
+    """On the suite's PostgreSQL server (tests/postgres.py), reached over loopback."""
     emu, repo, settings = world
     pr = open_pr(repo, emu)
-    with postgres_server(tmp_path / "pg") as url:
-        async with container(settings, "-e", f"PERFBOT_DATABASE_URL={url}") as base:
-            payload = emu.webhook_payload("pull_request", "opened", pr=pr)
-            assert await deliver(emu, base, "pull_request", payload, str(uuid.uuid4())) == 202
-            [run] = await completed_runs(emu, repo, pr.head_sha)
-            assert run.conclusion in ("success", "neutral")
+    payload = emu.webhook_payload("pull_request", "opened", pr=pr)
+    delivery = str(uuid.uuid4())
+    async with container(settings, "-e", f"PERFBOT_DATABASE_URL={postgres_url}") as base:
+        assert await deliver(emu, base, "pull_request", payload, delivery) == 202
+        [run] = await completed_runs(emu, repo, pr.head_sha)
+    import asyncpg
+
+    database = await asyncpg.connect(postgres_url)
+    try:
+        tables = {r["tablename"] for r in await database.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    finally:
+        await database.close()
+    assert tables, "the container created no table in PostgreSQL"
+    # A second container on the same database: migrations already applied, the same run.
+    async with container(settings, "-e", f"PERFBOT_DATABASE_URL={postgres_url}") as base:
+        assert await deliver(emu, base, "pull_request", payload, delivery) in (200, 202)
+        assert [r.id for r in await completed_runs(emu, repo, pr.head_sha)] == [run.id]
+
+
+def compose_command() -> list[str] | None:
+    """Compose v2 (`docker compose`) or v1 (`docker-compose`), whichever is installed."""
+    if docker("compose", "version", check=False).returncode == 0:
+        return ["docker", "compose"]
+    return ["docker-compose"] if shutil.which("docker-compose") else None
+
+
+@pytest.mark.skipif(not os.environ.get("PERFBOT_COMPOSE"),
+                    reason="set PERFBOT_COMPOSE=1 to run compose.yaml (POSTGRES_IMAGE: another "
+                    "PostgreSQL image where postgres:16 cannot be pulled)")
+async def test_compose_runs_perfbot_on_postgresql(
+    world: tuple[Emulator, Repo, Path], tmp_path: Path
+) -> None:
+    """compose.yaml as shipped, with the image built beforehand: perfbot becomes healthy
+    on PostgreSQL, and a delivery it accepts is a row in PostgreSQL's delivery table."""
+    compose = compose_command()
+    assert compose is not None, "neither `docker compose` nor `docker-compose` is installed"
+    emu, repo, settings = world
+    project = tmp_path / "deploy"
+    project.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "compose.yaml", project / "compose.yaml")
+    shutil.copy(settings, project / "perfbot.env")
+    port = free_port()
+    (project / ".env").write_text(
+        f"POSTGRES_PASSWORD={uuid.uuid4().hex}\nPERFBOT_PORT={port}\nPERFBOT_IMAGE={IMAGE}\n"
+        + (f"POSTGRES_IMAGE={os.environ['POSTGRES_IMAGE']}\n"
+           if os.environ.get("POSTGRES_IMAGE") else "")
+    )
+    name = f"perfbot{uuid.uuid4().hex[:8]}"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*compose, "-p", name, *args], cwd=project, capture_output=True,
+                              text=True, timeout=300, check=False)
+
+    try:
+        up = run("up", "-d", "--no-build")
+        assert up.returncode == 0, up.stderr
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            for _ in range(300):
+                with_health = docker("inspect", "-f", "{{.State.Health.Status}}",
+                                     run("ps", "-q", "perfbot").stdout.strip(), check=False)
+                if with_health.stdout.strip() == "healthy":
+                    break
+                await asyncio.sleep(0.5)
+            else:
+                raise AssertionError(run("logs").stdout)
+            async with session.get(f"{base}/healthz") as reply:
+                assert reply.status == 200
+        pr = open_pr(repo, emu)
+        payload = emu.webhook_payload("pull_request", "opened", pr=pr)
+        assert await deliver(emu, base, "pull_request", payload, "compose-delivery-1") == 202
+        rows = run("exec", "-T", "postgres", "psql", "-U", "perfbot", "-d", "perfbot", "-tA",
+                   "-c", "SELECT id FROM perfbot_deliveries")
+        assert rows.stdout.split() == ["compose-delivery-1"], rows.stdout + rows.stderr
+    finally:
+        print(run("logs").stdout[-4000:])
+        run("down", "-v")

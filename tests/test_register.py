@@ -8,8 +8,10 @@ back to the command, which exchanges the code and writes the env file.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
+import socket
 import stat
 import sys
 from collections.abc import AsyncIterator
@@ -17,6 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import jwt
@@ -235,9 +238,38 @@ async def test_a_spent_code_is_one_clear_line_and_no_file(
     assert [r.path for r in emulator.requests] == ["/app-manifests/deadbeef/conversions"]
 
 
+async def test_a_code_copied_from_the_browser_is_exchanged_with_code(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The remote-machine path: the browser could not reach the command, so the person
+    copies `code` from the address GitHub sent it to."""
+    data = manifest(_read_manifest(None), redirect_url="http://127.0.0.1:9/registered")
+    async with aiohttp.ClientSession() as browser, browser.post(
+        f"{emulator.api}/settings/apps/new", params={"state": "x"},
+        data={"manifest": json.dumps(data)}, allow_redirects=False,
+    ) as created:
+        assert created.status == 302
+        code = parse_qs(urlsplit(created.headers["Location"]).query)["code"][0]
+    done = await _run(tmp_path, "--github-url", emulator.api, "--code", code)
+    assert done[0] == 0, done[2]
+    (app_id, _), = emulator.registered.items()
+    assert from_env(read_env(tmp_path / "perfbot.env")).app_id == str(app_id)
+
+
+def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = _run_sync(tmp_path, "--port", str(port))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert not list(tmp_path.iterdir())
+
+
 def test_an_existing_env_file_is_left_alone(tmp_path: Path) -> None:
     (tmp_path / "perfbot.env").write_text("GITHUB_APP_ID=1\n")
-    done = _run_sync(tmp_path)
+    done = _run_sync(tmp_path, "--port", "0")
     assert done.returncode == 2 and "--force" in done.stderr
     assert (tmp_path / "perfbot.env").read_text() == "GITHUB_APP_ID=1\n"
 
@@ -278,7 +310,7 @@ def _run_sync(tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]
     import subprocess
 
     return subprocess.run(
-        [sys.executable, "-m", "bot", "register", "--no-browser", "--port", "0", *args],
+        [sys.executable, "-m", "bot", "register", "--no-browser", *args],
         cwd=tmp_path, capture_output=True, text=True, timeout=60,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
