@@ -16,7 +16,6 @@ from bot.app.deadlines import Deadlines
 from bot.app.intake import Intake
 from bot.app.locks import KeyedLocks
 from bot.app.metrics import CONTENT_TYPE, Metrics, event_label
-from bot.app.observed import observed
 from bot.app.review import Reviewer
 from bot.app.routers import router
 from bot.app.settings import Settings
@@ -108,7 +107,7 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
         app[GITHUB] = github
         app[INTAKE] = intake
         app[DEADLINES] = deadlines
-        await intake.start(observed(handle))
+        await intake.start(handle)
         sweeper.start()
         try:
             yield
