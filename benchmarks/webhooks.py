@@ -1,6 +1,6 @@
 """Measure what the foundation promises, on this machine, and print the figures.
 
-    .venv/bin/python benchmarks/webhooks.py [--rounds 11] [--concurrency 200]
+    .venv/bin/python benchmarks/webhooks.py [--rounds 11] [--concurrency 200] [--requests-only]
 
 1. Webhook acknowledgement latency: ``perfbot serve`` and a bare aiohttp handler
    (reads the body, answers 202) each run in their own process; the same load
@@ -27,6 +27,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -248,8 +249,9 @@ async def requests_per_synchronize(files: int) -> None:
     repo.create_branch("feature")
     repo.commit("feature", {f"src/f{i}.py": f"x = {i}\n" for i in range(files)})
     pr = emu.open_pull_request(repo, head="feature", base="main")
+    scratch = tempfile.mkdtemp(prefix="perfbot-bench-")  # a store of its own, each run
     settings = Settings(app_id="1", private_key=app_keys().private_pem, webhook_secret=SECRET,
-                        api_url=emu.api)
+                        api_url=emu.api, database_url=f"sqlite:///{scratch}/perfbot.sqlite3")
     client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
     await client.start_server()
     try:
@@ -279,6 +281,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--files", type=int, default=100)
+    parser.add_argument("--requests-only", action="store_true",
+                        help="count the requests of one synchronize, skip the latency rounds")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -290,6 +294,8 @@ def main() -> None:
         return
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
     asyncio.run(requests_per_synchronize(args.files))
+    if args.requests_only:
+        return
     print()
     asyncio.run(ack_latency(args.rounds, args.concurrency))
 

@@ -14,9 +14,10 @@ differ only in where facts come from (a ``Source``) and where results go (an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Protocol, TypeVar, cast
 
 from bot.core import config as config_model
 from bot.core import evidence as core_evidence
@@ -62,6 +63,12 @@ class Source(Protocol):
         """The branch the change targets, whose config holds its rules."""
         ...
 
+    @property
+    def concurrent(self) -> bool:
+        """Whether independent reads may overlap (the App's go to GitHub; the CLI's are git
+        commands, its pass driven without an event loop, so they come one by one)."""
+        ...
+
     async def config_files(self, ref: str) -> config_model.ConfigFiles | None:
         """The config committed on ``ref`` (with what it extends); None: the defaults."""
         ...
@@ -87,7 +94,7 @@ class Source(Protocol):
 @dataclass(frozen=True, slots=True)
 class Started:
     started_at: str = ""  # when the verdict was first shown in progress (a wait's start)
-    check_url: str = ""
+    check_url: str = ""  # where the change's checks are shown, the same for every push
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +114,8 @@ class Outlet(Protocol):
     """Where results go."""
 
     async def begin(self, check_name: str) -> Started:
-        """Show that ``check_name`` is being evaluated (the App: its check run)."""
+        """Find what ``check_name`` shows already (the App: the head's check run, if any);
+        nothing is shown until the verdict (``publish``) or a wait (``wait``)."""
         ...
 
     async def wait(self, evaluation: Evaluation, found: core_evidence.Found) -> None:
@@ -126,6 +134,7 @@ class Gathered:
     pr: PullRequest
     found: core_evidence.Found | None = None
     proposed: config_model.ConfigError | None = None
+    review: Review | Unavailable | None = None  # read with the facts, for decide
 
 
 async def run(source: Source, outlet: Outlet,
@@ -139,11 +148,14 @@ async def run(source: Source, outlet: Outlet,
         verdict = Verdict(config_failure(error), config_broken=True)
         await outlet.publish(verdict)
         return verdict
-    started = await outlet.begin(config.check_name)
     try:
-        gathered = await gather(source, config, origin, started)
+        # Independent reads go out together: the head's run (unless known), the change's
+        # files and the review so far.
+        started, pr, review = await together(source.concurrent, outlet.begin(config.check_name),
+                                             source.pull_request(), _review_so_far(source))
+        gathered = await gather(source, config, origin, started, pr, review)
     except Unavailable as exc:
-        # The check shows by now; finish it honestly rather than leave it spinning.
+        # Say so on the check rather than leave the change without one.
         verdict = Verdict(could_not_evaluate(config.check_name, exc.reason, origin=origin))
         await outlet.publish(verdict)
         return verdict
@@ -166,17 +178,63 @@ async def gather_config(source: Source) -> tuple[config_model.Config, str]:
 
 
 async def gather(source: Source, config: config_model.Config, origin: str,
-                 started: Started) -> Gathered:
-    """The change's facts, what the rules want read, CI's evidence, the proposed config."""
-    pr = await source.pull_request()
-    pr = await source.contents(pr, wanted_files(pr, config))
-    found = None
+                 started: Started, pr: PullRequest,
+                 review: Review | Unavailable | None = None) -> Gathered:
+    """What the rules want read, CI's evidence and the proposed config, read together (each
+    needs only the change's files)."""
+    read, found, proposed = await together(
+        source.concurrent,
+        source.contents(pr, wanted_files(pr, config)),
+        _evidence(source, config, pr, started),
+        proposed_config_error(source, pr))
+    if found is not None:
+        read = replace(read, artifacts=found.evidence)
+    return Gathered(config, origin, read, found, proposed, review)
+
+
+async def _evidence(source: Source, config: config_model.Config, pr: PullRequest,
+                    started: Started) -> core_evidence.Found | None:
     settings = core_evidence.wanted(config, pr)
-    if settings is not None:  # an out-of-scope change waits for nothing
-        found = await source.evidence(pr, settings, started.started_at)
-        if found is not None:
-            pr = replace(pr, artifacts=found.evidence)
-    return Gathered(config, origin, pr, found, await proposed_config_error(source, pr))
+    if settings is None:  # an out-of-scope change waits for nothing
+        return None
+    return await source.evidence(pr, settings, started.started_at)
+
+
+async def _review_so_far(source: Source) -> Review | Unavailable | None:
+    """The review, read beside the change's facts. A review that cannot be read does not
+    stop the pass (``decide_review`` notes it); a change the top-level scope skips never
+    uses it (a read that is usually a free 304)."""
+    try:
+        return await source.review()
+    except Unavailable as exc:
+        return exc
+
+
+T1 = TypeVar("T1")
+T2 = TypeVar("T2")
+T3 = TypeVar("T3")
+
+
+async def together(at_once: bool, first: Awaitable[T1], second: Awaitable[T2],
+                   third: Awaitable[T3]) -> tuple[T1, T2, T3]:
+    """Three independent reads, at once when ``at_once``, else one by one. At once, each
+    runs to its end (a read left half done helps no one, and what ``first`` found stays
+    valid); then the first failure, in argument order, is raised as it is."""
+    if not at_once:
+        return await first, await second, await third
+    outcomes = await asyncio.gather(_outcome(first), _outcome(second), _outcome(third))
+    for failed, value in outcomes:
+        if failed:
+            raise cast(BaseException, value)
+    return cast(T1, outcomes[0][1]), cast(T2, outcomes[1][1]), cast(T3, outcomes[2][1])
+
+
+async def _outcome(read: Awaitable[object]) -> tuple[bool, object]:
+    """(failed, the value or the exception): a read may well return an exception."""
+    try:
+        return False, await read
+    except Exception as exc:  # every failure is re-raised by ``together``
+        return True, exc
 
 
 async def proposed_config_error(source: Source,
@@ -205,12 +263,13 @@ async def decide_review(source: Source, gathered: Gathered, evaluation: Evaluati
     review: Review | None = None
     note = ""
     if evaluation.results:
-        try:
-            review = await source.review()
-        except Unavailable as exc:
-            # The verdict stands on the rules alone; a check left in progress would block
-            # the pull request with no reason given.
-            review, note = None, exc.reason
+        read = gathered.review
+        if isinstance(read, Unavailable):
+            # The verdict stands on the rules alone; a check left without a verdict would
+            # block the pull request with no reason given.
+            review, note = None, read.reason
+        else:
+            review = read
         if review is not None:
             decision, replies = _decide(gathered, evaluation, event, review, started, now)
             evaluation = decision.evaluation
@@ -230,7 +289,7 @@ def _decide(gathered: Gathered, evaluation: Evaluation, event: transitions.Event
     changed, replies = transitions.apply(event, state, current_variances(evaluation.results),
                                          pr.head_sha, now)
     state = transitions.bump(changed, state)
-    facts = Facts(repo=review.repo, number=review.number, head_sha=pr.head_sha,
+    facts = Facts(repo=review.repo, number=review.number,
                   paths=tuple(f.path for f in pr.files), check_url=started.check_url, now=now)
     decision = decide(evaluation, config, config.review, state, review.ticks, facts,
                       review.key, transitions.edit(event))

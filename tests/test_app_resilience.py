@@ -129,9 +129,10 @@ async def test_refused_create_and_lost_update_still_end_in_one_correct_run(bot: 
 async def test_secondary_rate_limits_are_waited_out(bot: Bot, world: World):
     pr = failing_pr(world)
     world.emu.inject("POST", r"/check-runs$", status=403, headers={"retry-after": "0"})
-    world.emu.inject("PATCH", r"/check-runs/\d+$", status=429, headers={"retry-after": "0"})
+    world.emu.inject("POST", r"/issues/\d+/comments$", status=429, headers={"retry-after": "0"})
     await bot.send("pull_request", "opened", pr=pr)
     assert_one_correct_run(world, pr.head_sha)
+    assert len([c for c in world.emu.comments(world.repo, pr.number)]) == 1  # the checklist
     refused = [r.status for r in world.emu.requests if r.status in (403, 429)]
     assert refused == [403, 429]
 

@@ -58,7 +58,7 @@ def titles(world: World, head_sha: str) -> list[tuple[str, str | None, str | Non
 async def test_github_refusing_the_verdict_does_not_leave_the_check_in_progress(
         bot: Bot, world: World):
     pr = failing_pr(world)
-    world.emu.inject("PATCH", r"/check-runs/\d+$", status=422)
+    world.emu.inject("POST", r"/check-runs$", status=422)  # the run comes with its verdict
     await bot.send("pull_request", "opened", pr=pr)
     assert titles(world, pr.head_sha) == [
         ("completed", "failure", "perfbot could not finish: GitHub answered 422")]
@@ -67,7 +67,7 @@ async def test_github_refusing_the_verdict_does_not_leave_the_check_in_progress(
 async def test_an_outage_that_outlasts_the_retries_says_so_and_a_redelivery_resumes(
         bot: Bot, world: World):
     pr = failing_pr(world)
-    world.emu.inject("PATCH", r"/check-runs/\d+$", status=500, times=4)  # every attempt
+    world.emu.inject("POST", r"/check-runs$", status=500, times=4)  # every attempt
     payload = world.emu.webhook_payload("pull_request", "opened", pr=pr)
     await bot.deliver("pull_request", payload, delivery_id="d-outage")
     assert titles(world, pr.head_sha) == [

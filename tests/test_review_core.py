@@ -116,7 +116,7 @@ def run_decide(results, state, settings=ReviewSettings()):
     config = Config(review=settings)
     conclusion, title = verdict(results, config)
     evaluation = Evaluation("Performance workflow", conclusion, title, results)
-    return decide(evaluation, config, settings, state, {}, Facts("o/r", 1, "f" * 40), KEY)
+    return decide(evaluation, config, settings, state, {}, Facts("o/r", 1), KEY)
 
 
 def test_all_variances_signed_off_pass_and_a_worse_push_invalidates():

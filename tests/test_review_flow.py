@@ -37,7 +37,10 @@ async def test_one_checklist_per_pr_across_events_and_redeliveries(bot: Bot, wor
     assert "#### Design & architecture" in checklist.body
     assert "<!-- perfbot:item:rule/design_record -->" in checklist.body
     assert "- [ ] A load test ran against the new path **(required)**" in checklist.body
-    assert pr.head_sha[:7] in checklist.body
+    # One link for every push (the pull request's checks), and no head SHA: the text
+    # changes only when what it says does.
+    assert f"/pull/{pr.number}/checks)" in checklist.body
+    assert pr.head_sha[:7] not in checklist.body
     assert run(world, pr).conclusion == "failure"
     assert "Reviewer checklist" in run(world, pr).output.summary
 
@@ -129,12 +132,12 @@ async def test_a_tick_survives_a_concurrent_rewrite(bot: Bot, world: World):
     [checklist] = checklists(world, pr)
     world.repo.commit("feature", {"src/b.py": "b = 2\n"})
     # The reviewer ticks after perfbot read the comment and before it writes it back
-    # (the check run update in between is slowed).
-    world.emu.inject("PATCH", r"/check-runs/\d+$", status=None, delay=0.3)
+    # (the new head's run, created in between, is slowed).
+    world.emu.inject("POST", r"/check-runs$", status=None, delay=0.3)
     start = len(world.emu.requests)
     push = asyncio.create_task(bot.send("pull_request", "synchronize", pr=pr))
     # The emulator's request log has no event to wait on, so look at it between steps.
-    while not any(r.method == "PATCH" and "/check-runs/" in r.path  # noqa: ASYNC110
+    while not any(r.method == "POST" and r.path.endswith("/check-runs")  # noqa: ASYNC110
                   for r in world.emu.requests[start:]):
         await asyncio.sleep(0.01)
     old = checklist.body

@@ -156,7 +156,7 @@ def test_a_deleted_comment_takes_its_sign_offs_along():
 def test_revisions_grow_only_with_decisions_and_the_newest_state_wins():
     before = ReviewState(revision=4)
     record = SignOffRecord("bench:a", "benchmarks", "maria", NOW, "r", "m", "f" * 40)
-    assert transitions.bump(ReviewState(revision=4, head_sha="x"), before).revision == 4
+    assert transitions.bump(ReviewState(revision=4, passed_rules=("x",)), before).revision == 4
     assert transitions.bump(ReviewState(signoffs=(record,)), before).revision == 5
     assert transitions.newest(None, ReviewState(revision=2), ReviewState(revision=5)).revision \
         == 5

@@ -8,11 +8,12 @@ over GitHub (``bot.app.source``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.app.deadlines import Deadlines
+from bot.app.ledger import Ledger, MemoryLedger
 from bot.app.locks import KeyedLocks
 from bot.app.source import GitHubOutlet, GitHubSource
 from bot.app.steward import Steward
@@ -28,6 +29,7 @@ class Reviewer:
     locks: KeyedLocks
     steward: Steward  # the reviewer's side: checklist and sign-offs
     deadlines: Deadlines  # concludes checks that wait for CI results
+    ledger: Ledger = field(default_factory=MemoryLedger)  # perfbot's check runs, as known
 
     async def review(
         self, gh: GitHub, repo: str, pull: dict[str, Any], event: Event = Reevaluate()
@@ -58,7 +60,7 @@ class Reviewer:
         async with self.locks.hold((repo, pull["head"]["sha"])):
             source = GitHubSource(gh, repo, pull, self.steward)
             outlet = GitHubOutlet(gh, repo, pull, self.app_id, self.steward, self.deadlines,
-                                  self.review)
+                                  self.review, self.ledger)
             now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             try:
                 return await run(source, outlet, event, now=now)

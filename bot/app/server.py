@@ -15,6 +15,7 @@ from bot.app.bodies import MB, Unverified
 from bot.app.context import Context
 from bot.app.deadlines import Deadlines
 from bot.app.intake import Intake
+from bot.app.ledger import StoreLedger
 from bot.app.locks import KeyedLocks
 from bot.app.metrics import CONTENT_TYPE, Metrics, event_label
 from bot.app.review import Reviewer
@@ -97,10 +98,13 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
             observer=app[METRICS],
             policy=app[POLICY],
             before_request=intake.yield_to_acknowledgements,
+            cache_bytes=settings.etag_cache_mb * 1024 * 1024,
         )
         steward = Steward(github.app_id, derive_key(settings.webhook_secret))
         deadlines = Deadlines(github)
-        reviewer = Reviewer(github.app_id, KeyedLocks(store), steward, deadlines)
+        # The check runs perfbot made, kept where a restart or another replica finds them.
+        reviewer = Reviewer(github.app_id, KeyedLocks(store), steward, deadlines,
+                            StoreLedger(store))
         context = Context(github, reviewer)
 
         sweeper = Sweeper(github)

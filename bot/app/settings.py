@@ -58,6 +58,7 @@ class Settings:
         return self.database_url or default_url(self.data_dir)
     log_format: str = "json"
     log_level: str = "info"
+    etag_cache_mb: int = 32  # GitHub's answers kept for free 304s, every installation's
     traces_endpoint: str = ""  # OTLP/HTTP; empty: no traces
 
 
@@ -79,6 +80,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=read.text("PERFBOT_DATA_DIR", ".perfbot"),
         log_format=read.choice("PERFBOT_LOG_FORMAT", "json", ("json", "text")),
         log_level=read.choice("PERFBOT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
+        etag_cache_mb=read.integer("PERFBOT_ETAG_CACHE_MB", 32, 0, 65_536),
         traces_endpoint=_traces_endpoint(read),
     )
     read.done()

@@ -8,6 +8,7 @@ and keeps the server's timer for a wait on CI.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from http import HTTPStatus
@@ -18,6 +19,7 @@ from gidgethub import BadRequest, GitHubBroken, HTTPException
 
 from bot.app import evidence
 from bot.app.deadlines import Deadlines, Review
+from bot.app.ledger import Ledger
 from bot.app.steward import Steward
 from bot.core import config as config_model
 from bot.core.evaluate import could_not_evaluate
@@ -54,10 +56,12 @@ CHECKLIST_UNAVAILABLE = (
 class GitHubSource:
     """One pull request's facts, as GitHub (a pull request as the REST API shows it) has them."""
 
+    concurrent = True  # independent reads go to GitHub at the same time
+
     def __init__(self, gh: GitHub, repo: str, pull: Json, steward: Steward) -> None:
         self.gh, self.repo, self.pull, self.steward = gh, repo, pull, steward
         self.base_ref: str = pull["base"]["ref"]
-        self._merge_base: str | None = None
+        self._merge_base: asyncio.Future[str] | None = None
 
     async def config_files(self, ref: str) -> config_model.ConfigFiles | None:
         with self._reading():
@@ -85,11 +89,12 @@ class GitHubSource:
             raise Unavailable(CHECKLIST_UNAVAILABLE.format(status=int(exc.status_code))) from exc
 
     async def merge_base(self) -> str:
-        """Asked of GitHub once a pass: the rules' files and the benchmark baseline need it."""
+        """Asked of GitHub once a pass: the rules' files and the benchmark baseline need it,
+        and may ask at the same time (the first asks, the other waits for its answer)."""
         if self._merge_base is None:
-            self._merge_base = await pulls.merge_base(
-                self.gh, self.repo, self.pull["base"]["sha"], self.pull["head"]["sha"])
-        return self._merge_base
+            self._merge_base = asyncio.ensure_future(pulls.merge_base(
+                self.gh, self.repo, self.pull["base"]["sha"], self.pull["head"]["sha"]))
+        return await asyncio.shield(self._merge_base)
 
     def _reading(self) -> _Reading:
         return _Reading(self.repo, int(self.pull["number"]))
@@ -127,32 +132,56 @@ class ReadFailed(GitHubBroken):
 
 
 class GitHubOutlet:
-    """Where one pass's results go: the head's check run, the checklist, the replies."""
+    """Where one pass's results go: the head's check run, the checklist, the replies.
+
+    The run is written once, when the pass has its verdict: created completed (or in
+    progress when it waits for CI), or brought to the verdict if it exists. Whether it
+    exists comes from the ledger when the ledger knows (``bot.app.ledger``), else from
+    GitHub.
+    """
 
     def __init__(self, gh: GitHub, repo: str, pull: Json, app_id: int, steward: Steward,
-                 deadlines: Deadlines, again: Review) -> None:
+                 deadlines: Deadlines, again: Review, ledger: Ledger) -> None:
         self.gh, self.repo, self.pull, self.app_id = gh, repo, pull, app_id
         self.steward, self.deadlines, self.again = steward, deadlines, again
+        self.ledger = ledger
         self.head_sha: str = pull["head"]["sha"]
         self.number = int(pull["number"])
+        self._name = ""
         self._run: check_runs.CheckRun | None = None
-        self._check_name = ""
+        self._intended = False  # this pass recorded the intent to create the run
         # The run shows what this pass meant it to (a verdict, or a wait with its timer).
         self._settled = False
 
     async def begin(self, check_name: str) -> Started:
-        """The head's check run, created in progress unless it exists (``started_at`` is
-        when a wait for CI began)."""
-        self._check_name = check_name
-        self._run = await check_runs.start(self.gh, self.repo, self.head_sha, check_name,
-                                           self.app_id)
-        web = ((self.pull.get("base") or {}).get("repo") or {}).get("html_url") or ""
-        return Started(self._run.started_at, f"{web}/runs/{self._run.id}" if web else "")
+        """The head's run named ``check_name``, if it has one (``started_at``: when a wait
+        for CI began). Nothing is written yet."""
+        self._name = check_name
+        self._run = await self._existing()
+        started = self._run.started_at if self._run is not None else ""
+        return Started(started, checks_url(self.pull))
+
+    async def _existing(self) -> check_runs.CheckRun | None:
+        entry = await self.ledger.entry(self.repo, self.head_sha, self._name)
+        if entry is not None and entry.settled:
+            return entry.run
+        if entry is None and await self.ledger.tracked(self.repo, self.number):
+            return None  # a head pushed since perfbot tracks the pull request: no run yet
+        run = await check_runs.find(self.gh, self.repo, self.head_sha, self._name, self.app_id)
+        if run is not None:
+            await self.ledger.settle(self.repo, self.head_sha, self._name, run)
+        await self.ledger.track(self.repo, self.number)
+        return run
 
     async def wait(self, evaluation: Evaluation, found: Found) -> None:
         """CI results are still to come: show the check in progress, saying what it awaits."""
         output = replace(check_output(evaluation), title=found.title)
-        await check_runs.progress(self.gh, self.repo, self.run, output)
+        if self._run is None:
+            await self._created(check_runs.waiting_body(output))
+            await self._settle(await check_runs.progress(self.gh, self.repo, self.run, output))
+        elif not check_runs.shows(self._run, output, None):
+            await self.ledger.intend(self.repo, self.head_sha, self._name)
+            await self._settle(await check_runs.progress(self.gh, self.repo, self.run, output))
         if found.deadline is not None:
             self.deadlines.wake(self.gh, self.repo, self.number, self.head_sha, found.deadline,
                                 self.again)
@@ -184,15 +213,28 @@ class GitHubOutlet:
                  evaluation.conclusion.value, "" if changed else " (unchanged)")
 
     async def abandon(self, error: BaseException) -> None:
-        """The pass failed with the run in progress: complete it with a title that says
-        what failed, so no error leaves the check spinning (and a required check blocking
-        the pull request). A later pass (a retry, a re-run, a push) brings the verdict.
-        A run that had a verdict before this pass keeps it: one failed re-evaluation must
-        not turn a passing check into a failing one."""
-        if self._run is None or self._settled or self._run.status == "completed":
+        """The pass failed before its verdict was shown: complete the run (created if the
+        head has none yet) with a title that says what failed, so no error leaves the check
+        spinning or missing (and a required check blocking the pull request with no word
+        why). A later pass (a retry, a re-run, a push) brings the verdict. A run that has a
+        verdict keeps it: one failed re-evaluation must not turn a passing check into a
+        failing one (nor undo a create whose answer was lost)."""
+        if not self._name or self._settled:
+            return
+        try:
+            if self._run is None and self._intended:  # this pass's create may have landed
+                self._run = await check_runs.find(self.gh, self.repo, self.head_sha,
+                                                  self._name, self.app_id)
+                if self._run is not None:
+                    await self._settle(None)
+            if self._run is not None and self._run.status == "completed":
+                return
+        except Exception as exc:  # GitHub is down or refusing: nothing more to do here
+            log.warning("could not look up the check of %s#%s@%s: %s", self.repo,
+                        self.number, self.head_sha[:12], exc)
             return
         what = failure(error)
-        evaluation = could_not_evaluate(self._check_name, STOPPED.format(what=what),
+        evaluation = could_not_evaluate(self._name, STOPPED.format(what=what),
                                         title=STOPPED_TITLE.format(what=what))
         try:
             await self._complete(evaluation)
@@ -202,14 +244,46 @@ class GitHubOutlet:
 
     @property
     def run(self) -> check_runs.CheckRun:
-        assert self._run is not None, "begin() comes first"
+        assert self._run is not None, "the run exists by now"
         return self._run
 
     async def _complete(self, evaluation: Evaluation) -> bool:
-        changed = await check_runs.complete(self.gh, self.repo, self.run,
-                                            check_output(evaluation), evaluation.conclusion)
+        output, conclusion = check_output(evaluation), evaluation.conclusion
+        if self._run is None:
+            await self._created(check_runs.completed_body(output, conclusion))
+        elif check_runs.shows(self._run, output, conclusion):
+            return False  # the run shows this verdict already: nothing to send
+        else:
+            await self.ledger.intend(self.repo, self.head_sha, self._name)
+        run = await check_runs.complete(self.gh, self.repo, self.run, output, conclusion)
+        await self._settle(run)
         self._settled = True
-        return changed
+        return True
+
+    async def _created(self, body: dict[str, Any]) -> None:
+        """Create the head's run, the intent recorded first: a pass cut short between the
+        two leaves the next one looking the run up rather than creating it again."""
+        if self._intended:  # this pass's earlier create may have landed: look first
+            self._run = await check_runs.find(self.gh, self.repo, self.head_sha, self._name,
+                                              self.app_id)
+            if self._run is not None:
+                return
+        self._intended = True
+        await self.ledger.intend(self.repo, self.head_sha, self._name)
+        self._run = await check_runs.create(self.gh, self.repo, self.head_sha, self._name,
+                                            self.app_id, body)
+
+    async def _settle(self, run: check_runs.CheckRun | None) -> None:
+        if run is not None:
+            self._run = run
+        await self.ledger.settle(self.repo, self.head_sha, self._name, self.run)
+
+
+def checks_url(pull: Json) -> str:
+    """The pull request's checks: one link for every push, so the checklist that carries
+    it need not be rewritten when the head moves."""
+    web = str(pull.get("html_url") or "")
+    return f"{web}/checks" if web else ""
 
 
 def failure(error: BaseException) -> str:

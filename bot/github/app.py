@@ -1,15 +1,14 @@
-"""The App's connection to GitHub: one HTTP session, tokens, and an ETag cache per installation."""
+"""The App's connection to GitHub: one HTTP session, tokens, and the ETag cache."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import aiohttp
-from cachetools import LRUCache
 
 from bot.github.auth import AppCredentials, InstallationTokens
 from bot.github.client import GitHub, Observer
+from bot.github.etags import DEFAULT_BYTES, ETagCache
 from bot.github.retry import RetryPolicy
 
 
@@ -22,8 +21,7 @@ class GitHubApp:
         credentials: AppCredentials,
         observer: Observer | None = None,
         policy: RetryPolicy = RetryPolicy(),
-        cache_entries: int = 256,
-        cached_installations: int = 1_000,
+        cache_bytes: int = DEFAULT_BYTES,
         before_request: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.session = session
@@ -33,10 +31,8 @@ class GitHubApp:
         self.policy = policy
         self._before_request = before_request
         self.tokens = InstallationTokens(credentials, self.app_client)
-        self._cache_entries = cache_entries
-        # gidgethub keys its ETag cache by URL alone, so each installation needs its own:
-        # one installation's token must never be answered from another's cached data.
-        self._caches: LRUCache[int, LRUCache[str, Any]] = LRUCache(maxsize=cached_installations)
+        # One budget for every installation, each seeing only its own entries.
+        self.etags = ETagCache(cache_bytes)
 
     def app_client(self) -> GitHub:
         """A client for App-level calls; they carry the App's JWT explicitly."""
@@ -50,9 +46,7 @@ class GitHubApp:
 
     async def installation(self, installation_id: int) -> GitHub:
         token = await self.tokens.token(installation_id)
-        cache = self._caches.get(installation_id)
-        if cache is None:
-            cache = self._caches[installation_id] = LRUCache(maxsize=self._cache_entries)
+        cache = self.etags.for_installation(installation_id)
         client = GitHub(
             self.session,
             base_url=self.base_url,

@@ -1,9 +1,11 @@
 """Publish a check run so that it converges on the wanted state, whatever happened before.
 
-GitHub can apply a write and still answer 502. Rather than repeating writes
-blindly, every attempt reads the check run back and sends only what is
-missing, so a redelivery, a re-run or a retry after a lost response never adds
-a second check run or a second copy of an annotation.
+A run is created with its verdict in one request (completed, or in progress while the
+verdict waits for CI). GitHub can apply a write and still answer 502. Rather than
+repeating writes blindly, every retry reads the check run back and sends only what is
+missing, so a redelivery, a re-run or a retry after a lost response never adds a second
+check run or a second copy of an annotation. Whether a commit has a run yet is the
+caller's to know (``bot.app.ledger``) or ask (``find``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.github.client import GitHub, converge
 log = logging.getLogger(__name__)
 
 ANNOTATIONS_PER_REQUEST = 50  # GitHub refuses more in one create or update
+PARTIAL = "perfbot:partial"  # a run whose annotations are still being appended
 # Buttons on the check run (GitHub allows three); a click arrives as requested_action.
 ACTIONS = (
     {"label": "Re-run", "description": "Evaluate this pull request again", "identifier": "rerun"},
@@ -62,6 +65,13 @@ def digest(output: CheckOutput, conclusion: Conclusion) -> str:
     return "perfbot:" + hashlib.sha256(blob).hexdigest()[:32]
 
 
+def shows(run: CheckRun, output: CheckOutput, conclusion: Conclusion | None) -> bool:
+    """Whether the run shows this verdict (``conclusion`` None: this wait) already."""
+    if conclusion is None:
+        return run.status == "in_progress" and run.external_id == _waiting(output)
+    return run.status == "completed" and run.external_id == digest(output, conclusion)
+
+
 async def find(gh: GitHub, repo: str, head_sha: str, name: str, app_id: int) -> CheckRun | None:
     query = urlencode({"check_name": name, "filter": "all", "app_id": app_id, "per_page": 100})
     data = await gh.getitem(f"/repos/{repo}/commits/{head_sha}/check-runs?{query}")
@@ -74,25 +84,51 @@ async def find(gh: GitHub, repo: str, head_sha: str, name: str, app_id: int) -> 
     return CheckRun.from_api(min(runs, key=lambda r: int(r["id"])))
 
 
-async def start(gh: GitHub, repo: str, head_sha: str, name: str, app_id: int) -> CheckRun:
-    """The commit's check run, created ``in_progress`` if it has none yet."""
+async def create(gh: GitHub, repo: str, head_sha: str, name: str, app_id: int,
+                 body: dict[str, Any]) -> CheckRun:
+    """A new run for the commit, ``body`` (``completed_body``, ``waiting_body``) in one request.
+
+    The caller knows the commit has no run yet (it recorded its intent first). A 5xx may
+    still have created it, so a retry looks before it creates again.
+    """
+    retrying = False
 
     async def attempt() -> CheckRun:
-        existing = await find(gh, repo, head_sha, name, app_id)
-        if existing is not None:
-            return existing
-        created = await gh.post(
-            f"/repos/{repo}/check-runs",
-            data={
-                "name": name,
-                "head_sha": head_sha,
-                "status": "in_progress",
-                "started_at": _now(),
-            },
-        )
+        nonlocal retrying
+        if retrying:
+            existing = await find(gh, repo, head_sha, name, app_id)
+            if existing is not None:
+                return existing
+        retrying = True
+        created = await gh.post(f"/repos/{repo}/check-runs",
+                                data={"name": name, "head_sha": head_sha, **body})
         return CheckRun.from_api(created)
 
     return await converge(gh, attempt)
+
+
+def completed_body(output: CheckOutput, conclusion: Conclusion) -> dict[str, Any]:
+    """A run created with its verdict: completed at once, in one request when its
+    annotations fit in one (more are appended by ``complete``, which then sets the
+    fingerprint, so a pass cut short there is finished by the next)."""
+    annotations = [annotation(f) for f in output.annotations]
+    whole = len(annotations) <= ANNOTATIONS_PER_REQUEST
+    now = _now()
+    return {
+        "status": "completed",
+        "conclusion": conclusion.value,
+        "started_at": now,
+        "completed_at": now,
+        "external_id": digest(output, conclusion) if whole else PARTIAL,
+        "output": {**_text(output), "annotations": annotations if whole else []},
+        "actions": list(ACTIONS),
+    }
+
+
+def waiting_body(output: CheckOutput) -> dict[str, Any]:
+    """A run created in progress: the verdict waits for CI's results."""
+    return {"status": "in_progress", "started_at": _now(),
+            "external_id": _waiting(output), "output": _text(output)}
 
 
 async def complete(
@@ -101,26 +137,26 @@ async def complete(
     run: CheckRun,
     output: CheckOutput,
     conclusion: Conclusion,
-) -> bool:
-    """Bring the run to the verdict. Returns False when it already showed exactly that."""
+) -> CheckRun | None:
+    """Bring the run to the verdict: the run as it then stands, or None when it already
+    showed exactly that."""
     wanted = digest(output, conclusion)
     current = run
 
-    async def attempt() -> bool:
+    async def attempt() -> CheckRun | None:
         nonlocal current
         if current is not run:  # a retry: read back what the failed attempt left
             item = await gh.getitem(f"/repos/{repo}/check-runs/{run.id}")
             current = CheckRun.from_api(item)
-        if current.status == "completed" and current.external_id == wanted:
-            return False
+        if shows(current, output, conclusion):
+            return None
         missing = await _missing_annotations(gh, repo, current, output)
+        count = current.annotations_count + len(missing)
         batches = [
             missing[i : i + ANNOTATIONS_PER_REQUEST]
             for i in range(0, len(missing), ANNOTATIONS_PER_REQUEST)
         ] or [[]]
-        text = {"title": output.title, "summary": output.summary}
-        if output.text:
-            text["text"] = output.text
+        text = _text(output)
         for batch in batches[:-1]:
             current = _touched(current)
             await gh.patch(
@@ -139,30 +175,40 @@ async def complete(
                 "actions": list(ACTIONS),
             },
         )
-        return True
+        return CheckRun(run.id, "completed", wanted, count, run.started_at)
 
     return await converge(gh, attempt)
 
 
-async def progress(gh: GitHub, repo: str, run: CheckRun, output: CheckOutput) -> bool:
+async def progress(gh: GitHub, repo: str, run: CheckRun,
+                   output: CheckOutput) -> CheckRun | None:
     """Show ``output`` on a run that is still in progress (waiting for CI results).
 
-    Annotations wait for the verdict. Returns False when the run already showed this.
+    Annotations wait for the verdict. Returns the run as it then stands, or None when it
+    already showed this.
     """
-    wanted = "perfbot:waiting:" + digest(output, Conclusion.NEUTRAL)[len("perfbot:"):][:24]
-    if run.status == "in_progress" and run.external_id == wanted:
-        return False
-    text = {"title": output.title, "summary": output.summary}
-    if output.text:
-        text["text"] = output.text
+    if shows(run, output, None):
+        return None
+    wanted = _waiting(output)
     await converge(
         gh,
         lambda: gh.patch(
             f"/repos/{repo}/check-runs/{run.id}",
-            data={"status": "in_progress", "external_id": wanted, "output": text},
+            data={"status": "in_progress", "external_id": wanted, "output": _text(output)},
         ),
     )
-    return True
+    return CheckRun(run.id, "in_progress", wanted, run.annotations_count, run.started_at)
+
+
+def _waiting(output: CheckOutput) -> str:
+    return "perfbot:waiting:" + digest(output, Conclusion.NEUTRAL)[len("perfbot:"):][:24]
+
+
+def _text(output: CheckOutput) -> dict[str, Any]:
+    text = {"title": output.title, "summary": output.summary}
+    if output.text:
+        text["text"] = output.text
+    return text
 
 
 async def _missing_annotations(

@@ -15,6 +15,7 @@ from gidgethub import BadRequest, GitHubBroken, HTTPException, sansio
 from gidgethub import aiohttp as gh_aiohttp
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from bot.github.etags import InstallationCache
 from bot.github.retry import RetryPolicy, delay
 from bot.telemetry import traces
 
@@ -121,6 +122,8 @@ class GitHub(gh_aiohttp.GitHubAPI):
                 log.warning("GitHub %s %s answered 401; retrying with a new installation "
                             "token", method, _path(url))
                 continue
+            if status == 200 and isinstance(self._cache, InstallationCache):
+                self._cache.note_size(url, len(data))  # what keeping this answer costs
             return status, response_headers, data
 
     async def _traced(

@@ -26,6 +26,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class LocalSource:
+    concurrent = False  # git, driven without an event loop (``finish``): one read at a time
     checkout: Checkout
     base_ref: str
     pr: PullRequest

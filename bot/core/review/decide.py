@@ -67,7 +67,6 @@ class Facts:
 
     repo: str
     number: int
-    head_sha: str
     paths: tuple[str, ...] = ()
     check_url: str = ""
     now: str = ""  # ISO 8601 UTC
@@ -120,7 +119,6 @@ def decide(
     )
     state = replace(
         state,
-        head_sha=facts.head_sha,
         variances=_kept(current_variances(original), state),
         passed_rules=tuple(r.rule for r in original if r.outcome is Outcome.PASSED),
         check_url=facts.check_url,
@@ -228,10 +226,12 @@ def render(
     compact: bool = False,
 ) -> str:
     verdict_words = CONCLUSION_WORDS[evaluation.conclusion]
-    link = f" · [check run]({facts.check_url})" if facts.check_url else ""
+    # No head SHA and no run id here: the text stays the same while the verdict does, so a
+    # push that changes nothing a reviewer reads costs no rewrite of the comment.
+    link = f" · [checks]({facts.check_url})" if facts.check_url else ""
     lines = [MARKER, HEADING, "",
              f"**{escape.inline(evaluation.check_name)}: {verdict_words}**: "
-             f"{escape.inline(evaluation.title)}{link} · head `{facts.head_sha[:7]}`"]
+             f"{escape.inline(evaluation.title)}{link}"]
     shown_items = items if not compact else tuple(
         replace(i, text=_clip(i.text)) for i in items
     )

@@ -70,11 +70,12 @@ class VarianceRecord:
 class ReviewState:
     signoffs: tuple[SignOffRecord, ...] = ()
     ticks: tuple[TickRecord, ...] = ()
-    # The last evaluation, so a merge can open issues without evaluating again.
-    head_sha: str = ""
+    # The last evaluation, so a merge can open issues without evaluating again. No head
+    # SHA: the block is part of the checklist's text, which a push must not change when
+    # the verdict stays the same (each rewrite costs a request).
     variances: tuple[VarianceRecord, ...] = ()
     passed_rules: tuple[str, ...] = ()
-    check_url: str = ""
+    check_url: str = ""  # the pull request's checks, a link that stays the same
     # What the last evaluation measured (benchmark values by variance id), so a merge can
     # tell whether it brought an earlier regression back.
     readings: tuple[Reading, ...] = ()
@@ -101,7 +102,6 @@ def encode(state: ReviewState, key: bytes, repo: str, number: int) -> str:
         "v": VERSION,
         "signoffs": [asdict(s) for s in state.signoffs],
         "ticks": [asdict(t) for t in state.ticks],
-        "head_sha": state.head_sha,
         "variances": [_compact(v) for v in state.variances],
         "readings": [_compact(r) for r in state.readings],
         "passed_rules": list(state.passed_rules),
@@ -128,7 +128,6 @@ def decode(body: str, key: bytes, repo: str, number: int) -> ReviewState | None:
         return ReviewState(
             signoffs=tuple(_record(SignOffRecord, s) for s in data["signoffs"]),
             ticks=tuple(_record(TickRecord, t) for t in data["ticks"]),
-            head_sha=str(data["head_sha"]),
             variances=tuple(_record(VarianceRecord, v) for v in data["variances"]),
             passed_rules=tuple(str(r) for r in data["passed_rules"]),
             check_url=str(data.get("check_url", "")),
