@@ -207,6 +207,9 @@ async def test_traces_reach_an_otlp_http_receiver(emulator: Emulator, world: Wor
         done = await served.line(lambda e: e.get("outcome") == "processed")
         assert await served.stopped() == 0  # stopping flushes what is still buffered
 
+    key_lines = [line for line in app_keys().private_pem.splitlines() if "-----" not in line]
+    written = "\n".join(served.lines)
+    assert all(secret not in written for secret in (SECRET, *key_lines, *emulator.tokens))
     spans = [(resource, span) for export in received for resource in export.resource_spans
              for scope in resource.scope_spans for span in scope.spans]
     services = {a.value.string_value for resource, _ in spans

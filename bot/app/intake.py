@@ -21,7 +21,9 @@ import orjson
 from gidgethub.sansio import Event
 
 from bot.app.metrics import OTHER, Metrics, event_label
+from bot.app.observed import delivery_fields, observed
 from bot.store import Delivery, Recorded, Store
+from bot.telemetry import logs
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,8 @@ class Intake:
         return recorded
 
     async def start(self, handler: Handler) -> None:
+        # Each delivery's work in its span, its fields on every line, one closing line.
+        handler = observed(handler)
         self._stopping = False
         self._workers = [
             asyncio.create_task(self._work(handler), name=f"perfbot-worker-{i}")
@@ -238,8 +242,9 @@ class Intake:
             await handler(event)
         except Exception as exc:
             self._metrics.deliveries.labels(label, "failed").inc()
-            log.exception("delivery %s (%s) failed", item.delivery_id, label)
-            await self._failed(item, label, f"{type(exc).__name__}: {exc}")
+            # The handler (bot.app.observed) has logged the failure, with its reason, once.
+            with logs.bind(**delivery_fields(event)):
+                await self._failed(item, label, f"{type(exc).__name__}: {exc}")
         else:
             self._metrics.deliveries.labels(label, "processed").inc()
             try:

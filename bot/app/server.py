@@ -18,7 +18,6 @@ from bot.app.intake import Intake
 from bot.app.ledger import StoreLedger
 from bot.app.locks import KeyedLocks
 from bot.app.metrics import CONTENT_TYPE, Metrics, event_label
-from bot.app.observed import observed
 from bot.app.periodic import Periodic
 from bot.app.redeliver import Redeliverer
 from bot.app.review import Reviewer
@@ -132,7 +131,7 @@ async def _github(app: web.Application) -> AsyncIterator[None]:
         app[DEADLINES] = deadlines
         app[REDELIVERER], app[SWEEPER] = redeliverer, sweeps
         app[SCAN], app[SWEEP] = jobs
-        await intake.start(observed(handle))
+        await intake.start(handle)  # the intake wraps it in ``observed`` itself
         await deadlines.start(reviewer.review)
         for job in jobs:
             job.start()
