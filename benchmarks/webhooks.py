@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -176,6 +177,7 @@ async def ack_latency(rounds: int, concurrency: int) -> None:
             "GITHUB_API_URL": world["api"],
             "HOST": "127.0.0.1",
             "PORT": str(bot_port),
+            "PERFBOT_DATA_DIR": str(ready.with_suffix(".store")),  # a fresh embedded store
         }
         procs.append(subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env,
                                       stderr=log.open("wb")))
@@ -228,6 +230,7 @@ async def ack_latency(rounds: int, concurrency: int) -> None:
                 proc.wait(timeout=5)
         ready.unlink(missing_ok=True)
         ready.with_suffix(".pub").unlink(missing_ok=True)
+        shutil.rmtree(ready.with_suffix(".store"), ignore_errors=True)
 
 
 async def requests_per_synchronize(files: int) -> None:

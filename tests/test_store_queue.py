@@ -139,3 +139,27 @@ async def test_a_delivery_whose_process_died_is_taken_up_once_its_lease_expires(
     assert await other.finish("d-1")
     await dead.close()
     await other.close()
+
+
+async def test_beyond_what_one_process_holds_deliveries_are_still_recorded_and_done(
+    tmp_path: Path,
+):
+    release = asyncio.Event()
+    done: list[str] = []
+
+    async def slow(event: Event) -> None:
+        await release.wait()
+        done.append(event.delivery_id)
+
+    store = await Store.open(store_url(tmp_path))
+    intake = Intake(store, Metrics(), concurrency=1, queue_size=1)
+    await intake.start(slow)
+    for i in range(5):
+        event = Event({"action": "opened"}, event="pull_request", delivery_id=f"d-{i}")
+        assert await intake.accept(event, orjson.dumps(event.data)) is Recorded.NEW
+    assert (await store.counts()).unfinished == 5
+    release.set()
+    await intake.drain()
+    await intake.stop()
+    assert sorted(done) == [f"d-{i}" for i in range(5)]
+    await store.close()

@@ -50,9 +50,15 @@ QUEUED, LEASED, DONE, FAILED = "queued", "leased", "done", "failed"
 KEEP_DONE = 7 * 24 * 3600.0
 
 
+# The owners of the stores open in this process: alive, whatever their pid says.
+_LIVE: set[str] = set()
+
+
 def _owner() -> str:
-    """Who holds a lease: this host, this process, and a nonce for this life of it."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """Who holds a lease: this host, this process, and a nonce for this store in it."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    _LIVE.add(owner)
+    return owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +176,7 @@ class Store:
         return cls(engine, clock=clock, backoff=backoff)
 
     async def close(self) -> None:
+        _LIVE.discard(self.owner)
         await self.engine.dispose()
 
     # -- the delivery queue -------------------------------------------------------------
@@ -535,8 +542,8 @@ class Store:
 
 def _gone(owner: str) -> bool:
     """Whether ``owner`` (``host:pid:nonce``) was a process on this host that is gone. A
-    restarted container keeps its hostname and its pid (1): an owner with our own pid but
-    another nonce is a previous life of this process."""
+    restarted container keeps its hostname and its pid (1): an owner with our own pid
+    that no store open in this process has is a previous life of this process."""
     parts = owner.rsplit(":", 2)
     if len(parts) != 3 or not parts[1].isdigit():
         return False
@@ -544,7 +551,7 @@ def _gone(owner: str) -> bool:
     if host != socket.gethostname():
         return False
     if pid == os.getpid():
-        return True
+        return owner not in _LIVE
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -586,7 +593,9 @@ def engine_for(url: str) -> AsyncEngine:
     if not parsed.database or parsed.database == ":memory:":
         raise ValueError("the SQLite store needs a file (sqlite:///PATH)")
     Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(parsed)
+    # One connection: SQLite has one writer at a time anyway, and queueing for the
+    # connection in asyncio is fairer and cheaper than the busy handler's sleeps.
+    engine = create_async_engine(parsed, pool_size=1, max_overflow=0, pool_timeout=60)
     _sqlite_modes(engine)
     return engine
 
