@@ -86,20 +86,23 @@ def open_pr(world: World, files: dict[str, str | bytes | None], **kwargs: Any) -
 
 
 @asynccontextmanager
-async def running_bot(emulator: Emulator, database_url: str | None = None,
+async def running_bot(emulator: Emulator, database_url: str | None = None, *,
+                      settings: dict[str, Any] | None = None,
                       **app_options: Any) -> AsyncIterator[Bot]:
     """A perfbot process serving on 127.0.0.1 with the emulator as its GitHub; each one
     starts with nothing in memory (a second one on the same ``database_url`` is a
-    restart: what the store holds survives). Without a URL, a store of its own."""
+    restart: what the store holds survives). Without a URL, a store of its own.
+    ``settings`` overrides some of its settings."""
     with tempfile.TemporaryDirectory(prefix="perfbot-store-") as scratch:
-        settings = Settings(
+        configured = Settings(
             app_id=str(APP_ID),
             private_key=app_keys().private_pem,
             webhook_secret=SECRET,
             api_url=emulator.api,
             database_url=database_url or store_url(Path(scratch)),
+            **(settings or {}),
         )
-        app = create_app(settings, policy=app_options.pop("policy", FAST), **app_options)
+        app = create_app(configured, policy=app_options.pop("policy", FAST), **app_options)
         client = TestClient(TestServer(app, host="127.0.0.1"))
         await client.start_server()
         # The App's webhook points here while this process runs (a load balancer in front

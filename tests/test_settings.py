@@ -27,6 +27,12 @@ def test_defaults(pem: str) -> None:
         "https://api.github.com", "0.0.0.0", 8080)
 
 
+def test_bounds_on_unverified_bodies(pem: str) -> None:
+    assert (from_env(env(pem)).body_timeout, from_env(env(pem)).unverified_mb) == (10.0, 64)
+    tuned = from_env(env(pem, PERFBOT_BODY_TIMEOUT="2.5", PERFBOT_UNVERIFIED_MB="256"))
+    assert (tuned.body_timeout, tuned.unverified_mb) == (2.5, 256)
+
+
 def test_enterprise_server_url(pem: str) -> None:
     url = "https://ghe.example.com/api/v3/"
     assert from_env(env(pem, GITHUB_API_URL=url)).api_url == "https://ghe.example.com/api/v3"
@@ -53,6 +59,8 @@ def test_key_from_a_file_and_with_escaped_newlines(pem: str, tmp_path) -> None:
         ({"GITHUB_WEBHOOK_SECRET": ""}, "GITHUB_WEBHOOK_SECRET"),
         ({"GITHUB_API_URL": "ftp://x"}, "GITHUB_API_URL"),
         ({"PORT": "80000"}, "PORT"),
+        ({"PERFBOT_BODY_TIMEOUT": "forever"}, "PERFBOT_BODY_TIMEOUT"),
+        ({"PERFBOT_UNVERIFIED_MB": "10"}, "PERFBOT_UNVERIFIED_MB"),  # below one delivery
     ],
 )
 def test_bad_setting_is_named_without_its_value(pem: str, change, named: str) -> None:

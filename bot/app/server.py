@@ -11,6 +11,7 @@ from aiohttp import web
 from gidgethub.sansio import Event
 
 from bot.app import delivery
+from bot.app.bodies import MB, Unverified
 from bot.app.context import Context
 from bot.app.deadlines import Deadlines
 from bot.app.intake import Intake
@@ -38,11 +39,13 @@ INTAKE = web.AppKey("intake", Intake)
 GITHUB = web.AppKey("github", GitHubApp)
 POLICY = web.AppKey("policy", RetryPolicy)
 DEADLINES = web.AppKey("deadlines", Deadlines)
+UNVERIFIED = web.AppKey("unverified", Unverified)
 STORE = web.AppKey("store", Store)
 BACKOFF = web.AppKey("backoff", Backoff)
 # A refused request's headers are anyone's words: they never become a metric label,
 # or a stranger could grow the metrics without bound.
 REFUSED = "(refused)"
+OUTCOMES = {401: "bad_signature", 408: "timeout", 413: "too_large", 503: "busy"}
 
 
 def create_app(settings: Settings, *, policy: RetryPolicy = RetryPolicy(),
@@ -54,6 +57,8 @@ def create_app(settings: Settings, *, policy: RetryPolicy = RetryPolicy(),
     app[POLICY] = policy
     app[BACKOFF] = backoff
     app[METRICS] = Metrics()
+    app[UNVERIFIED] = Unverified(limit=settings.unverified_mb * MB,
+                                 timeout=settings.body_timeout, max_size=MAX_PAYLOAD)
     app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(_github)
     app.add_routes(
@@ -123,15 +128,12 @@ async def webhook(request: web.Request) -> web.Response:
     intake.acknowledging()
     metrics = request.app[METRICS]
     try:
-        body = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        metrics.deliveries.labels(REFUSED, "too_large").inc()
-        return _answer(413, "payload larger than 25 MB")
-    try:
-        event = delivery.parse(request.headers, body, request.app[SETTINGS].webhook_secret)
+        # Read within a deadline, and counted against the bytes strangers may hold, until
+        # the signature says whose it is.
+        async with request.app[UNVERIFIED].body(request) as body:
+            event = delivery.parse(request.headers, body, request.app[SETTINGS].webhook_secret)
     except delivery.Refused as refused:
-        outcome = "bad_signature" if refused.status == 401 else "bad_request"
-        metrics.deliveries.labels(REFUSED, outcome).inc()
+        metrics.deliveries.labels(REFUSED, OUTCOMES.get(refused.status, "bad_request")).inc()
         return _answer(refused.status, refused.reason)
     name = event_label(event.event)
     if event.event == "ping":

@@ -45,6 +45,9 @@ class Settings:
     port: int = 8080
     concurrency: int = 8
     queue_size: int = 1_000
+    # Bodies are read before their signature can be checked: bound them (see app/bodies.py).
+    body_timeout: float = 10.0  # seconds for a whole body to arrive
+    unverified_mb: int = 64  # MB of bodies not yet verified, held at once
     # The store (bot.store): "" is the embedded SQLite file in data_dir.
     database_url: str = field(default="", repr=False)  # may carry a password
     data_dir: str = ".perfbot"
@@ -69,6 +72,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         port=read.integer("PORT", 8080, 1, 65_535),
         concurrency=read.integer("PERFBOT_CONCURRENCY", 8, 1, 256),
         queue_size=read.integer("PERFBOT_QUEUE_SIZE", 1_000, 1, 1_000_000),
+        body_timeout=read.number("PERFBOT_BODY_TIMEOUT", 10.0, 0.1, 600.0),
+        # At least one largest delivery (25 MB) must fit.
+        unverified_mb=read.integer("PERFBOT_UNVERIFIED_MB", 64, 25, 65_536),
         database_url=_database_url(read),
         data_dir=read.text("PERFBOT_DATA_DIR", ".perfbot"),
         log_format=read.choice("PERFBOT_LOG_FORMAT", "json", ("json", "text")),

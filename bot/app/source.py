@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
-from gidgethub import BadRequest, HTTPException
+from gidgethub import BadRequest, GitHubBroken, HTTPException
 
 from bot.app import evidence
 from bot.app.deadlines import Deadlines, Review
@@ -95,7 +96,11 @@ class GitHubSource:
 
 
 class _Reading:
-    """GitHub refusing a read becomes ``Unavailable``: the check then says so."""
+    """GitHub refusing a read becomes ``Unavailable``: the check then says so.
+
+    GitHub failing one (a 5xx beyond the retries) is not a verdict: it goes on up, so the
+    delivery fails and is tried again later, and meanwhile the run says what stopped it.
+    """
 
     def __init__(self, repo: str, number: int) -> None:
         self.repo, self.number = repo, number
@@ -105,9 +110,20 @@ class _Reading:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: object) -> None:
+        if isinstance(exc, GitHubBroken):
+            raise ReadFailed(int(exc.status_code)) from exc
         if isinstance(exc, HTTPException):
             log.warning("could not fetch %s#%s: %s", self.repo, self.number, exc)
             raise Unavailable(UNREADABLE.format(status=int(exc.status_code))) from exc
+
+
+class ReadFailed(GitHubBroken):
+    """GitHub failed a read beyond the retries (a 5xx): the delivery fails, to be tried
+    again; the message (kept with the failed delivery) names the status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(HTTPStatus(status),
+                         f"GitHub answered {status} while perfbot read the pull request")
 
 
 class GitHubOutlet:
@@ -170,8 +186,10 @@ class GitHubOutlet:
     async def abandon(self, error: BaseException) -> None:
         """The pass failed with the run in progress: complete it with a title that says
         what failed, so no error leaves the check spinning (and a required check blocking
-        the pull request). A later pass (a retry, a re-run, a push) brings the verdict."""
-        if self._run is None or self._settled:
+        the pull request). A later pass (a retry, a re-run, a push) brings the verdict.
+        A run that had a verdict before this pass keeps it: one failed re-evaluation must
+        not turn a passing check into a failing one."""
+        if self._run is None or self._settled or self._run.status == "completed":
             return
         what = failure(error)
         evaluation = could_not_evaluate(self._check_name, STOPPED.format(what=what),
