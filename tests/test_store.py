@@ -247,3 +247,15 @@ async def test_the_work_of_a_process_gone_from_this_host_is_due_at_once(
     one.owner = f"elsewhere:{1}:0f0f0f0f"
     await one.record("d-2", "pull_request", b"{}", lease=30)
     assert await other.reclaim_dead() == 0 and await other.claim(30) is None
+
+
+async def test_a_burst_of_records_is_one_commit_and_still_deduplicated(stores: list[Store]):
+    one, other = stores
+    await other.record("d-0", "pull_request", b"{}")
+    answers = await asyncio.gather(*(
+        one.record(delivery, "pull_request", b"{}", lease=30)
+        for delivery in ("d-0", "d-1", "d-2", "d-1", "d-3")
+    ))
+    assert answers == [Recorded.DUPLICATE, Recorded.NEW, Recorded.NEW, Recorded.DUPLICATE,
+                       Recorded.NEW]
+    assert (await one.counts()).unfinished == 4

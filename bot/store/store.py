@@ -162,6 +162,10 @@ class Store:
     backoff: Backoff = Backoff()
     # Who holds a lease: unique per process, readable in the tables.
     owner: str = field(default_factory=_owner)
+    # Deliveries waiting to be inserted by the next group commit (``record``).
+    _batch: list[tuple[dict[str, Any], asyncio.Future[bool]]] = field(
+        default_factory=list, init=False, repr=False)
+    _flusher: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     async def open(cls, url: str, *, clock: Clock = time.time,
@@ -176,6 +180,8 @@ class Store:
         return cls(engine, clock=clock, backoff=backoff)
 
     async def close(self) -> None:
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
         _LIVE.discard(self.owner)
         await self.engine.dispose()
 
@@ -183,7 +189,8 @@ class Store:
 
     async def record(self, delivery_id: str, event_name: str, body: bytes, *,
                      lease: float | None = None) -> Recorded:
-        """Record a delivery before acknowledging it: one insert, unless seen before.
+        """Record a delivery before acknowledging it: one insert (shared with the others
+        recorded at the same moment), unless seen before.
 
         With ``lease`` (seconds) it is leased to this process at once, for the caller to
         work on it without claiming it. A delivery seen before that failed, or waits to
@@ -193,16 +200,16 @@ class Store:
         now = self.clock()
         values: dict[str, Any] = {
             "id": delivery_id, "event": event_name, "body": body, "received_at": now,
-            "not_before": now, "attempts": 0, "state": QUEUED,
+            "not_before": now, "attempts": 0, "state": QUEUED, "lease_owner": None,
+            "lease_expires": None,
         }
         if lease is not None:
             values.update(state=LEASED, lease_owner=self.owner, lease_expires=now + lease)
-        try:
-            async with self.engine.begin() as conn:
-                await conn.execute(sa.insert(deliveries).values(values))
-        except IntegrityError:
-            pass
-        else:
+        recorded: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._batch.append((values, recorded))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="perfbot-store-record")
+        if await recorded:
             return Recorded.NEW
         async with self.engine.begin() as conn:
             again = await conn.execute(
@@ -216,6 +223,46 @@ class Store:
                             (deliveries.c.state == FAILED, 0), else_=deliveries.c.attempts))
             )
         return Recorded.RETRY if again.rowcount == 1 else Recorded.DUPLICATE
+
+    async def _flush(self) -> None:
+        """Group commit: the deliveries recorded while the previous transaction ran are
+        inserted together, one statement and one commit for all of them, so a burst of
+        acknowledgements queues for the database once, not once each."""
+        while self._batch:
+            batch, self._batch = self._batch, []
+            try:
+                try:
+                    inserted = await self._insert([values for values, _ in batch])
+                except IntegrityError:
+                    # Another process inserted one of them meanwhile: one at a time.
+                    inserted = [(await self._insert([values]))[0] for values, _ in batch]
+            except Exception as exc:
+                for _, recorded in batch:
+                    if not recorded.done():
+                        recorded.set_exception(exc)
+                continue
+            for (_, recorded), new in zip(batch, inserted, strict=True):
+                if not recorded.done():
+                    recorded.set_result(new)
+
+    async def _insert(self, rows: list[dict[str, Any]]) -> list[bool]:
+        """Insert the rows whose id is not in the table yet; which ones were new."""
+        async with self.engine.begin() as conn:
+            known = set((await conn.execute(
+                sa.select(deliveries.c.id)
+                .where(deliveries.c.id.in_([row["id"] for row in rows]))
+            )).scalars())
+            fresh: list[dict[str, Any]] = []
+            new: list[bool] = []
+            for row in rows:
+                is_new = row["id"] not in known
+                known.add(row["id"])  # the same id twice in one batch: the first wins
+                new.append(is_new)
+                if is_new:
+                    fresh.append(row)
+            if fresh:
+                await conn.execute(sa.insert(deliveries), fresh)
+        return new
 
     async def claim(self, lease: float) -> Delivery | None:
         """Lease the oldest delivery that is due, or whose holder's lease expired."""
