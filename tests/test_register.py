@@ -11,9 +11,11 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import socket
 import stat
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -53,6 +55,16 @@ OPEN_LINE = re.compile(r"Open (http://127\.0\.0\.1:\d+)/ ")
 def test_where_github_is(given: str | None, web: str, api: str) -> None:
     site = github_site(given)
     assert (site.web, site.api) == (web, api)
+
+
+def test_the_new_app_page_for_an_account_or_an_organisation() -> None:
+    site = github_site(None)
+    assert site.new_app_url(None, "s1") == "https://github.com/settings/apps/new?state=s1"
+    assert (site.new_app_url("octo-org", "s1")
+            == "https://github.com/organizations/octo-org/settings/apps/new?state=s1")
+    ghes = github_site("https://ghe.example.com")
+    assert (ghes.new_app_url("octo-org", "s1")
+            == "https://ghe.example.com/organizations/octo-org/settings/apps/new?state=s1")
 
 
 @pytest.mark.parametrize("bad", ["ghe.example.com", "ftp://ghe.example.com", "https://"])
@@ -314,3 +326,28 @@ def _run_sync(tmp_path: Path, *args: str):  # type: ignore[no-untyped-def]
         cwd=tmp_path, capture_output=True, text=True, timeout=60,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="no chromium to run the page in")
+async def test_a_real_browser_runs_the_page_to_the_end(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Headless Chromium opens the local page; its script posts the form to GitHub, which
+    sends it back to the command: nobody clicks anything."""
+    profile = tempfile.mkdtemp(prefix="perfbot-chromium-")
+    try:
+        async with registering(tmp_path, "--github-url", emulator.api) as run:
+            browser = await asyncio.create_subprocess_exec(
+                "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                "--no-first-run", f"--user-data-dir={profile}", "--virtual-time-budget=20000",
+                "--dump-dom", f"{run.base}/",
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+            )
+            code, _, err = await run.finish()
+            dom, _ = await asyncio.wait_for(browser.communicate(), 60)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    assert code == 0, err
+    assert len(emulator.registered) == 1
+    assert "perfbot is registered" in dom.decode()
+    assert os.listdir(tmp_path) == ["perfbot.env"]
