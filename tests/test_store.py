@@ -7,8 +7,14 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
 
 from bot.store import Backoff, Recorded, Store
+from bot.store.schema import metadata
+
+VERSION_TABLE = "perfbot_alembic_version"  # bot/store/migrations/env.py
 
 
 class Clock:
@@ -45,6 +51,24 @@ async def test_migrations_are_applied_once_even_by_replicas_starting_together(
     again = await Store.open(any_store_url)  # nothing left to migrate; the data is kept
     assert await again.record("d-1", "ping", b"{}") is Recorded.DUPLICATE
     for store in [*opened, again]:
+        await store.close()
+
+
+async def test_the_migrations_build_exactly_the_schema_the_code_uses(any_store_url: str):
+    """schema.py and the migration are written apart; a column added to one and not the
+    other would only show on a database created by the migrations, in production."""
+    store = await Store.open(any_store_url)
+
+    def context(connection: Connection) -> MigrationContext:
+        return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+
+    def differences(connection: Connection) -> list[object]:
+        return list(compare_metadata(context(connection), metadata))
+
+    try:
+        async with store.engine.connect() as connection:
+            assert await connection.run_sync(differences) == []
+    finally:
         await store.close()
 
 
